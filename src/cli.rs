@@ -1,0 +1,167 @@
+//! Command-line definitions (clap derives only, no I/O). `plan` turns these,
+//! together with a profile, into a validated `RunPlan`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loadtop",
+    version,
+    about = "HTTP load testing with a live dashboard, honest latency and resource monitoring",
+    long_about = "With no subcommand, runs the default profile against the embedded target \
+                  server: in the dashboard when stdout is a terminal, headless otherwise."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded target server (routes, bottleneck scenarios, admin API).
+    Serve(ServeArgs),
+    /// Load-test one URL with wrk/oha-style flags.
+    Bench(BenchArgs),
+    /// Run a profile's stages (the default profile when none is given).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Worker threads of the server's runtime (default: number of cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Serve /static/ from this directory instead of the built-in assets.
+    #[arg(long)]
+    pub static_dir: Option<PathBuf>,
+    /// Admin API token (default: random per start).
+    #[arg(long, env = "LOADTOP_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Log one line per request on stderr.
+    #[arg(long)]
+    pub log_requests: bool,
+    /// Initial knobs as JSON (same keys as PATCH /_loadtop/knobs).
+    #[arg(long, value_name = "JSON")]
+    pub knobs: Option<String>,
+    /// Enable test-only routes (/_test/panic).
+    #[arg(long, hide = true)]
+    pub test_routes: bool,
+}
+
+/// Options shared by every command that generates load.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Force headless output even on a terminal.
+    #[arg(long, alias = "no-tui")]
+    pub headless: bool,
+    /// Write the JSON report here ("-" for stdout).
+    #[arg(long, value_name = "FILE|-", num_args = 0..=1, default_missing_value = "-")]
+    pub json: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// http://host[:port]/path
+    pub url: String,
+    /// Open connections (closed model: each sends as soon as its last response is done).
+    #[arg(short = 'c', long, default_value_t = 50)]
+    pub connections: usize,
+    /// Generator threads.
+    #[arg(short = 't', long, default_value_t = 1)]
+    pub threads: usize,
+    /// Duration (e.g. 10s, 2m).
+    #[arg(short = 'd', long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Stop after this many requests.
+    #[arg(short = 'n', long)]
+    pub requests: Option<u64>,
+    /// Fixed request rate per second (open model, coordinated omission corrected).
+    #[arg(short = 'R', long)]
+    pub rate: Option<f64>,
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+    /// Extra header "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub timeout: Duration,
+    #[arg(long, value_parser = parse_duration, default_value = "3s")]
+    pub connect_timeout: Duration,
+    /// Run this long before measuring.
+    #[arg(long, value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
+    /// Print the full percentile spectrum (HdrHistogram .hgrm layout).
+    #[arg(long)]
+    pub latency: bool,
+    /// Open a new connection for every request.
+    #[arg(long)]
+    pub no_keepalive: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Profile file (default: the built-in default profile).
+    pub profile: Option<PathBuf>,
+    /// Multiply every stage duration (e.g. 0.1 for a quick pass).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale_time: f64,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Durations as people write them for wrk and oha: `10s`, `2m`, `500ms`, `1h`;
+/// a bare number means seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+        return Err(format!("invalid duration `{text}`"));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("invalid duration `{text}`: {e}"))
+}
+
+/// A bind address must be a literal socket address; names are refused so the
+/// server never binds somewhere the user did not spell out.
+pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    text.parse::<SocketAddr>().map_err(|_| {
+        format!("invalid bind address `{text}` (expected IP:PORT, e.g. 127.0.0.1:8080)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_wrk() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn bind_must_be_ip_and_port() {
+        assert!(parse_bind("127.0.0.1:0").is_ok());
+        assert!(parse_bind("localhost:80").is_err());
+        assert!(parse_bind("127.0.0.1").is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! The state of a run at one instant: plain owned data, produced by
+//! `session` on every tick and read (never mutated) by the dashboard and the
+//! progress reporters. Nothing here holds a lock or a handle to the engine.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::stats::ErrorKind;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// What is being loaded, e.g. `embedded /pool` or a URL.
+    pub target: String,
+    pub model: ModelView,
+    pub threads: usize,
+    pub connections: usize,
+    pub paused: bool,
+    /// Since the run started.
+    pub elapsed: Duration,
+    /// Planned length of the whole run, when known.
+    pub total: Option<Duration>,
+    pub stage: Option<StageView>,
+    /// One point per second, oldest first; bounded by the session.
+    pub timeline: Vec<TimelinePoint>,
+    /// The last second.
+    pub interval: LatencyView,
+    /// The current stage so far.
+    pub stage_latency: LatencyView,
+    /// Current stage, ascending by code.
+    pub status_codes: Vec<(u16, u64)>,
+    /// Current stage, only kinds that occurred.
+    pub errors: Vec<(ErrorKind, u64)>,
+    pub connection_stats: ConnectionView,
+    /// Live stats of the embedded server, when the target is one.
+    pub server: Option<ServerView>,
+    /// The latest resource sample.
+    pub resources: Option<ResourceView>,
+    /// Most recent last; bounded by the session.
+    pub events: Vec<EventView>,
+    pub alerts: Alerts,
+    pub thresholds: Vec<ThresholdView>,
+    /// One row per stage that has started (the current one last).
+    pub stage_rows: Vec<StageRow>,
+    pub finished: bool,
+    pub report_path: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum ModelView {
+    /// Fixed rate: latency measured from the intended send time (corrected).
+    Open { rate: f64 },
+    /// Fixed connections as fast as possible: latency is not corrected.
+    #[default]
+    Closed,
+}
+
+impl ModelView {
+    pub fn corrected(&self) -> bool {
+        matches!(self, ModelView::Open { .. })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StageView {
+    /// Zero-based.
+    pub index: usize,
+    pub count: usize,
+    pub name: String,
+    pub elapsed: Duration,
+    /// `None` for an open-ended stage (e.g. `bench` without `-d`).
+    pub duration: Option<Duration>,
+    /// The user asked to stay on this stage.
+    pub held: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TimelinePoint {
+    /// Whole seconds since the run started (end of the second).
+    pub second: u64,
+    pub stage_index: usize,
+    /// Achieved responses per second.
+    pub rps: f64,
+    /// Open model: the rate asked for.
+    pub target_rps: Option<f64>,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    pub cpu_target: Option<f32>,
+    pub cpu_generator: Option<f32>,
+    pub cpu_system: Option<f32>,
+    pub rss_target: Option<u64>,
+    pub rss_generator: Option<u64>,
+    pub mem_system_used: Option<u64>,
+}
+
+/// Percentiles in microseconds from one HDR histogram.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LatencyView {
+    pub count: u64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ConnectionView {
+    pub open: u64,
+    pub connects: u64,
+    pub reconnects: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerView {
+    pub inflight: u64,
+    pub pool_size: u64,
+    pub pool_in_use: u64,
+    pub pool_waiters: u64,
+    pub pool_timeouts: u64,
+    pub hold_ms: u64,
+    pub load_shedding: bool,
+    pub max_inflight: u64,
+    pub shed: u64,
+    pub rate_limited: u64,
+    pub timeouts: u64,
+}
+
+/// CPU in percent of one core (200 = two cores busy); memory in bytes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceView {
+    pub cpu_target: Option<f32>,
+    pub cpu_generator: f32,
+    pub cpu_system: f32,
+    pub cpu_per_core: Vec<f32>,
+    pub rss_target: Option<u64>,
+    pub rss_generator: u64,
+    pub threads_target: Option<u64>,
+    pub threads_generator: u64,
+    pub sockets_target: Option<u64>,
+    pub sockets_generator: u64,
+    pub mem_used: u64,
+    pub mem_total: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventView {
+    pub at: Duration,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Alerts {
+    /// Generator threads near 100% CPU, or the open-model schedule behind.
+    pub generator_saturated: Option<String>,
+    /// The target process exited (with the reason, e.g. its exit status).
+    pub target_exited: Option<String>,
+    /// Thresholds currently failing, as written in the profile.
+    pub thresholds_failing: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verdict {
+    #[default]
+    Pending,
+    Pass,
+    Fail,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThresholdView {
+    /// As written, e.g. `p99 < 250ms`.
+    pub expr: String,
+    /// `None` for the whole run.
+    pub stage: Option<String>,
+    pub verdict: Verdict,
+    /// The measured value, formatted, e.g. `312ms`.
+    pub observed: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StageRow {
+    pub name: String,
+    pub rps: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub errors: u64,
+    pub error_rate: f64,
+    pub cpu_target_mean: Option<f32>,
+    pub rss_target_peak: Option<u64>,
+    pub verdict: Verdict,
+    pub finished: bool,
+}

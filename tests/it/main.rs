@@ -1,0 +1,11 @@
+//! One integration-test binary; a module per area. Every test starts its own
+//! servers on 127.0.0.1 port 0 and bounds its load in count and time.
+#![allow(clippy::unwrap_used)]
+
+mod headless;
+mod load;
+mod monitor;
+mod profile;
+mod server;
+mod support;
+mod tui;
