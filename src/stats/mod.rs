@@ -6,6 +6,8 @@
 //! Everything downstream (timeline, stage summaries, reports) is built from
 //! merged intervals, and percentiles always come from HDR histograms.
 
+pub mod summary;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
