@@ -1,0 +1,87 @@
+//! The profile file as written: serde structs that mirror the TOML and keep
+//! the spans of values that are validated after parsing, so every error can
+//! name its line. `profile::mod` turns these into typed values.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
+    pub target: Spanned<RawTarget>,
+    #[serde(default)]
+    pub request: RawRequest,
+    #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub load: RawLoad,
+    pub stages: Spanned<Vec<RawStage>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    /// A route on the embedded server, e.g. `/pool`.
+    pub route: Option<Spanned<String>>,
+    /// Any HTTP URL.
+    pub url: Option<Spanned<String>>,
+    /// The process serving `url`, for CPU and memory charts.
+    pub pid: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub method: Option<Spanned<String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub threads: Option<Spanned<usize>>,
+    pub knobs: Option<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    pub model: Option<Spanned<String>>,
+    pub threads: Option<Spanned<usize>>,
+    pub connections: Option<Spanned<usize>>,
+    pub rate: Option<Spanned<f64>>,
+    pub timeout: Option<Spanned<DurationValue>>,
+    pub connect_timeout: Option<Spanned<DurationValue>>,
+    pub warmup: Option<Spanned<DurationValue>>,
+    pub keepalive: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub name: Spanned<String>,
+    pub duration: Spanned<DurationValue>,
+    pub rate: Option<Spanned<f64>>,
+    pub connections: Option<Spanned<usize>>,
+    #[serde(default)]
+    pub ramp: bool,
+    pub knobs: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
+}
+
+/// `"15s"`, `"2m"`, `"250ms"` or a number of seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    Seconds(f64),
+    Text(String),
+}

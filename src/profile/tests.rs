@@ -1,0 +1,160 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Profile, ProfileError> {
+    Profile::parse(text, "test.toml")
+}
+
+fn error_of(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+const MINIMAL: &str = r#"
+[target]
+url = "http://127.0.0.1:9/"
+
+[[stages]]
+name = "only"
+duration = "2s"
+rate = 10
+"#;
+
+#[test]
+fn the_default_profile_parses_with_three_stages() {
+    let profile = Profile::default_profile().unwrap();
+    let names: Vec<_> = profile.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["low", "medium", "high"]);
+    let rates: Vec<_> = profile.stages.iter().map(|s| s.rate).collect();
+    assert_eq!(rates, [Some(100.0), Some(1000.0), Some(5000.0)]);
+    assert_eq!(
+        profile.target,
+        Target::Embedded {
+            route: "/pool".into()
+        }
+    );
+    assert_eq!(profile.load.model, ModelKind::Open);
+    assert_eq!(
+        profile.server.knobs.get("pool_size"),
+        Some(&serde_json::json!(16))
+    );
+}
+
+#[test]
+fn every_shipped_profile_parses() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Profile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 1);
+}
+
+#[test]
+fn a_minimal_profile_gets_defaults() {
+    let profile = parse(MINIMAL).unwrap();
+    assert_eq!(profile.name, "test");
+    assert_eq!(profile.request.method, "GET");
+    assert_eq!(profile.load.threads, 1);
+    assert_eq!(profile.load.timeout, Duration::from_secs(10));
+    assert_eq!(profile.total_duration(), Duration::from_secs(2));
+}
+
+#[test]
+fn unknown_keys_name_file_line_and_key() {
+    let text = MINIMAL.replace("rate = 10", "rate = 10\nrat = 3");
+    let err = error_of(&text);
+    assert!(err.starts_with("test.toml:9:"), "{err}");
+    assert!(err.contains("stages[0].rat"), "{err}");
+    assert!(err.contains("unknown field"), "{err}");
+}
+
+#[test]
+fn wrong_types_name_the_key() {
+    let err = error_of(&MINIMAL.replace("rate = 10", "rate = \"fast\""));
+    assert!(err.starts_with("test.toml:8:"), "{err}");
+    assert!(err.contains("stages[0].rate"), "{err}");
+}
+
+#[test]
+fn syntax_errors_give_the_line() {
+    let err = error_of("[target\nurl = 1");
+    assert!(err.starts_with("test.toml:1:"), "{err}");
+}
+
+#[test]
+fn semantic_errors_name_line_and_key() {
+    let cases = [
+        (
+            MINIMAL.replace("rate = 10", "rate = 0"),
+            "test.toml:8:",
+            "stages[0].rate",
+        ),
+        (
+            MINIMAL.replace("\"2s\"", "\"0s\""),
+            "test.toml:7:",
+            "stages[0].duration",
+        ),
+        (
+            MINIMAL.replace("\"2s\"", "\"soon\""),
+            "test.toml:7:",
+            "stages[0].duration",
+        ),
+        (
+            MINIMAL.replace("http://127.0.0.1:9/", "ftp://x/"),
+            "test.toml:3:",
+            "target.url",
+        ),
+        (
+            MINIMAL.replace("duration", "thresholds = [\"p99 < quick\"]\nduration"),
+            "test.toml:7:",
+            "stages[0].thresholds[0]",
+        ),
+    ];
+    for (text, location, key) in cases {
+        let err = error_of(&text);
+        assert!(err.starts_with(location), "{err}");
+        assert!(err.contains(key), "{err}");
+    }
+}
+
+#[test]
+fn knobs_require_the_embedded_target() {
+    let text = format!("{MINIMAL}\n[server.knobs]\npool_size = 4\n");
+    let err = error_of(&text);
+    assert!(err.contains("server.knobs"), "{err}");
+    assert!(err.contains("embedded"), "{err}");
+}
+
+#[test]
+fn closed_model_refuses_a_stage_rate() {
+    let text = MINIMAL.replace("[[stages]]", "[load]\nmodel = \"closed\"\n\n[[stages]]");
+    assert!(error_of(&text).contains("open model"));
+}
+
+#[test]
+fn open_model_needs_a_rate() {
+    let text = MINIMAL.replace("rate = 10\n", "");
+    assert!(error_of(&text).contains("needs a rate"));
+}
+
+#[test]
+fn duplicate_stage_names_are_refused() {
+    let text = format!("{MINIMAL}\n[[stages]]\nname = \"only\"\nduration = 1\nrate = 5\n");
+    let err = error_of(&text);
+    assert!(err.contains("duplicate stage name"), "{err}");
+    assert!(err.contains("stages[1].name"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_a_read_error() {
+    let err = Profile::load(Path::new("/nonexistent/x.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot read profile /nonexistent/x.toml"),
+        "{err}"
+    );
+}

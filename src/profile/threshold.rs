@@ -1,0 +1,316 @@
+//! Threshold expressions such as `p99 < 250ms`, `error_rate < 1%` or
+//! `rps > 900`, parsed once and evaluated against a [`Summary`].
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::stats::summary::Summary;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// A latency statistic (corrected latency in the open model), by label:
+    /// min, mean, p50, p75, p90, p99, p99.9, p99.99, max.
+    Latency(&'static str),
+    ErrorRate,
+    Rps,
+    Requests,
+    Errors,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    fn holds(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Comparison::Less => observed < limit,
+            Comparison::LessOrEqual => observed <= limit,
+            Comparison::Greater => observed > limit,
+            Comparison::GreaterOrEqual => observed >= limit,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+        }
+    }
+}
+
+/// A parsed threshold. Limits are stored in the metric's base unit:
+/// microseconds for latency, a fraction for error rate, plain numbers otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    pub expr: String,
+    pub metric: Metric,
+    pub comparison: Comparison,
+    pub limit: f64,
+}
+
+/// The outcome of one threshold against one summary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub passed: bool,
+    /// In the metric's base unit.
+    pub observed: f64,
+    /// Human form of the observed value, e.g. `312ms` or `2.5%`.
+    pub observed_text: String,
+}
+
+const LATENCY_LABELS: [&str; 9] = [
+    "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "p99.99", "max",
+];
+
+impl Threshold {
+    pub fn parse(text: &str) -> Result<Threshold, String> {
+        let expr = text.trim();
+        let (lhs, comparison, rhs) = split_comparison(expr).ok_or_else(|| {
+            format!("threshold `{expr}` needs a comparison (<, <=, >, >=), e.g. `p99 < 250ms`")
+        })?;
+        let metric = parse_metric(lhs.trim())?;
+        let rhs = rhs.trim();
+        let limit = match metric {
+            Metric::Latency(_) => parse_latency_limit(rhs)?,
+            Metric::ErrorRate => parse_rate_limit(rhs)?,
+            Metric::Rps | Metric::Requests | Metric::Errors => rhs
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("threshold `{expr}`: `{rhs}` is not a number"))?,
+        };
+        Ok(Threshold {
+            expr: expr.to_string(),
+            metric,
+            comparison,
+            limit,
+        })
+    }
+
+    pub fn evaluate(&self, summary: &Summary) -> Evaluation {
+        let observed = match self.metric {
+            Metric::Latency(label) => summary.latency.get(label).unwrap_or(0.0),
+            Metric::ErrorRate => summary.error_rate,
+            Metric::Rps => summary.rps,
+            Metric::Requests => summary.requests as f64,
+            Metric::Errors => {
+                summary.errors.iter().map(|e| e.count).sum::<u64>() as f64
+                    + summary
+                        .status_codes
+                        .iter()
+                        .filter(|s| s.code >= 400 || s.code == 0)
+                        .map(|s| s.count)
+                        .sum::<u64>() as f64
+            }
+        };
+        Evaluation {
+            passed: self.comparison.holds(observed, self.limit),
+            observed,
+            observed_text: self.format_value(observed),
+        }
+    }
+
+    /// A value of this threshold's metric in human units.
+    pub fn format_value(&self, value: f64) -> String {
+        match self.metric {
+            Metric::Latency(_) => format_latency(value),
+            Metric::ErrorRate => format!("{:.2}%", value * 100.0),
+            Metric::Rps => format!("{value:.1} req/s"),
+            Metric::Requests | Metric::Errors => format!("{value:.0}"),
+        }
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.expr)
+    }
+}
+
+fn split_comparison(expr: &str) -> Option<(&str, Comparison, &str)> {
+    // Two-character operators first so `<=` is not read as `<`.
+    for (token, comparison) in [
+        ("<=", Comparison::LessOrEqual),
+        (">=", Comparison::GreaterOrEqual),
+        ("<", Comparison::Less),
+        (">", Comparison::Greater),
+    ] {
+        if let Some(at) = expr.find(token) {
+            return Some((&expr[..at], comparison, &expr[at + token.len()..]));
+        }
+    }
+    None
+}
+
+fn parse_metric(name: &str) -> Result<Metric, String> {
+    let lower = name.to_ascii_lowercase();
+    let canonical = match lower.as_str() {
+        "p999" => "p99.9",
+        "p9999" => "p99.99",
+        "avg" | "mean" => "mean",
+        "p100" => "max",
+        other => other,
+    };
+    if let Some(label) = LATENCY_LABELS.iter().find(|l| **l == canonical) {
+        return Ok(Metric::Latency(label));
+    }
+    match canonical {
+        "error_rate" | "errors%" | "error%" => Ok(Metric::ErrorRate),
+        "rps" | "req/s" | "throughput" => Ok(Metric::Rps),
+        "requests" => Ok(Metric::Requests),
+        "errors" => Ok(Metric::Errors),
+        _ => Err(format!(
+            "unknown threshold metric `{name}` (expected one of {}, error_rate, rps, requests, errors)",
+            LATENCY_LABELS.join(", ")
+        )),
+    }
+}
+
+fn parse_latency_limit(text: &str) -> Result<f64, String> {
+    let duration = parse_latency_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 800us, 250ms, 1.5s)"))?;
+    Ok(duration.as_secs_f64() * 1e6)
+}
+
+fn parse_latency_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        _ => return None,
+    };
+    let secs = value * scale;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+fn parse_rate_limit(text: &str) -> Result<f64, String> {
+    let invalid = || format!("`{text}` is not a rate (e.g. 1% or 0.01)");
+    let value = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map_err(|_| invalid())? / 100.0,
+        None => text.parse::<f64>().map_err(|_| invalid())?,
+    };
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is outside 0%..100%"))
+    }
+}
+
+fn format_latency(us: f64) -> String {
+    if us >= 1e6 {
+        format!("{:.2}s", us / 1e6)
+    } else if us >= 1e3 {
+        format!("{:.2}ms", us / 1e3)
+    } else {
+        format!("{us:.0}us")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Interval;
+
+    fn summary_with_p99(us: u64, errors: u64) -> Summary {
+        let mut interval = Interval::new();
+        for _ in 0..100 {
+            interval.record_response(us, us, 200, 10);
+        }
+        for _ in 0..errors {
+            interval.record_response(us, us, 500, 10);
+        }
+        Summary::from_interval(&interval, Duration::from_secs(1))
+    }
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let t = Threshold::parse("p99 < 250ms").unwrap();
+        assert_eq!(t.metric, Metric::Latency("p99"));
+        assert_eq!(t.comparison, Comparison::Less);
+        assert_eq!(t.limit, 250_000.0);
+        let t = Threshold::parse("error_rate<=1%").unwrap();
+        assert_eq!(
+            (t.metric, t.comparison, t.limit),
+            (Metric::ErrorRate, Comparison::LessOrEqual, 0.01)
+        );
+        let t = Threshold::parse("rps > 900").unwrap();
+        assert_eq!((t.metric, t.limit), (Metric::Rps, 900.0));
+        assert_eq!(
+            Threshold::parse("p999 < 1s").unwrap().metric,
+            Metric::Latency("p99.9")
+        );
+        assert_eq!(Threshold::parse("max < 800us").unwrap().limit, 800.0);
+    }
+
+    #[test]
+    fn refuses_bad_expressions_with_a_reason() {
+        assert!(
+            Threshold::parse("p99 250ms")
+                .unwrap_err()
+                .contains("comparison")
+        );
+        assert!(
+            Threshold::parse("p98 < 1s")
+                .unwrap_err()
+                .contains("unknown threshold metric")
+        );
+        assert!(
+            Threshold::parse("p99 < fast")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            Threshold::parse("error_rate < 150%")
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            Threshold::parse("rps > many")
+                .unwrap_err()
+                .contains("not a number")
+        );
+    }
+
+    #[test]
+    fn evaluates_pass_and_fail() {
+        let summary = summary_with_p99(300_000, 0);
+        let t = Threshold::parse("p99 < 250ms").unwrap();
+        let eval = t.evaluate(&summary);
+        assert!(!eval.passed);
+        assert!(eval.observed >= 299_000.0);
+        assert!(eval.observed_text.ends_with("ms"), "{}", eval.observed_text);
+        assert!(
+            Threshold::parse("p99 < 1s")
+                .unwrap()
+                .evaluate(&summary)
+                .passed
+        );
+
+        let summary = summary_with_p99(1_000, 5);
+        let eval = Threshold::parse("error_rate < 1%")
+            .unwrap()
+            .evaluate(&summary);
+        assert!(!eval.passed);
+        assert_eq!(eval.observed_text, "4.76%");
+        assert!(
+            Threshold::parse("errors <= 5")
+                .unwrap()
+                .evaluate(&summary)
+                .passed
+        );
+    }
+}
