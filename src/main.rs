@@ -9,7 +9,9 @@ use loadtop::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Some(Command::Serve(args)) => loadtop::server::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Serve(args)) => loadtop::server::run(args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
         Some(Command::Bench(_)) | Some(Command::Run(_)) | None => {
             Err(anyhow::anyhow!("load generation is not built yet"))
         }

@@ -1,1 +1,325 @@
-//! TODO(skeleton)
+//! The last place input is validated: a profile (or `bench` flags) plus the
+//! command line become one [`RunPlan`] with units in types. Everything after
+//! this trusts the plan.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::cli::{BenchArgs, LoadArgs, RunArgs};
+use crate::profile::{self, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid(message: impl Into<String>) -> PlanError {
+    PlanError::Invalid(message.into())
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetPlan {
+    /// Start `loadtop serve` as a child process and load `route` on it.
+    Embedded {
+        route: String,
+        server_threads: Option<usize>,
+        knobs: serde_json::Map<String, serde_json::Value>,
+    },
+    Url {
+        url: String,
+        parsed: HttpUrl,
+        pid: Option<u32>,
+    },
+}
+
+impl TargetPlan {
+    pub fn describe(&self) -> String {
+        match self {
+            TargetPlan::Embedded { route, .. } => format!("embedded {route}"),
+            TargetPlan::Url { url, .. } => url.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StagePlan {
+    pub name: String,
+    /// `None`: until the request budget is spent (`bench -n`).
+    pub duration: Option<Duration>,
+    pub rate: Option<f64>,
+    pub connections: Option<usize>,
+    pub ramp: bool,
+    pub knobs: serde_json::Map<String, serde_json::Value>,
+    pub thresholds: Vec<Threshold>,
+    /// Warm-up stages drive load but stay out of the whole-run summary.
+    pub measured: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReportDest {
+    Stdout,
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunPlan {
+    pub name: String,
+    pub origin: String,
+    pub target: TargetPlan,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub model: ModelKind,
+    pub threads: usize,
+    pub connections: usize,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub keepalive: bool,
+    pub max_requests: Option<u64>,
+    pub stages: Vec<StagePlan>,
+    pub thresholds: Vec<Threshold>,
+    pub report: Option<ReportDest>,
+    pub headless: bool,
+    pub print_latency: bool,
+    pub sample_interval: Duration,
+}
+
+impl RunPlan {
+    pub fn total_duration(&self) -> Option<Duration> {
+        self.stages.iter().map(|s| s.duration).sum()
+    }
+
+    /// The rate of stage `index` in the open model.
+    pub fn stage_rate(&self, index: usize) -> Option<f64> {
+        self.stages.get(index).and_then(|s| s.rate)
+    }
+
+    pub fn stage_connections(&self, index: usize) -> usize {
+        self.stages
+            .get(index)
+            .and_then(|s| s.connections)
+            .unwrap_or(self.connections)
+    }
+
+    pub fn from_run_args(args: &RunArgs) -> Result<RunPlan, PlanError> {
+        let profile = match &args.profile {
+            Some(path) => Profile::load(path)?,
+            None => Profile::default_profile()?,
+        };
+        if !(args.scale_time.is_finite() && args.scale_time > 0.0) {
+            return Err(invalid(format!(
+                "--scale-time must be above 0 (got {})",
+                args.scale_time
+            )));
+        }
+        RunPlan::from_profile(profile, args.scale_time, &args.load)
+    }
+
+    pub fn from_profile(
+        profile: Profile,
+        scale_time: f64,
+        load: &LoadArgs,
+    ) -> Result<RunPlan, PlanError> {
+        let target = match profile.target {
+            Target::Embedded { route } => TargetPlan::Embedded {
+                route,
+                server_threads: profile.server.threads,
+                knobs: profile.server.knobs,
+            },
+            Target::Url { url, pid } => TargetPlan::Url {
+                parsed: profile::url::parse(&url).map_err(invalid)?,
+                url,
+                pid,
+            },
+        };
+        let scale = |d: Duration| {
+            Duration::from_secs_f64(d.as_secs_f64() * scale_time).max(Duration::from_millis(100))
+        };
+        let open = profile.load.model == ModelKind::Open;
+        let mut stages = Vec::new();
+        if !profile.load.warmup.is_zero() {
+            let first = profile.stages.first();
+            stages.push(StagePlan {
+                name: "warmup".into(),
+                duration: Some(scale(profile.load.warmup)),
+                rate: if open {
+                    first.and_then(|s| s.rate).or(profile.load.rate)
+                } else {
+                    None
+                },
+                connections: first.and_then(|s| s.connections),
+                ramp: false,
+                knobs: serde_json::Map::new(),
+                thresholds: Vec::new(),
+                measured: false,
+            });
+        }
+        stages.extend(profile.stages.into_iter().map(|s| StagePlan {
+            name: s.name,
+            duration: Some(scale(s.duration)),
+            rate: if open {
+                s.rate.or(profile.load.rate)
+            } else {
+                None
+            },
+            connections: s.connections,
+            ramp: s.ramp,
+            knobs: s.knobs,
+            thresholds: s.thresholds,
+            measured: true,
+        }));
+        Ok(RunPlan {
+            name: profile.name,
+            origin: profile.origin,
+            target,
+            method: profile.request.method,
+            headers: profile.request.headers,
+            body: Bytes::from(profile.request.body.unwrap_or_default()),
+            model: profile.load.model,
+            threads: profile.load.threads,
+            connections: profile.load.connections,
+            timeout: profile.load.timeout,
+            connect_timeout: profile.load.connect_timeout,
+            keepalive: profile.load.keepalive,
+            max_requests: None,
+            stages,
+            thresholds: profile.thresholds,
+            report: report_dest(load),
+            headless: load.headless,
+            print_latency: false,
+            sample_interval: Duration::from_secs(1),
+        })
+    }
+
+    pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
+        let parsed = profile::url::parse(&args.url).map_err(invalid)?;
+        if args.connections == 0 {
+            return Err(invalid("--connections must be at least 1"));
+        }
+        if args.threads == 0 {
+            return Err(invalid("--threads must be at least 1"));
+        }
+        if let Some(rate) = args.rate
+            && !(rate.is_finite() && rate >= 1.0)
+        {
+            return Err(invalid(format!(
+                "--rate must be at least 1 request per second (got {rate})"
+            )));
+        }
+        if args.duration.is_some_and(|d| d.is_zero()) {
+            return Err(invalid("--duration must be above 0"));
+        }
+        if args.requests == Some(0) {
+            return Err(invalid("--requests must be at least 1"));
+        }
+        if args.timeout.is_zero() {
+            return Err(invalid("--timeout must be above 0"));
+        }
+        let method = args.method.trim().to_ascii_uppercase();
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(invalid(format!("invalid HTTP method `{}`", args.method)));
+        }
+        let headers = args
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let body =
+            match (&args.body, &args.body_file) {
+                (Some(body), _) => Bytes::from(body.clone()),
+                (None, Some(path)) => Bytes::from(std::fs::read(path).map_err(|e| {
+                    invalid(format!("cannot read body file {}: {e}", path.display()))
+                })?),
+                (None, None) => Bytes::new(),
+            };
+        // wrk's default: 10 seconds unless a request budget ends the run.
+        let duration = match (args.duration, args.requests) {
+            (Some(d), _) => Some(d),
+            (None, Some(_)) => None,
+            (None, None) => Some(Duration::from_secs(10)),
+        };
+        let model = if args.rate.is_some() {
+            ModelKind::Open
+        } else {
+            ModelKind::Closed
+        };
+        let mut stages = Vec::new();
+        if let Some(warmup) = args.warmup.filter(|w| !w.is_zero()) {
+            stages.push(StagePlan {
+                name: "warmup".into(),
+                duration: Some(warmup),
+                rate: args.rate,
+                connections: None,
+                ramp: false,
+                knobs: serde_json::Map::new(),
+                thresholds: Vec::new(),
+                measured: false,
+            });
+        }
+        stages.push(StagePlan {
+            name: "bench".into(),
+            duration,
+            rate: args.rate,
+            connections: None,
+            ramp: false,
+            knobs: serde_json::Map::new(),
+            thresholds: Vec::new(),
+            measured: true,
+        });
+        Ok(RunPlan {
+            name: "bench".into(),
+            origin: "command line".into(),
+            target: TargetPlan::Url {
+                url: args.url.clone(),
+                parsed,
+                pid: None,
+            },
+            method,
+            headers,
+            body,
+            model,
+            threads: args.threads,
+            connections: args.connections,
+            timeout: args.timeout,
+            connect_timeout: args.connect_timeout,
+            keepalive: !args.no_keepalive,
+            max_requests: args.requests,
+            stages,
+            thresholds: Vec::new(),
+            report: report_dest(&args.load),
+            headless: args.load.headless,
+            print_latency: args.latency,
+            sample_interval: Duration::from_secs(1),
+        })
+    }
+}
+
+fn report_dest(load: &LoadArgs) -> Option<ReportDest> {
+    load.json.as_deref().map(|dest| match dest {
+        "-" => ReportDest::Stdout,
+        path => ReportDest::File(PathBuf::from(path)),
+    })
+}
+
+fn parse_header(text: &str) -> Result<(String, String), PlanError> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| invalid(format!("invalid header `{text}` (expected `Name: value`)")))?;
+    let name = name.trim();
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_name || value.contains(['\r', '\n']) {
+        return Err(invalid(format!("invalid header `{text}`")));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -141,7 +141,10 @@ impl Profile {
             toml::de::Deserializer::parse(text).map_err(|e| ctx.toml_error(&e, ""))?;
         let raw: RawProfile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
             // `Spanned` shows up in serde's path as a private field; users never wrote it.
-            let key = e.path().to_string().replace(".$__serde_spanned_private_value", "");
+            let key = e
+                .path()
+                .to_string()
+                .replace(".$__serde_spanned_private_value", "");
             let key = if key == "." { String::new() } else { key };
             ctx.toml_error(e.inner(), &key)
         })?;
