@@ -1,1 +1,113 @@
-//! TODO(skeleton)
+//! Reports: the versioned JSON document (`loadtop.report/1`, schema in
+//! `docs/report.schema.json`), the human text summaries, and the files they
+//! are written to. Reports are built by `session` from what it measured; the
+//! histograms inside are exact, so reports can be merged or re-checked later.
+
+pub mod json;
+
+pub use json::{EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry};
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write report {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot encode report: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("cannot encode histogram: {0}")]
+    Histogram(String),
+}
+
+/// Writes atomically: a temporary file beside the target, then a rename, so
+/// a reader (or a crash) never sees half a report.
+pub fn write_json(report: &Report, path: &Path) -> Result<(), ReportError> {
+    let write_error = |source| ReportError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let bytes = serde_json::to_vec_pretty(report)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(write_error)?;
+    }
+    let file_name = path.file_name().map_or_else(
+        || "report.json".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut file| {
+            file.write_all(&bytes)?;
+            file.write_all(b"\n")?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(err) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(write_error(err));
+    }
+    Ok(())
+}
+
+/// Where a run's report goes when the user did not say: a timestamped file
+/// under `loadtop-reports/` in the working directory.
+pub fn default_path(name: &str) -> PathBuf {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace(['-', ':'], "");
+    let safe_name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("loadtop-reports").join(format!("{safe_name}-{stamp}.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_path_is_timestamped_and_safe() {
+        let path = default_path("my profile/1");
+        let text = path.to_string_lossy();
+        assert!(text.starts_with("loadtop-reports/my_profile_1-"), "{text}");
+        assert!(text.ends_with("Z.json"), "{text}");
+    }
+
+    #[test]
+    fn write_json_is_atomic_and_creates_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/run.json");
+        let report = Report::empty_for_tests();
+        write_json(&report, &path).unwrap();
+        let back: Report = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(back.schema, json::SCHEMA);
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn write_json_names_the_path_on_failure() {
+        let err = write_json(
+            &Report::empty_for_tests(),
+            Path::new("/proc/definitely/not/here.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("/proc/definitely/not/here.json"), "{err}");
+    }
+}

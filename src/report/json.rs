@@ -1,0 +1,201 @@
+//! The JSON report, version `loadtop.report/1`. Field names are the public
+//! contract (documented in docs/report.md, checked against
+//! docs/report.schema.json by the tests): add fields freely, never rename.
+
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+
+use super::ReportError;
+use crate::monitor::ResourceStats;
+use crate::stats::summary::Summary;
+
+pub const SCHEMA: &str = "loadtop.report/1";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub loadtop_version: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_secs: f64,
+    /// `completed`, `quit`, `interrupted` or `target_exited`.
+    pub outcome: String,
+    pub outcome_detail: Option<String>,
+    pub plan: PlanReport,
+    /// Measured stages only (warm-up excluded).
+    pub summary: Summary,
+    pub stages: Vec<StageReport>,
+    /// One entry per second of the run.
+    pub timeline: Vec<TimelineEntry>,
+    pub events: Vec<EventEntry>,
+    pub thresholds: Vec<ThresholdResult>,
+    /// Every threshold held (true when there are none).
+    pub passed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanReport {
+    pub name: String,
+    pub origin: String,
+    /// `embedded` or `url`.
+    pub target_kind: String,
+    pub target: String,
+    pub method: String,
+    /// `open` or `closed`.
+    pub model: String,
+    /// Open model: latency measured from the intended send time.
+    pub latency_corrected: bool,
+    pub threads: usize,
+    pub connections: usize,
+    pub timeout_secs: f64,
+    pub keepalive: bool,
+    pub max_requests: Option<u64>,
+    pub knobs: serde_json::Map<String, serde_json::Value>,
+    pub stages: Vec<PlannedStage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedStage {
+    pub name: String,
+    pub duration_secs: Option<f64>,
+    pub rate: Option<f64>,
+    pub connections: Option<usize>,
+    pub ramp: bool,
+    pub measured: bool,
+    pub knobs: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    pub name: String,
+    pub measured: bool,
+    /// Seconds since the run started.
+    pub started_secs: f64,
+    pub summary: Summary,
+    pub resources: ResourceStats,
+    /// Latency histogram, HdrHistogram V2 + deflate, base64.
+    pub histogram: String,
+    /// Service-time (uncorrected) histogram, same encoding.
+    pub service_histogram: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub second: u64,
+    pub stage: String,
+    pub rps: f64,
+    pub target_rps: Option<f64>,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    pub cpu_target: Option<f32>,
+    pub cpu_generator: Option<f32>,
+    pub cpu_system: Option<f32>,
+    pub rss_target: Option<u64>,
+    pub rss_generator: Option<u64>,
+    pub mem_system_used: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventEntry {
+    pub at_secs: f64,
+    /// `stage`, `control`, `knobs`, `target`, `report`, `warning`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    pub expr: String,
+    /// `None` for a whole-run threshold.
+    pub stage: Option<String>,
+    pub passed: bool,
+    pub observed: f64,
+    pub observed_text: String,
+    pub limit: f64,
+}
+
+/// HdrHistogram V2 + deflate, base64: the format HdrHistogram's own tools
+/// read, so reports can be merged exactly.
+pub fn encode_histogram(hist: &Histogram<u64>) -> Result<String, ReportError> {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(hist, &mut bytes)
+        .map_err(|e| ReportError::Histogram(format!("{e:?}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, ReportError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| ReportError::Histogram(e.to_string()))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| ReportError::Histogram(format!("{e:?}")))
+}
+
+impl Report {
+    #[cfg(test)]
+    pub fn empty_for_tests() -> Report {
+        Report {
+            schema: SCHEMA.into(),
+            loadtop_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            duration_secs: 0.0,
+            outcome: "completed".into(),
+            outcome_detail: None,
+            plan: PlanReport {
+                name: "t".into(),
+                origin: "test".into(),
+                target_kind: "url".into(),
+                target: "http://127.0.0.1:1/".into(),
+                method: "GET".into(),
+                model: "closed".into(),
+                latency_corrected: false,
+                threads: 1,
+                connections: 1,
+                timeout_secs: 1.0,
+                keepalive: true,
+                max_requests: None,
+                knobs: Default::default(),
+                stages: Vec::new(),
+            },
+            summary: Summary::default(),
+            stages: Vec::new(),
+            timeline: Vec::new(),
+            events: Vec::new(),
+            thresholds: Vec::new(),
+            passed: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::new_latency_histogram;
+
+    #[test]
+    fn histograms_round_trip_exactly() {
+        let mut hist = new_latency_histogram();
+        for v in [1u64, 10, 100, 1_000, 10_000, 250_000, 3_000_000] {
+            hist.record_n(v, v % 7 + 1).unwrap();
+        }
+        let back = decode_histogram(&encode_histogram(&hist).unwrap()).unwrap();
+        assert_eq!(back.len(), hist.len());
+        for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(back.value_at_quantile(q), hist.value_at_quantile(q));
+        }
+    }
+
+    #[test]
+    fn bad_histogram_text_is_an_error_not_a_panic() {
+        assert!(decode_histogram("not base64!").is_err());
+        assert!(decode_histogram("AAAA").is_err());
+    }
+}
