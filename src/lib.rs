@@ -14,6 +14,7 @@ pub mod monitor;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod runner;
 pub mod server;
 pub mod session;
 pub mod snapshot;

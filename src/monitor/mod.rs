@@ -55,4 +55,10 @@ pub fn to_view(_sample: &ResourceSample) -> crate::snapshot::ResourceView {
 pub struct ResourceStats {}
 impl ResourceStats {
     pub fn add(&mut self, _sample: &ResourceSample) {}
+    pub fn target_cpu_mean(&self) -> Option<f32> {
+        None
+    }
+    pub fn target_rss_peak(&self) -> Option<u64> {
+        None
+    }
 }

@@ -3,7 +3,9 @@
 //! are written to. Reports are built by `session` from what it measured; the
 //! histograms inside are exact, so reports can be merged or re-checked later.
 
+pub mod hgrm;
 pub mod json;
+pub mod text;
 
 pub use json::{EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry};
 

@@ -1,7 +1,399 @@
 //! A run: drives the load engine through the plan's stages, applies live
 //! controls, merges engine ticks with resource samples into snapshots, and
 //! returns a result on every exit path (stage end, quit, Ctrl-C, target death).
+//!
+//! The session is a plain thread loop: engine ticks and monitor samples come
+//! in over channels, controls come from the front end, and the latest
+//! `Snapshot` goes out over a `watch` channel that the dashboard or the
+//! progress line reads.
 
 pub mod control;
+mod finish;
+mod ledger;
+mod stages;
+mod target;
+mod view;
 
 pub use control::{Control, KnobChange};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::load::{self, EngineHandle, LoadCommand, LoadConfig, Model};
+use crate::monitor::{Monitor, MonitorConfig, ResourceSample};
+use crate::plan::RunPlan;
+use crate::profile::ModelKind;
+use crate::report::Report;
+use crate::snapshot::{EventView, ServerView, Snapshot};
+
+use ledger::Ledger;
+use stages::StageClock;
+use target::TargetHandle;
+
+/// Engine tick: how often per-thread intervals are merged.
+pub const TICK: Duration = Duration::from_millis(250);
+/// Events kept in the snapshot (the report keeps them all).
+const SNAPSHOT_EVENTS: usize = 50;
+/// Seconds of timeline kept in the snapshot.
+const SNAPSHOT_SECONDS: usize = 600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Target(String),
+    #[error("cannot start the load engine: {0}")]
+    Engine(#[from] load::EngineError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// The user quit (dashboard `q`).
+    Quit,
+    /// SIGINT / SIGTERM.
+    Interrupted,
+    TargetExited(String),
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Quit => "quit",
+            Outcome::Interrupted => "interrupted",
+            Outcome::TargetExited(_) => "target_exited",
+        }
+    }
+}
+
+pub struct RunResult {
+    pub report: Report,
+    pub outcome: Outcome,
+    /// Where the report was written, if anywhere.
+    pub report_path: Option<PathBuf>,
+    /// Measured stages merged (for `--latency` and text summaries).
+    pub total: crate::stats::Interval,
+}
+
+/// What connects a session to its front end.
+pub struct SessionIo {
+    /// The binary that provides `loadtop serve` for the embedded target.
+    pub server_exe: PathBuf,
+    pub snapshots: Option<tokio::sync::watch::Sender<Snapshot>>,
+    pub controls: Option<Receiver<Control>>,
+    /// Set by the signal handler.
+    pub interrupted: Arc<AtomicBool>,
+    /// Written at the end of the run and on `Control::SaveReport`.
+    pub report_path: Option<PathBuf>,
+}
+
+/// Runs the plan to its end (or until stopped) and returns what was measured.
+pub fn run(plan: &RunPlan, io: SessionIo) -> Result<RunResult, SessionError> {
+    let target = TargetHandle::start(plan, &io.server_exe)?;
+    let monitor = Monitor::spawn(MonitorConfig {
+        interval: plan.sample_interval,
+        target_pid: target.pid,
+    })
+    .ok();
+    let clock = StageClock::new(plan);
+    let engine = load::start(LoadConfig {
+        addr: target.addr,
+        request: target.request.clone(),
+        threads: plan.threads,
+        connections: clock.planned_connections(plan, 0),
+        model: match plan.model {
+            ModelKind::Open => Model::Open {
+                rate: clock.planned_rate(plan, 0).unwrap_or(1.0),
+            },
+            ModelKind::Closed => Model::Closed,
+        },
+        timeout: plan.timeout,
+        connect_timeout: plan.connect_timeout,
+        keepalive: plan.keepalive,
+        max_requests: plan.max_requests,
+        tick: TICK,
+    })?;
+    let mut session = Session {
+        plan,
+        io,
+        engine: Some(engine),
+        target,
+        monitor,
+        clock,
+        ledger: Ledger::new(),
+        events: Vec::new(),
+        started: Instant::now(),
+        started_wall: SystemTime::now(),
+        latest_sample: None,
+        server_view: None,
+        last_server_poll: None,
+        outcome: None,
+        paused: false,
+        current: view::LiveSettings::default(),
+    };
+    session.begin_stage(0);
+    session.main_loop();
+    session.finish()
+}
+
+struct Session<'a> {
+    plan: &'a RunPlan,
+    io: SessionIo,
+    /// `None` once stopped.
+    engine: Option<EngineHandle>,
+    target: TargetHandle,
+    monitor: Option<Monitor>,
+    clock: StageClock,
+    ledger: Ledger,
+    events: Vec<report_event::Event>,
+    started: Instant,
+    started_wall: SystemTime,
+    latest_sample: Option<ResourceSample>,
+    server_view: Option<ServerView>,
+    last_server_poll: Option<Instant>,
+    outcome: Option<Outcome>,
+    paused: bool,
+    current: view::LiveSettings,
+}
+
+mod report_event {
+    use std::time::Duration;
+
+    pub struct Event {
+        pub at: Duration,
+        pub kind: &'static str,
+        pub message: String,
+    }
+}
+
+impl Session<'_> {
+    fn send_load(&self, command: LoadCommand) {
+        if let Some(engine) = &self.engine {
+            engine.send(command);
+        }
+    }
+
+    fn event(&mut self, kind: &'static str, message: String) {
+        self.events.push(report_event::Event {
+            at: self.started.elapsed(),
+            kind,
+            message,
+        });
+    }
+
+    fn main_loop(&mut self) {
+        let mut last_loop = Instant::now();
+        while self.outcome.is_none() {
+            let Some(engine) = &self.engine else { break };
+            let tick = match engine.ticks().recv_timeout(Duration::from_millis(50)) {
+                Ok(tick) => Some(tick),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.outcome = Some(Outcome::Completed);
+                    None
+                }
+            };
+            let now = Instant::now();
+            if !self.paused {
+                self.clock.advance(now - last_loop);
+            }
+            last_loop = now;
+
+            self.drain_samples();
+            if let Some(tick) = tick {
+                let done = tick.done;
+                self.current.open_connections = tick.open_connections;
+                self.current.threads = tick.threads;
+                self.current.connections = tick.connections;
+                self.current.model = tick.model;
+                self.ledger.open_connections = tick.open_connections;
+                self.ledger.add_tick(
+                    &tick.interval,
+                    tick.elapsed,
+                    TICK / 2,
+                    self.current.target_rate(),
+                    self.latest_sample.as_ref(),
+                );
+                if done {
+                    self.outcome = Some(Outcome::Completed);
+                }
+                self.poll_server();
+                self.publish(false);
+            }
+            self.handle_controls();
+            if self.io.interrupted.load(Ordering::Relaxed) {
+                self.outcome = Some(Outcome::Interrupted);
+            }
+            if let Some(reason) = self.target.exited() {
+                self.event("target", format!("target exited: {reason}"));
+                self.outcome = Some(Outcome::TargetExited(reason));
+            }
+            if self.outcome.is_none() {
+                self.advance_stages();
+            }
+        }
+    }
+
+    fn drain_samples(&mut self) {
+        let Some(monitor) = &self.monitor else { return };
+        let mut exited = None;
+        while let Ok(sample) = monitor.samples().try_recv() {
+            if let Some(pid) = sample.target_exited {
+                exited = Some(pid);
+            }
+            if let Some(stage) = self.ledger.current_stage_mut() {
+                stage.resources.add(&sample);
+            }
+            self.latest_sample = Some(sample);
+        }
+        if let Some(pid) = exited {
+            let reason = format!("process {pid} exited");
+            self.event("target", format!("target exited: {reason}"));
+            self.outcome = Some(Outcome::TargetExited(reason));
+        }
+    }
+
+    fn poll_server(&mut self) {
+        let Some(admin) = &self.target.admin else {
+            return;
+        };
+        if self
+            .last_server_poll
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_server_poll = Some(Instant::now());
+        if let (Ok(stats), Ok(knobs)) = (admin.stats(), admin.get_knobs()) {
+            self.server_view = Some(view::server_view(&stats, &knobs));
+        }
+    }
+
+    fn handle_controls(&mut self) {
+        let mut pending = Vec::new();
+        if let Some(controls) = &self.io.controls {
+            while let Ok(control) = controls.try_recv() {
+                pending.push(control);
+            }
+        }
+        for control in pending {
+            self.apply_control(control);
+        }
+    }
+
+    fn apply_control(&mut self, control: Control) {
+        match control {
+            Control::SetConnections(n) if n >= 1 => {
+                self.send_load(LoadCommand::SetConnections(n));
+                self.current.connections = n;
+                self.clock.override_connections(n);
+                self.event("control", format!("connections set to {n}"));
+            }
+            Control::SetRate(rate) if rate >= 1.0 && self.plan.model == ModelKind::Open => {
+                self.send_load(LoadCommand::SetRate(rate));
+                self.clock.override_rate(rate);
+                self.current.rate = Some(rate);
+                self.event("control", format!("rate set to {rate:.0} req/s"));
+            }
+            Control::SetThreads(n) if n >= 1 => {
+                self.send_load(LoadCommand::SetThreads(n));
+                self.event("control", format!("threads set to {n}"));
+            }
+            Control::NextStage => {
+                self.event("control", "next stage".into());
+                self.clock.skip();
+            }
+            Control::ToggleHold => {
+                let held = self.clock.toggle_hold();
+                self.event(
+                    "control",
+                    if held { "stage held" } else { "stage released" }.into(),
+                );
+            }
+            Control::TogglePause => {
+                self.paused = !self.paused;
+                let (command, word) = if self.paused {
+                    (LoadCommand::Pause, "paused")
+                } else {
+                    (LoadCommand::Resume, "resumed")
+                };
+                self.send_load(command);
+                self.event("control", word.into());
+            }
+            Control::Knobs(change) => self.change_knobs(&change),
+            Control::SaveReport => match self.save_report_now() {
+                Ok(path) => self.event("report", format!("report saved to {}", path.display())),
+                Err(e) => self.event("warning", format!("report not saved: {e}")),
+            },
+            Control::Quit => self.outcome = Some(Outcome::Quit),
+            other => self.event("warning", format!("ignored {other:?}")),
+        }
+        self.publish(false);
+    }
+
+    fn change_knobs(&mut self, change: &KnobChange) {
+        let Some(admin) = &self.target.admin else {
+            self.event("warning", "server knobs need the embedded target".into());
+            return;
+        };
+        let mut knobs = serde_json::Map::new();
+        if let Some(v) = change.pool_size {
+            knobs.insert("pool_size".into(), v.into());
+        }
+        if let Some(v) = change.hold_ms {
+            knobs.insert("hold_ms".into(), v.into());
+        }
+        if let Some(v) = change.load_shedding {
+            knobs.insert("load_shedding".into(), v.into());
+        }
+        let text = serde_json::Value::Object(knobs.clone()).to_string();
+        match target::apply_knobs(admin, &knobs) {
+            Ok(()) => {
+                self.last_server_poll = None;
+                self.event("knobs", format!("server knobs {text}"));
+            }
+            Err(e) => self.event("warning", e.to_string()),
+        }
+    }
+
+    fn save_report_now(&mut self) -> Result<PathBuf, SessionError> {
+        let path = self
+            .io
+            .report_path
+            .clone()
+            .unwrap_or_else(|| crate::report::default_path(&self.plan.name));
+        let report = self.build_report(
+            Outcome::Completed.as_str(),
+            Some("saved during the run".into()),
+        );
+        crate::report::write_json(&report, &path)?;
+        Ok(path)
+    }
+
+    fn publish(&mut self, finished: bool) {
+        if self.io.snapshots.is_none() {
+            return;
+        }
+        let snapshot = self.snapshot(finished);
+        if let Some(tx) = &self.io.snapshots {
+            tx.send_replace(snapshot);
+        }
+    }
+
+    fn recent_events(&self) -> Vec<EventView> {
+        let skip = self.events.len().saturating_sub(SNAPSHOT_EVENTS);
+        self.events[skip..]
+            .iter()
+            .map(|e| EventView {
+                at: e.at,
+                text: e.message.clone(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,257 @@
+//! Front-end orchestration of a run: choose the dashboard or headless
+//! output, install the signal handler, run the session on its own thread,
+//! print what people read afterwards and map the outcome to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::plan::{ReportDest, RunPlan};
+use crate::profile::ModelKind;
+use crate::report::text::{self, StageTableRow, TextOptions};
+use crate::session::{self, Outcome, RunResult, SessionError, SessionIo};
+use crate::snapshot::Snapshot;
+
+/// Process exit codes shared by every command that runs load.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// A threshold failed, or the target died mid-run.
+    pub const FAILED: u8 = 1;
+    /// Usage or setup error.
+    pub const USAGE: u8 = 2;
+    /// SIGINT / SIGTERM (128 + 2, as shells report Ctrl-C).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("dashboard: {0}")]
+    Tui(#[from] crate::tui::TuiError),
+    #[error("cannot locate the loadtop binary to start the embedded server: {0}")]
+    Exe(std::io::Error),
+    #[error("the run stopped unexpectedly (internal error)")]
+    Crashed,
+}
+
+/// What a command-line run needs besides the plan.
+pub struct RunOptions {
+    /// Override the server binary (tests); defaults to this executable.
+    pub server_exe: Option<PathBuf>,
+    /// When false, the dashboard is never used.
+    pub allow_tui: bool,
+}
+
+pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
+    let server_exe = match options.server_exe {
+        Some(path) => path,
+        None => std::env::current_exe().map_err(RunError::Exe)?,
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    install_signal_handler(interrupted.clone());
+    let report_path = match &plan.report {
+        Some(ReportDest::File(path)) => Some(path.clone()),
+        Some(ReportDest::Stdout) => None,
+        // Profile runs always keep a report; `bench` writes one only when asked.
+        None if plan.name != "bench" => Some(crate::report::default_path(&plan.name)),
+        None => None,
+    };
+    let use_tui = options.allow_tui && !plan.headless && std::io::stdout().is_terminal();
+    let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
+    let (control_tx, control_rx) = mpsc::channel();
+    let io = SessionIo {
+        server_exe,
+        snapshots: Some(snapshot_tx),
+        controls: Some(control_rx),
+        interrupted,
+        report_path,
+    };
+
+    let session_plan = plan.clone();
+    let session = std::thread::Builder::new()
+        .name("loadtop-session".into())
+        .spawn(move || session::run(&session_plan, io))
+        .map_err(|_| RunError::Crashed)?;
+
+    let tui_result = if use_tui {
+        crate::tui::run(snapshot_rx, control_tx.clone())
+    } else {
+        if !use_tui && std::io::stderr().is_terminal() {
+            spawn_progress(snapshot_rx);
+        }
+        Ok(())
+    };
+    if tui_result.is_err() {
+        // The dashboard failed: stop the run so the report is still written.
+        let _ = control_tx.send(session::Control::Quit);
+    }
+    let result = session.join().map_err(|_| RunError::Crashed)??;
+    tui_result?;
+    print_results(plan, &result);
+    Ok(exit_code(&result))
+}
+
+fn exit_code(result: &RunResult) -> u8 {
+    match result.outcome {
+        Outcome::Interrupted => exit::INTERRUPTED,
+        Outcome::TargetExited(_) => exit::FAILED,
+        _ if !result.report.passed => exit::FAILED,
+        _ => exit::OK,
+    }
+}
+
+fn print_results(plan: &RunPlan, result: &RunResult) {
+    let report = &result.report;
+    let mut out = String::new();
+    let options = TextOptions {
+        corrected: plan.model == ModelKind::Open,
+        show_service: plan.model == ModelKind::Open,
+    };
+    if plan.name == "bench" {
+        out.push_str(&format!(
+            "{} test @ {}\n  {} threads and {} connections\n",
+            humantime::format_duration(Duration::from_secs_f64(report.duration_secs.round())),
+            plan.target.describe(),
+            plan.threads,
+            plan.connections
+        ));
+        out.push_str(&text::render_summary(&report.summary, &options));
+        if plan.print_latency {
+            out.push_str("\n  Detailed Percentile spectrum:\n");
+            let mut spectrum = String::new();
+            crate::report::hgrm::write_percentile_distribution(
+                &result.total.latency,
+                1000.0,
+                &mut spectrum,
+            );
+            out.push_str(&spectrum);
+        }
+    } else {
+        let rows: Vec<StageTableRow> = report
+            .stages
+            .iter()
+            .map(|stage| StageTableRow {
+                name: stage.name.clone(),
+                summary: stage.summary.clone(),
+                target_cpu_mean: stage.resources.target_cpu_mean(),
+                target_rss_peak: stage.resources.target_rss_peak(),
+                verdict: stage_verdict(report, &stage.name),
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} ({}) against {}\n",
+            plan.name,
+            plan.origin,
+            plan.target.describe()
+        ));
+        out.push_str(&text::render_stage_table(&rows));
+    }
+    for threshold in &report.thresholds {
+        let scope = threshold.stage.as_deref().unwrap_or("run");
+        let verdict = if threshold.passed { "pass" } else { "FAIL" };
+        out.push_str(&format!(
+            "threshold {verdict}: {} [{scope}] observed {}\n",
+            threshold.expr, threshold.observed_text
+        ));
+    }
+    if let Some(detail) = &report.outcome_detail {
+        out.push_str(&format!("run {}: {detail}\n", report.outcome));
+    }
+    if matches!(plan.report, Some(ReportDest::Stdout)) {
+        // stdout carries the JSON alone so it can be piped; the text goes to stderr.
+        eprint!("{out}");
+        if let Ok(json) = serde_json::to_string_pretty(report) {
+            println!("{json}");
+        }
+    } else {
+        print!("{out}");
+        if let Some(path) = &result.report_path {
+            println!("report: {}", path.display());
+        }
+    }
+    let _ = std::io::stdout().flush();
+}
+
+fn stage_verdict(report: &crate::report::Report, stage: &str) -> Option<bool> {
+    let own: Vec<_> = report
+        .thresholds
+        .iter()
+        .filter(|t| t.stage.as_deref() == Some(stage))
+        .collect();
+    (!own.is_empty()).then(|| own.iter().all(|t| t.passed))
+}
+
+/// One line per second on stderr while a headless run goes on.
+fn spawn_progress(mut snapshot_rx: tokio::sync::watch::Receiver<Snapshot>) {
+    let _ = std::thread::Builder::new()
+        .name("loadtop-progress".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                if snapshot_rx.has_changed().is_err() {
+                    return;
+                }
+                let snapshot = snapshot_rx.borrow_and_update().clone();
+                if snapshot.finished {
+                    return;
+                }
+                eprintln!("{}", progress_line(&snapshot));
+            }
+        });
+}
+
+pub fn progress_line(snapshot: &Snapshot) -> String {
+    let stage = snapshot.stage.as_ref();
+    let stage_text = stage.map_or_else(String::new, |s| {
+        let total = s
+            .duration
+            .map_or_else(String::new, |d| format!("/{}s", d.as_secs()));
+        format!(
+            "[{} {}/{}] {}s{total}",
+            s.name,
+            s.index + 1,
+            s.count,
+            s.elapsed.as_secs()
+        )
+    });
+    let last = snapshot.timeline.last();
+    let errors: u64 = snapshot.timeline.iter().map(|p| p.errors).sum();
+    format!(
+        "{stage_text}  {:.0} req/s  p99 {}  errors {errors}",
+        last.map_or(0.0, |p| p.rps),
+        text::format_duration_us(last.map_or(0, |p| p.p99_us)),
+    )
+}
+
+/// SIGINT and SIGTERM set the flag; the session stops at its next loop and
+/// still writes the report.
+fn install_signal_handler(flag: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("loadtop-signals".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+                flag.store(true, Ordering::Relaxed);
+            });
+        });
+}

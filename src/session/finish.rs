@@ -1,0 +1,175 @@
+//! The end of a run, on every path: stop the engine (its final partial tick
+//! still counts), close the timeline, build the report, write it, publish the
+//! final snapshot. The target child is stopped when the session drops it.
+
+use std::time::Duration;
+
+use crate::profile::ModelKind;
+use crate::report::json::{PlannedStage, SCHEMA, encode_histogram};
+use crate::report::{EventEntry, PlanReport, Report, StageReport, TimelineEntry};
+use crate::stats::summary::Summary;
+
+use super::{Outcome, RunResult, Session, SessionError, TICK};
+
+impl Session<'_> {
+    pub(super) fn finish(mut self) -> Result<RunResult, SessionError> {
+        let outcome = self.outcome.clone().unwrap_or(Outcome::Completed);
+        let rate = self.current.target_rate();
+        if let Some(engine) = self.engine.take() {
+            let final_tick = engine.stop();
+            self.ledger.add_tick(
+                &final_tick.interval,
+                final_tick.elapsed,
+                TICK / 2,
+                rate,
+                self.latest_sample.as_ref(),
+            );
+            if self.ledger.pending_second_has_data() {
+                let fraction = final_tick.elapsed.as_secs_f64().fract();
+                self.ledger
+                    .close_second(fraction, rate, self.latest_sample.as_ref());
+            }
+        }
+        if let Some(stage) = self.ledger.current_stage_mut() {
+            stage.active = self.clock.elapsed;
+            stage.finished = true;
+        }
+        let detail = match &outcome {
+            Outcome::TargetExited(reason) => Some(reason.clone()),
+            Outcome::Interrupted => {
+                Some("stopped by a signal; the report holds what was measured".into())
+            }
+            Outcome::Quit => Some("stopped by the user".into()),
+            Outcome::Completed => None,
+        };
+        let report = self.build_report(outcome.as_str(), detail);
+        let report_path = self.io.report_path.clone();
+        if let Some(path) = &report_path {
+            crate::report::write_json(&report, path)?;
+        }
+        let mut snapshot = self.snapshot(true);
+        snapshot.report_path = report_path.clone();
+        if let Some(tx) = &self.io.snapshots {
+            tx.send_replace(snapshot);
+        }
+        Ok(RunResult {
+            report,
+            outcome,
+            report_path,
+            total: self.ledger.measured_total().0,
+        })
+    }
+
+    pub(super) fn build_report(&self, outcome: &str, outcome_detail: Option<String>) -> Report {
+        let plan = self.plan;
+        let (total, active) = self.ledger.measured_total();
+        let verdicts = self.evaluate_thresholds(true);
+        let stage_name = |index: usize| {
+            self.ledger
+                .stages
+                .get(index)
+                .map_or_else(String::new, |s| s.name.clone())
+        };
+        Report {
+            schema: SCHEMA.into(),
+            loadtop_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: humantime::format_rfc3339_seconds(self.started_wall).to_string(),
+            duration_secs: self.started.elapsed().as_secs_f64(),
+            outcome: outcome.into(),
+            outcome_detail,
+            plan: PlanReport {
+                name: plan.name.clone(),
+                origin: plan.origin.clone(),
+                target_kind: match plan.target {
+                    crate::plan::TargetPlan::Embedded { .. } => "embedded".into(),
+                    crate::plan::TargetPlan::Url { .. } => "url".into(),
+                },
+                target: plan.target.describe(),
+                method: plan.method.clone(),
+                model: match plan.model {
+                    ModelKind::Open => "open".into(),
+                    ModelKind::Closed => "closed".into(),
+                },
+                latency_corrected: plan.model == ModelKind::Open,
+                threads: plan.threads,
+                connections: plan.connections,
+                timeout_secs: plan.timeout.as_secs_f64(),
+                keepalive: plan.keepalive,
+                max_requests: plan.max_requests,
+                knobs: match &plan.target {
+                    crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
+                    crate::plan::TargetPlan::Url { .. } => Default::default(),
+                },
+                stages: plan
+                    .stages
+                    .iter()
+                    .map(|s| PlannedStage {
+                        name: s.name.clone(),
+                        duration_secs: s.duration.map(|d| d.as_secs_f64()),
+                        rate: s.rate,
+                        connections: s.connections,
+                        ramp: s.ramp,
+                        measured: s.measured,
+                        knobs: s.knobs.clone(),
+                    })
+                    .collect(),
+            },
+            summary: Summary::from_interval(&total, active),
+            stages: self
+                .ledger
+                .stages
+                .iter()
+                .map(|record| StageReport {
+                    name: record.name.clone(),
+                    measured: record.measured,
+                    started_secs: record.started.as_secs_f64(),
+                    summary: Summary::from_interval(&record.interval, record.active),
+                    resources: record.resources.clone(),
+                    // Bounds are fixed, so encoding cannot fail; an empty string
+                    // would only mean "no histogram", never a wrong one.
+                    histogram: encode_histogram(&record.interval.latency).unwrap_or_default(),
+                    service_histogram: encode_histogram(&record.interval.service)
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            timeline: self
+                .ledger
+                .timeline
+                .iter()
+                .map(|p| TimelineEntry {
+                    second: p.second,
+                    stage: stage_name(p.stage_index),
+                    rps: p.rps,
+                    target_rps: p.target_rps,
+                    p50_us: p.p50_us,
+                    p90_us: p.p90_us,
+                    p99_us: p.p99_us,
+                    max_us: p.max_us,
+                    errors: p.errors,
+                    bytes: p.bytes,
+                    cpu_target: p.cpu_target,
+                    cpu_generator: p.cpu_generator,
+                    cpu_system: p.cpu_system,
+                    rss_target: p.rss_target,
+                    rss_generator: p.rss_generator,
+                    mem_system_used: p.mem_system_used,
+                })
+                .collect(),
+            events: self
+                .events
+                .iter()
+                .map(|e| EventEntry {
+                    at_secs: round_ms(e.at),
+                    kind: e.kind.into(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            passed: verdicts.results.iter().all(|r| r.passed),
+            thresholds: verdicts.results,
+        }
+    }
+}
+
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,221 @@
+//! What a session has measured: engine ticks folded into per-second
+//! timeline points and per-stage intervals, with the resource samples that
+//! belong to each. Memory grows by one small point per second, never per
+//! request.
+
+use std::time::Duration;
+
+use crate::monitor::{ResourceSample, ResourceStats};
+use crate::snapshot::{LatencyView, TimelinePoint};
+use crate::stats::Interval;
+
+pub struct StageRecord {
+    pub name: String,
+    pub measured: bool,
+    /// Run time at which the stage started.
+    pub started: Duration,
+    /// Time the stage ran (pauses excluded).
+    pub active: Duration,
+    pub interval: Interval,
+    pub resources: ResourceStats,
+    pub finished: bool,
+}
+
+#[derive(Default)]
+pub struct Ledger {
+    pub stages: Vec<StageRecord>,
+    pub timeline: Vec<TimelinePoint>,
+    /// The last complete second.
+    pub last_second: LatencyView,
+    /// Open-model sends that left late during the last complete second.
+    pub last_second_late: u64,
+    second: Interval,
+    next_boundary: u64,
+    pub open_connections: u64,
+    pub connects: u64,
+}
+
+pub fn latency_view(interval: &Interval) -> LatencyView {
+    let hist = &interval.latency;
+    if hist.is_empty() {
+        return LatencyView::default();
+    }
+    LatencyView {
+        count: hist.len(),
+        mean_us: hist.mean(),
+        p50_us: hist.value_at_quantile(0.5),
+        p90_us: hist.value_at_quantile(0.9),
+        p99_us: hist.value_at_quantile(0.99),
+        p999_us: hist.value_at_quantile(0.999),
+        max_us: hist.highest_equivalent(hist.max()),
+    }
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger {
+            next_boundary: 1,
+            ..Ledger::default()
+        }
+    }
+
+    pub fn start_stage(&mut self, name: &str, measured: bool, at: Duration) {
+        if let Some(last) = self.stages.last_mut() {
+            last.finished = true;
+        }
+        self.stages.push(StageRecord {
+            name: name.to_string(),
+            measured,
+            started: at,
+            active: Duration::ZERO,
+            interval: Interval::new(),
+            resources: ResourceStats::default(),
+            finished: false,
+        });
+    }
+
+    pub fn current_stage(&self) -> Option<&StageRecord> {
+        self.stages.last()
+    }
+
+    pub fn current_stage_mut(&mut self) -> Option<&mut StageRecord> {
+        self.stages.last_mut()
+    }
+
+    /// Folds one engine tick in. `elapsed` is the engine's clock at the end
+    /// of the tick; `half_tick` absorbs scheduling jitter at second edges.
+    pub fn add_tick(
+        &mut self,
+        interval: &Interval,
+        elapsed: Duration,
+        half_tick: Duration,
+        target_rps: Option<f64>,
+        resources: Option<&ResourceSample>,
+    ) {
+        if let Some(stage) = self.stages.last_mut() {
+            stage.interval.merge(interval);
+        }
+        self.connects += interval.connects;
+        self.second.merge(interval);
+        if (elapsed + half_tick).as_secs() >= self.next_boundary {
+            self.close_second(1.0, target_rps, resources);
+        }
+    }
+
+    /// Closes the second being accumulated; `fraction` < 1 for the last,
+    /// partial second of a run.
+    pub fn close_second(
+        &mut self,
+        fraction: f64,
+        target_rps: Option<f64>,
+        resources: Option<&ResourceSample>,
+    ) {
+        let second = std::mem::take(&mut self.second);
+        let view = latency_view(&second);
+        let fraction = fraction.clamp(0.05, 1.0);
+        self.timeline.push(TimelinePoint {
+            second: self.next_boundary,
+            stage_index: self.stages.len().saturating_sub(1),
+            rps: second.responses as f64 / fraction,
+            target_rps,
+            p50_us: view.p50_us,
+            p90_us: view.p90_us,
+            p99_us: view.p99_us,
+            max_us: view.max_us,
+            errors: second.failed(),
+            bytes: second.bytes_read,
+            cpu_target: resources
+                .and_then(|r| r.target.as_ref())
+                .map(|t| t.cpu_percent),
+            cpu_generator: resources.map(|r| r.generator.cpu_percent),
+            cpu_system: resources.map(|r| r.system.cpu_percent),
+            rss_target: resources
+                .and_then(|r| r.target.as_ref())
+                .map(|t| t.rss_bytes),
+            rss_generator: resources.map(|r| r.generator.rss_bytes),
+            mem_system_used: resources.map(|r| r.system.mem_used),
+        });
+        self.last_second = view;
+        self.last_second_late = second.late_sends;
+        self.next_boundary += 1;
+    }
+
+    /// Whether the second in progress holds anything worth a partial point.
+    pub fn pending_second_has_data(&self) -> bool {
+        self.second.attempts() > 0
+    }
+
+    /// Measured stages merged: the whole-run figures.
+    pub fn measured_total(&self) -> (Interval, Duration) {
+        let mut total = Interval::new();
+        let mut active = Duration::ZERO;
+        for stage in self.stages.iter().filter(|s| s.measured) {
+            total.merge(&stage.interval);
+            active += stage.active;
+        }
+        (total, active)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tick_with(responses: u64) -> Interval {
+        let mut interval = Interval::new();
+        for _ in 0..responses {
+            interval.record_response(1000, 900, 200, 10);
+        }
+        interval
+    }
+
+    #[test]
+    fn four_ticks_make_one_point_and_stages_split_counts() {
+        let mut ledger = Ledger::new();
+        let half = Duration::from_millis(125);
+        ledger.start_stage("a", true, Duration::ZERO);
+        for i in 1..=4u64 {
+            ledger.add_tick(
+                &tick_with(25),
+                Duration::from_millis(250 * i),
+                half,
+                Some(100.0),
+                None,
+            );
+        }
+        assert_eq!(ledger.timeline.len(), 1);
+        assert_eq!(ledger.timeline[0].rps, 100.0);
+        assert_eq!(ledger.timeline[0].second, 1);
+        ledger.start_stage("b", false, Duration::from_secs(1));
+        for i in 5..=6u64 {
+            ledger.add_tick(
+                &tick_with(10),
+                Duration::from_millis(250 * i),
+                half,
+                None,
+                None,
+            );
+        }
+        assert_eq!(ledger.timeline.len(), 1);
+        assert!(ledger.pending_second_has_data());
+        ledger.close_second(0.5, None, None);
+        assert_eq!(ledger.timeline[1].rps, 40.0);
+        assert_eq!(ledger.timeline[1].stage_index, 1);
+        assert!(ledger.stages[0].finished);
+        assert_eq!(ledger.stages[0].interval.responses, 100);
+        assert_eq!(ledger.stages[1].interval.responses, 20);
+        // Only measured stages count towards the run.
+        assert_eq!(ledger.measured_total().0.responses, 100);
+    }
+
+    #[test]
+    fn jitter_just_before_a_second_edge_still_closes_it() {
+        let mut ledger = Ledger::new();
+        ledger.start_stage("a", true, Duration::ZERO);
+        let half = Duration::from_millis(125);
+        ledger.add_tick(&tick_with(1), Duration::from_millis(998), half, None, None);
+        assert_eq!(ledger.timeline.len(), 1);
+        ledger.add_tick(&tick_with(1), Duration::from_millis(1240), half, None, None);
+        assert_eq!(ledger.timeline.len(), 1);
+    }
+}

@@ -1,0 +1,106 @@
+//! Bringing up the target of a run: the embedded server as a child process
+//! (with its admin client), or an external URL checked for reachability
+//! before any load is sent.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::Path;
+
+use crate::load::RequestSpec;
+use crate::plan::{RunPlan, TargetPlan};
+use crate::server::admin_client::AdminClient;
+use crate::server::child::ChildServer;
+use crate::server::knobs::KnobPatch;
+
+use super::SessionError;
+
+pub struct TargetHandle {
+    pub addr: SocketAddr,
+    pub request: RequestSpec,
+    /// The process whose CPU and memory are charted.
+    pub pid: Option<u32>,
+    pub child: Option<ChildServer>,
+    pub admin: Option<AdminClient>,
+}
+
+impl TargetHandle {
+    pub fn start(plan: &RunPlan, server_exe: &Path) -> Result<TargetHandle, SessionError> {
+        match &plan.target {
+            TargetPlan::Embedded {
+                route,
+                server_threads,
+                knobs,
+            } => {
+                let mut args = Vec::new();
+                if let Some(threads) = server_threads {
+                    args.extend(["--threads".to_string(), threads.to_string()]);
+                }
+                let child = ChildServer::spawn(server_exe, &args).map_err(|e| {
+                    SessionError::Target(format!("cannot start the embedded server: {e}"))
+                })?;
+                let admin = AdminClient::new(child.addr(), child.token().to_string());
+                if !knobs.is_empty() {
+                    apply_knobs(&admin, knobs)?;
+                }
+                let addr = child.addr();
+                Ok(TargetHandle {
+                    addr,
+                    request: request_spec(plan, route.clone(), addr.to_string()),
+                    pid: Some(child.pid()),
+                    child: Some(child),
+                    admin: Some(admin),
+                })
+            }
+            TargetPlan::Url { url, parsed, pid } => {
+                let addr = (parsed.host.as_str(), parsed.port)
+                    .to_socket_addrs()
+                    .map_err(|e| {
+                        SessionError::Target(format!("cannot resolve {}: {e}", parsed.host))
+                    })?
+                    .next()
+                    .ok_or_else(|| {
+                        SessionError::Target(format!("cannot resolve {}", parsed.host))
+                    })?;
+                // Refuse an unreachable target up front: a run of nothing but
+                // connect errors helps nobody.
+                TcpStream::connect_timeout(&addr, plan.connect_timeout).map_err(|e| {
+                    SessionError::Target(format!("cannot connect to {url} ({addr}): {e}"))
+                })?;
+                Ok(TargetHandle {
+                    addr,
+                    request: request_spec(plan, parsed.path.clone(), parsed.host_header()),
+                    pid: *pid,
+                    child: None,
+                    admin: None,
+                })
+            }
+        }
+    }
+
+    /// `Some(reason)` once the target process has gone.
+    pub fn exited(&mut self) -> Option<String> {
+        self.child.as_mut().and_then(|c| c.try_exit_status())
+    }
+}
+
+/// Sends knobs (as written in a profile) to the embedded server.
+pub fn apply_knobs(
+    admin: &AdminClient,
+    knobs: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), SessionError> {
+    let patch: KnobPatch = serde_json::from_value(serde_json::Value::Object(knobs.clone()))
+        .map_err(|e| SessionError::Target(format!("invalid server knobs: {e}")))?;
+    admin
+        .patch_knobs(&patch)
+        .map(|_| ())
+        .map_err(|e| SessionError::Target(format!("cannot set server knobs: {e}")))
+}
+
+fn request_spec(plan: &RunPlan, path: String, host: String) -> RequestSpec {
+    RequestSpec {
+        method: plan.method.clone(),
+        path,
+        host,
+        headers: plan.headers.clone(),
+        body: plan.body.clone(),
+    }
+}

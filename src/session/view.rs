@@ -1,0 +1,272 @@
+//! Building the [`Snapshot`] the front ends read, and evaluating thresholds
+//! (live for the dashboard, final for the report).
+
+use crate::load::Model;
+use crate::monitor;
+use crate::report::ThresholdResult;
+use crate::server::knobs::Knobs;
+use crate::server::stats::ServerStats;
+use crate::snapshot::{
+    Alerts, ConnectionView, ModelView, ServerView, Snapshot, StageRow, StageView, ThresholdView,
+    Verdict,
+};
+use crate::stats::summary::Summary;
+
+use super::ledger::latency_view;
+use super::{SNAPSHOT_SECONDS, Session};
+
+/// The engine's settings as last reported or set.
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    pub threads: usize,
+    pub connections: usize,
+    pub open_connections: u64,
+    pub model: Model,
+    pub rate: Option<f64>,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        LiveSettings {
+            threads: 0,
+            connections: 0,
+            open_connections: 0,
+            model: Model::Closed,
+            rate: None,
+        }
+    }
+}
+
+impl LiveSettings {
+    pub fn target_rate(&self) -> Option<f64> {
+        match self.model {
+            Model::Open { .. } => self.rate,
+            Model::Closed => None,
+        }
+    }
+}
+
+pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
+    ServerView {
+        inflight: stats.inflight,
+        pool_size: stats.pool.size,
+        pool_in_use: stats.pool.in_use,
+        pool_waiters: stats.pool.waiters,
+        pool_timeouts: stats.pool.timeouts,
+        hold_ms: knobs.hold_ms,
+        load_shedding: knobs.load_shedding,
+        max_inflight: knobs.max_inflight,
+        shed: stats.shed,
+        rate_limited: stats.rate_limited,
+        timeouts: stats.timeouts,
+    }
+}
+
+/// One threshold's verdict, with the stage it belongs to (`None`: whole run).
+pub struct Verdicts {
+    pub results: Vec<ThresholdResult>,
+    /// Parallel to `results`: decided (stage finished or run over) or still live.
+    pub decided: Vec<bool>,
+}
+
+impl Session<'_> {
+    pub(super) fn evaluate_thresholds(&self, run_over: bool) -> Verdicts {
+        let mut results = Vec::new();
+        let mut decided = Vec::new();
+        for (index, stage) in self.plan.stages.iter().enumerate() {
+            for threshold in &stage.thresholds {
+                let record = self.ledger.stages.get(index);
+                let (passed, observed, observed_text, done) = match record {
+                    Some(record) => {
+                        let summary = Summary::from_interval(&record.interval, record.active);
+                        let eval = threshold.evaluate(&summary);
+                        (
+                            eval.passed,
+                            eval.observed,
+                            eval.observed_text,
+                            record.finished || run_over,
+                        )
+                    }
+                    None => (false, 0.0, "stage not run".to_string(), run_over),
+                };
+                results.push(ThresholdResult {
+                    expr: threshold.expr.clone(),
+                    stage: Some(stage.name.clone()),
+                    passed,
+                    observed,
+                    observed_text,
+                    limit: threshold.limit,
+                });
+                decided.push(done);
+            }
+        }
+        if !self.plan.thresholds.is_empty() {
+            let (total, active) = self.ledger.measured_total();
+            let summary = Summary::from_interval(&total, active);
+            for threshold in &self.plan.thresholds {
+                let eval = threshold.evaluate(&summary);
+                results.push(ThresholdResult {
+                    expr: threshold.expr.clone(),
+                    stage: None,
+                    passed: eval.passed,
+                    observed: eval.observed,
+                    observed_text: eval.observed_text,
+                    limit: threshold.limit,
+                });
+                decided.push(run_over);
+            }
+        }
+        Verdicts { results, decided }
+    }
+
+    pub(super) fn snapshot(&self, finished: bool) -> Snapshot {
+        let plan = self.plan;
+        let stage_record = self.ledger.current_stage();
+        let verdicts = self.evaluate_thresholds(finished);
+        let thresholds: Vec<ThresholdView> = verdicts
+            .results
+            .iter()
+            .zip(&verdicts.decided)
+            .map(|(r, &decided)| ThresholdView {
+                expr: r.expr.clone(),
+                stage: r.stage.clone(),
+                verdict: match (decided, r.passed) {
+                    (false, _) => Verdict::Pending,
+                    (true, true) => Verdict::Pass,
+                    (true, false) => Verdict::Fail,
+                },
+                observed: r.observed_text.clone(),
+            })
+            .collect();
+        // Live: a stage threshold counts as failing only for the running or a finished stage.
+        let thresholds_failing = verdicts
+            .results
+            .iter()
+            .filter(|r| !r.passed && r.observed_text != "stage not run")
+            .filter(|r| {
+                r.stage.is_none()
+                    || self
+                        .ledger
+                        .stages
+                        .iter()
+                        .any(|s| Some(&s.name) == r.stage.as_ref())
+            })
+            .map(|r| match &r.stage {
+                Some(stage) => format!("{} ({stage}: {})", r.expr, r.observed_text),
+                None => format!("{} (run: {})", r.expr, r.observed_text),
+            })
+            .collect();
+        let stage_rows = self
+            .ledger
+            .stages
+            .iter()
+            .map(|record| {
+                let summary = Summary::from_interval(&record.interval, record.active);
+                let own: Vec<_> = verdicts
+                    .results
+                    .iter()
+                    .zip(&verdicts.decided)
+                    .filter(|(r, _)| r.stage.as_deref() == Some(record.name.as_str()))
+                    .collect();
+                let verdict = if own.is_empty() || own.iter().any(|(_, d)| !**d) {
+                    Verdict::Pending
+                } else if own.iter().all(|(r, _)| r.passed) {
+                    Verdict::Pass
+                } else {
+                    Verdict::Fail
+                };
+                StageRow {
+                    name: record.name.clone(),
+                    rps: summary.rps,
+                    p50_us: summary.latency.p50_us,
+                    p99_us: summary.latency.p99_us,
+                    p999_us: summary.latency.p999_us,
+                    errors: record.interval.failed(),
+                    error_rate: summary.error_rate,
+                    cpu_target_mean: record.resources.target_cpu_mean(),
+                    rss_target_peak: record.resources.target_rss_peak(),
+                    verdict,
+                    finished: record.finished || finished,
+                }
+            })
+            .collect();
+        let timeline_skip = self.ledger.timeline.len().saturating_sub(SNAPSHOT_SECONDS);
+        let connects = self.ledger.connects;
+        Snapshot {
+            target: plan.target.describe(),
+            model: match self.current.model {
+                Model::Open { .. } => ModelView::Open {
+                    rate: self.current.rate.unwrap_or(0.0),
+                },
+                Model::Closed => ModelView::Closed,
+            },
+            threads: self.current.threads,
+            connections: self.current.connections,
+            paused: self.paused,
+            elapsed: self.started.elapsed(),
+            total: plan.total_duration(),
+            stage: plan.stages.get(self.clock.index).map(|s| StageView {
+                index: self.clock.index,
+                count: plan.stages.len(),
+                name: s.name.clone(),
+                elapsed: self.clock.elapsed,
+                duration: s.duration,
+                held: self.clock.held,
+            }),
+            timeline: self.ledger.timeline[timeline_skip..].to_vec(),
+            interval: self.ledger.last_second,
+            stage_latency: stage_record
+                .map(|s| latency_view(&s.interval))
+                .unwrap_or_default(),
+            status_codes: stage_record
+                .map(|s| s.interval.status_counts())
+                .unwrap_or_default(),
+            errors: stage_record
+                .map(|s| {
+                    crate::stats::ErrorKind::ALL
+                        .iter()
+                        .filter(|k| s.interval.errors[k.index()] > 0)
+                        .map(|&k| (k, s.interval.errors[k.index()]))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            connection_stats: ConnectionView {
+                open: self.current.open_connections,
+                connects,
+                reconnects: connects.saturating_sub(self.current.connections as u64),
+            },
+            server: self.server_view.clone(),
+            resources: self.latest_sample.as_ref().map(monitor::to_view),
+            events: self.recent_events(),
+            alerts: Alerts {
+                generator_saturated: self.saturation(),
+                target_exited: match &self.outcome {
+                    Some(super::Outcome::TargetExited(reason)) => Some(reason.clone()),
+                    _ => None,
+                },
+                thresholds_failing,
+            },
+            thresholds,
+            stage_rows,
+            finished,
+            report_path: None,
+        }
+    }
+
+    /// Why the numbers may reflect the generator rather than the target.
+    fn saturation(&self) -> Option<String> {
+        if let Some(cpu) = self.latest_sample.as_ref().and_then(|s| s.worker_cpu_max)
+            && cpu >= 90.0
+        {
+            return Some(format!(
+                "a generator thread is at {cpu:.0}% CPU: add threads (t/T) before trusting the figures"
+            ));
+        }
+        let last = self.ledger.timeline.last()?;
+        let late = self.ledger.last_second_late;
+        let sent = last.rps.max(1.0);
+        (late as f64 > sent * 0.05).then(|| {
+            format!("open-model schedule behind: {late} late sends in the last second (all connections busy)")
+        })
+    }
+}
