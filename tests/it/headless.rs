@@ -1,1 +1,246 @@
-//! Integration tests: headless.
+//! Headless runs of the real binary: `run` and `bench` end to end, exit
+//! codes, reports validated against the published schema, bad input.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::loadtop_bin;
+
+fn schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Reads a report and checks it against docs/report.schema.json.
+pub fn read_valid_report(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_valid(&report);
+    report
+}
+
+pub fn assert_valid(report: &Value) {
+    let schema = schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match the schema: {errors:#?}");
+}
+
+fn loadtop(args: &[&str], dir: &Path) -> Output {
+    let mut child = Command::new(loadtop_bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("loadtop {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn write_profile(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+const QUICK: &str = r#"
+name = "quick"
+thresholds = ["error_rate < 1%"]
+
+[target]
+route = "/plaintext"
+
+[server]
+threads = 1
+
+[load]
+model = "open"
+connections = 4
+
+[[stages]]
+name = "one"
+duration = "1s"
+rate = 100
+
+[[stages]]
+name = "two"
+duration = "1s"
+rate = 200
+thresholds = ["p99 < 5s"]
+"#;
+
+struct Spawned(Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `loadtop serve` on a free port; returns the process and its base URL.
+fn serve() -> (Spawned, String) {
+    let mut child = Command::new(loadtop_bin())
+        .args(["serve", "--bind", "127.0.0.1:0", "--threads", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("listening="))
+        .unwrap_or_else(|| panic!("no ready line: {line:?}"))
+        .to_string();
+    (Spawned(child), url)
+}
+
+#[test]
+fn run_headless_writes_a_valid_report_with_every_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), "quick.toml", QUICK);
+    let report_path = dir.path().join("out/report.json");
+    let out = loadtop(
+        &["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "completed");
+    assert_eq!(report["plan"]["latency_corrected"], true);
+    let stages = report["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 2);
+    let one = stages[0]["summary"]["requests"].as_u64().unwrap();
+    let two = stages[1]["summary"]["requests"].as_u64().unwrap();
+    // 1 s at 100 and at 200 req/s: generous bounds, the machine is shared.
+    assert!((50..=150).contains(&one), "stage one: {one}");
+    assert!((100..=300).contains(&two), "stage two: {two}");
+    assert_eq!(report["summary"]["requests"].as_u64().unwrap(), one + two);
+    assert!(!report["timeline"].as_array().unwrap().is_empty());
+    assert!(report["thresholds"].as_array().unwrap().iter().all(|t| t["passed"] == true));
+    assert!(stdout.contains("one") && stdout.contains("two"), "{stdout}");
+    assert!(stdout.contains("report:"), "{stdout}");
+}
+
+#[test]
+fn a_failing_threshold_exits_one_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), "fail.toml", &QUICK.replace("p99 < 5s", "rps > 1000000"));
+    let report_path = dir.path().join("r.json");
+    let out = loadtop(
+        &["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("threshold FAIL: rps > 1000000 [two]"), "{stdout}");
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["passed"], false);
+}
+
+#[test]
+fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
+    let (_server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let out = loadtop(&["bench", &format!("{url}/plaintext"), "-c", "4", "-n", "300", "--json", "-"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&report);
+    assert_eq!(report["summary"]["requests"], 300);
+    assert_eq!(report["summary"]["status_codes"][0]["code"], 200);
+    assert_eq!(report["plan"]["latency_corrected"], false);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Requests/sec"));
+}
+
+#[test]
+fn bench_prints_a_wrk_like_summary_and_the_latency_spectrum() {
+    let (_server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let out = loadtop(&["bench", &format!("{url}/json"), "-c", "2", "-d", "1s", "--latency"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 connections"), "{stdout}");
+    assert!(stdout.contains("Requests/sec"), "{stdout}");
+    assert!(stdout.contains("Percentile"), "{stdout}");
+    assert!(stdout.contains("#[Mean"), "{stdout}");
+}
+
+#[test]
+fn bad_flags_get_one_clear_line_and_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 8] = [
+        (&["bench", "not-a-url"], "invalid URL"),
+        (&["bench", "https://127.0.0.1:1/"], "supported: http"),
+        (&["bench", "http://127.0.0.1:1/", "-c", "0"], "--connections"),
+        (&["bench", "http://127.0.0.1:1/", "-R", "0.5"], "--rate"),
+        (&["bench", "http://127.0.0.1:1/", "-d", "0s"], "--duration"),
+        (&["bench", "http://127.0.0.1:1/", "--body-file", "/nonexistent/body"], "cannot read body file"),
+        (&["bench", "http://127.0.0.1:1/", "-d", "1s"], "cannot connect"),
+        (&["run", "/nonexistent/profile.toml"], "cannot read profile"),
+    ];
+    for (args, expected) in cases {
+        let out = loadtop(args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_invalid_profile_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), "bad.toml", &QUICK.replace("rate = 200", "rate = 200\nburst = 3"));
+    let out = loadtop(&["run", profile.to_str().unwrap(), "--headless"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let expected = format!("{}:29:1: `stages[1].burst`", profile.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn sigint_writes_a_valid_partial_report_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), "long.toml", &QUICK.replace("duration = \"1s\"", "duration = \"30s\""));
+    let report_path = dir.path().join("partial.json");
+    let child = Command::new(loadtop_bin())
+        .args(["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Spawned(child);
+    std::thread::sleep(Duration::from_millis(2500));
+    let status = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(Instant::now() < deadline, "loadtop did not stop after SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(130));
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "interrupted");
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
+    assert_eq!(report["stages"].as_array().unwrap().len(), 1);
+}
