@@ -1,1 +1,3 @@
 //! TODO(skeleton)
+pub mod hgrm;
+pub mod text;
