@@ -154,6 +154,7 @@ mod tests {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         spinner.join().unwrap();
         let best = best.expect("the spinning worker thread was seen twice");
-        assert!(best >= 20.0, "busiest worker at {best}%");
+        // Low bar: a starved shared machine may give the spinner little CPU.
+        assert!(best >= 5.0, "busiest worker at {best}%");
     }
 }
