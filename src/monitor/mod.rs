@@ -22,6 +22,10 @@ use crate::snapshot::ResourceView;
 pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
 pub use stats::ResourceStats;
 
+/// A worker thread this busy (percent of one core) leaves no headroom: the
+/// generator, not the target, may be limiting the measured throughput.
+pub const WORKER_SATURATED_PERCENT: f32 = 90.0;
+
 /// sysinfo computes CPU usage from the difference between two refreshes;
 /// closer than this the figures are noise, so the interval never goes below it.
 pub const MINIMUM_INTERVAL: Duration = sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
@@ -91,6 +95,14 @@ pub struct ResourceSample {
     pub system: SystemSample,
 }
 
+impl ResourceSample {
+    /// The busiest worker thread is at [`WORKER_SATURATED_PERCENT`] or more.
+    pub fn generator_saturated(&self) -> bool {
+        self.worker_cpu_max
+            .is_some_and(|cpu| cpu >= WORKER_SATURATED_PERCENT)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
     #[error("cannot read system information: {0}")]
@@ -100,6 +112,7 @@ pub enum MonitorError {
 }
 
 /// Messages from the [`Monitor`] handle to its thread.
+#[derive(Debug)]
 enum Control {
     SetTarget(Option<u32>),
     Stop,
@@ -107,6 +120,7 @@ enum Control {
 
 /// Handle to the sampler thread; dropping it stops and joins the thread
 /// within one sample's work, not a whole interval.
+#[derive(Debug)]
 pub struct Monitor {
     samples_rx: Receiver<ResourceSample>,
     control_tx: Sender<Control>,
@@ -277,5 +291,8 @@ mod tests {
         assert_eq!(view.threads_target, None);
         assert_eq!(view.sockets_target, Some(7));
         assert_eq!(view.cpu_per_core, vec![10.0, 20.0]);
+        assert!(!s.generator_saturated());
+        s.worker_cpu_max = Some(97.0);
+        assert!(s.generator_saturated());
     }
 }

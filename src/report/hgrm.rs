@@ -17,14 +17,20 @@ use hdrhistogram::Histogram;
 pub const TICKS_PER_HALF_DISTANCE: u32 = 5;
 
 /// Write `hist` divided by `value_unit_scale` (1000.0 turns recorded
-/// microseconds into milliseconds).
+/// microseconds into milliseconds; zero, negative or NaN means 1.0).
 pub fn write_percentile_distribution(
     hist: &Histogram<u64>,
     value_unit_scale: f64,
     out: &mut impl Write,
 ) -> fmt::Result {
     let digits = usize::from(hist.sigfig());
-    let scaled = |value: f64| value / value_unit_scale;
+    // A nonsensical scale would print inf/NaN everywhere; fall back to raw units.
+    let scale = if value_unit_scale.is_finite() && value_unit_scale > 0.0 {
+        value_unit_scale
+    } else {
+        1.0
+    };
+    let scaled = |value: f64| value / scale;
     writeln!(
         out,
         "{:>12} {:>14} {:>10} {:>14}\n",

@@ -255,6 +255,14 @@ mod tests {
         // Corrected p99 ~99ms, service p99 ~9.9ms, on one row.
         assert!(p99.contains("99.") && p99.contains("9.9"), "{p99}");
         assert!(text.contains("    Service"));
+
+        let without_service = TextOptions {
+            corrected: true,
+            show_service: false,
+        };
+        let text = render_summary(&summary(), &without_service);
+        assert!(text.contains("Late sends: 17"));
+        assert!(!text.contains("Service") && !text.contains("service"));
     }
 
     #[test]
