@@ -122,13 +122,10 @@ fn print_results(plan: &RunPlan, result: &RunResult) {
         out.push_str(&text::render_summary(&report.summary, &options));
         if plan.print_latency {
             out.push_str("\n  Detailed Percentile spectrum:\n");
-            let mut spectrum = String::new();
-            crate::report::hgrm::write_percentile_distribution(
+            out.push_str(&crate::report::hgrm::percentile_distribution(
                 &result.total.latency,
                 1000.0,
-                &mut spectrum,
-            );
-            out.push_str(&spectrum);
+            ));
         }
     } else {
         let rows: Vec<StageTableRow> = report
@@ -137,8 +134,8 @@ fn print_results(plan: &RunPlan, result: &RunResult) {
             .map(|stage| StageTableRow {
                 name: stage.name.clone(),
                 summary: stage.summary.clone(),
-                target_cpu_mean: stage.resources.target_cpu_mean(),
-                target_rss_peak: stage.resources.target_rss_peak(),
+                target_cpu_mean: stage.resources.target_cpu_mean,
+                target_rss_peak: stage.resources.target_rss_peak,
                 verdict: stage_verdict(report, &stage.name),
             })
             .collect();

@@ -1,64 +1,298 @@
-//! STUB until the monitor branch lands.
+//! Resource monitoring: CPU, memory, threads and sockets of the generator
+//! (this process), of an optional target process, and of the whole system.
+//!
+//! A [`Monitor`] owns one named thread (`loadtop-monitor`) that wakes every
+//! interval, refreshes only the two pids it watches plus system CPU and memory
+//! (never the whole process table), and pushes a [`ResourceSample`] into a
+//! bounded channel with `try_send`: the sampler never blocks on a slow reader.
+//! The session reads the samples, folds them into per-stage [`ResourceStats`]
+//! and turns the latest one into a [`crate::snapshot::ResourceView`] with
+//! [`to_view`]. A target that exits is an event in a sample, never an error.
 
-use std::sync::mpsc::Receiver;
+mod procfs;
+mod sampler;
+mod stats;
+
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use crate::snapshot::ResourceView;
 
+pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
+pub use stats::ResourceStats;
+
+/// A worker thread this busy (percent of one core) leaves no headroom: the
+/// generator, not the target, may be limiting the measured throughput.
+pub const WORKER_SATURATED_PERCENT: f32 = 90.0;
+
+/// sysinfo computes CPU usage from the difference between two refreshes;
+/// closer than this the figures are noise, so the interval never goes below it.
+pub const MINIMUM_INTERVAL: Duration = sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
+
+/// How many samples wait for a reader. A reader that lags further loses
+/// samples (the sampler skips sending) but never the one-shot events.
+pub const SAMPLE_QUEUE_CAPACITY: usize = 32;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MonitorConfig {
+    /// Clamped to at least [`MINIMUM_INTERVAL`].
     pub interval: Duration,
     pub target_pid: Option<u32>,
 }
-#[derive(Clone, Debug)]
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            interval: Duration::from_secs(1),
+            target_pid: None,
+        }
+    }
+}
+
+impl MonitorConfig {
+    /// The interval the sampler really uses.
+    pub fn effective_interval(&self) -> Duration {
+        self.interval.max(MINIMUM_INTERVAL)
+    }
+}
+
+/// One process at one instant. CPU in percent of one core (200 = two cores).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProcessSample {
     pub pid: u32,
     pub cpu_percent: f32,
     pub rss_bytes: u64,
+    /// `None` where `/proc/PID/task` cannot be read (another user, not Linux).
     pub threads: Option<u64>,
+    /// Open sockets; `None` where `/proc/PID/fd` cannot be read.
     pub sockets: Option<u64>,
 }
-#[derive(Clone, Debug)]
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemSample {
+    /// All cores together in percent of one core, like the process figures
+    /// (a fully busy 2-core machine reads 200), so they compare directly.
     pub cpu_percent: f32,
+    /// Each core in percent of itself (0..=100).
     pub per_core: Vec<f32>,
     pub mem_used: u64,
     pub mem_total: u64,
 }
-#[derive(Clone, Debug)]
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResourceSample {
     pub at: Instant,
     pub generator: ProcessSample,
+    /// The busiest generator worker thread (named `loadtop-worker*`) in
+    /// percent of one core; near 100 the generator itself is the bottleneck.
+    /// `None` when no worker thread was seen in two consecutive samples.
     pub worker_cpu_max: Option<f32>,
+    /// `None` when no target is set or after it exited.
     pub target: Option<ProcessSample>,
+    /// Set in exactly one sample: the target pid vanished or became a zombie.
     pub target_exited: Option<u32>,
     pub system: SystemSample,
 }
+
+impl ResourceSample {
+    /// The busiest worker thread is at [`WORKER_SATURATED_PERCENT`] or more.
+    pub fn generator_saturated(&self) -> bool {
+        self.worker_cpu_max
+            .is_some_and(|cpu| cpu >= WORKER_SATURATED_PERCENT)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
-#[error("monitor stub")]
-pub struct MonitorError;
+pub enum MonitorError {
+    #[error("cannot read system information: {0}")]
+    System(#[from] sysinfo::Error),
+    #[error("cannot start the monitor thread: {0}")]
+    Spawn(#[source] std::io::Error),
+}
+
+/// Messages from the [`Monitor`] handle to its thread.
+#[derive(Debug)]
+enum Control {
+    SetTarget(Option<u32>),
+    Stop,
+}
+
+/// Handle to the sampler thread; dropping it stops and joins the thread
+/// within one sample's work, not a whole interval.
+#[derive(Debug)]
 pub struct Monitor {
-    rx: Receiver<ResourceSample>,
+    samples_rx: Receiver<ResourceSample>,
+    control_tx: Sender<Control>,
+    interval: Duration,
+    sampler_thread: Option<JoinHandle<()>>,
 }
+
 impl Monitor {
-    pub fn spawn(_config: MonitorConfig) -> Result<Monitor, MonitorError> {
-        Err(MonitorError)
+    pub fn spawn(config: MonitorConfig) -> Result<Monitor, MonitorError> {
+        let interval = config.effective_interval();
+        // Built here so that a failure reaches the caller instead of dying silently in the thread.
+        let sampler = sampler::Sampler::new(config.target_pid)?;
+        let (samples_tx, samples_rx) = mpsc::sync_channel(SAMPLE_QUEUE_CAPACITY);
+        let (control_tx, control_rx) = mpsc::channel();
+        let sampler_thread = std::thread::Builder::new()
+            .name("loadtop-monitor".into())
+            .spawn(move || sampler::run(sampler, interval, control_rx, samples_tx))
+            .map_err(MonitorError::Spawn)?;
+        Ok(Monitor {
+            samples_rx,
+            control_tx,
+            interval,
+            sampler_thread: Some(sampler_thread),
+        })
     }
+
+    /// Samples in the order taken. Drain with `try_iter()` and keep the last
+    /// for a live view; fold all of them for statistics.
     pub fn samples(&self) -> &Receiver<ResourceSample> {
-        &self.rx
+        &self.samples_rx
     }
-    pub fn set_target_pid(&self, _pid: Option<u32>) {}
-}
-pub fn to_view(_sample: &ResourceSample) -> crate::snapshot::ResourceView {
-    crate::snapshot::ResourceView::default()
-}
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ResourceStats {}
-impl ResourceStats {
-    pub fn add(&mut self, _sample: &ResourceSample) {}
-    pub fn target_cpu_mean(&self) -> Option<f32> {
-        None
+
+    /// Watch another process (or none) from the next sample on. Switching
+    /// targets emits no `target_exited` event for the old one.
+    pub fn set_target_pid(&self, pid: Option<u32>) {
+        // The thread only ends when the handle drops, so a failed send cannot matter.
+        let _ = self.control_tx.send(Control::SetTarget(pid));
     }
-    pub fn target_rss_peak(&self) -> Option<u64> {
-        None
+
+    /// The sampling interval in force (after clamping).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.control_tx.send(Control::Stop);
+        if let Some(thread) = self.sampler_thread.take() {
+            // A panic in the sampler has already been reported by the panic hook.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The dashboard's view of one sample.
+pub fn to_view(sample: &ResourceSample) -> ResourceView {
+    let target = sample.target.as_ref();
+    ResourceView {
+        cpu_target: target.map(|t| t.cpu_percent),
+        cpu_generator: sample.generator.cpu_percent,
+        cpu_system: sample.system.cpu_percent,
+        cpu_per_core: sample.system.per_core.clone(),
+        rss_target: target.map(|t| t.rss_bytes),
+        rss_generator: sample.generator.rss_bytes,
+        threads_target: target.and_then(|t| t.threads),
+        threads_generator: sample.generator.threads.unwrap_or(0),
+        sockets_target: target.and_then(|t| t.sockets),
+        sockets_generator: sample.generator.sockets.unwrap_or(0),
+        mem_used: sample.system.mem_used,
+        mem_total: sample.system.mem_total,
+    }
+}
+
+/// Hand a sample to the reader without blocking. A full queue drops the
+/// sample but keeps its exit event in `pending_exit` for the next one, so the
+/// event is delivered exactly once. Returns false when the reader is gone.
+fn deliver(
+    mut sample: ResourceSample,
+    samples_tx: &SyncSender<ResourceSample>,
+    pending_exit: &mut Option<u32>,
+) -> bool {
+    if sample.target_exited.is_none() {
+        sample.target_exited = pending_exit.take();
+    }
+    match samples_tx.try_send(sample) {
+        Ok(()) => true,
+        Err(mpsc::TrySendError::Full(dropped)) => {
+            if dropped.target_exited.is_some() {
+                *pending_exit = dropped.target_exited;
+            }
+            true
+        }
+        Err(mpsc::TrySendError::Disconnected(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(exited: Option<u32>) -> ResourceSample {
+        ResourceSample {
+            at: Instant::now(),
+            generator: ProcessSample::default(),
+            worker_cpu_max: None,
+            target: None,
+            target_exited: exited,
+            system: SystemSample::default(),
+        }
+    }
+
+    #[test]
+    fn interval_is_clamped_to_the_sysinfo_minimum() {
+        let config = MonitorConfig {
+            interval: Duration::from_millis(1),
+            target_pid: None,
+        };
+        assert_eq!(config.effective_interval(), MINIMUM_INTERVAL);
+        assert_eq!(
+            MonitorConfig::default().effective_interval(),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn exit_event_survives_a_full_queue_and_is_delivered_once() {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let mut pending = None;
+        assert!(deliver(sample(None), &tx, &mut pending));
+        // Queue full: this sample is dropped but its event is kept.
+        assert!(deliver(sample(Some(42)), &tx, &mut pending));
+        assert_eq!(pending, Some(42));
+        assert_eq!(rx.try_recv().unwrap().target_exited, None);
+        assert!(deliver(sample(None), &tx, &mut pending));
+        assert_eq!(pending, None);
+        assert_eq!(rx.try_recv().unwrap().target_exited, Some(42));
+        assert!(deliver(sample(None), &tx, &mut pending));
+        assert_eq!(rx.try_recv().unwrap().target_exited, None);
+        drop(rx);
+        assert!(!deliver(sample(None), &tx, &mut pending));
+    }
+
+    #[test]
+    fn view_copies_target_and_defaults_missing_counts() {
+        let mut s = sample(None);
+        s.generator = ProcessSample {
+            pid: 1,
+            cpu_percent: 12.5,
+            rss_bytes: 100,
+            threads: Some(3),
+            sockets: None,
+        };
+        s.target = Some(ProcessSample {
+            pid: 2,
+            cpu_percent: 150.0,
+            rss_bytes: 200,
+            threads: None,
+            sockets: Some(7),
+        });
+        s.system.per_core = vec![10.0, 20.0];
+        let view = to_view(&s);
+        assert_eq!(view.cpu_generator, 12.5);
+        assert_eq!(view.cpu_target, Some(150.0));
+        assert_eq!(view.rss_target, Some(200));
+        assert_eq!(view.threads_generator, 3);
+        assert_eq!(view.sockets_generator, 0);
+        assert_eq!(view.threads_target, None);
+        assert_eq!(view.sockets_target, Some(7));
+        assert_eq!(view.cpu_per_core, vec![10.0, 20.0]);
+        assert!(!s.generator_saturated());
+        s.worker_cpu_max = Some(97.0);
+        assert!(s.generator_saturated());
     }
 }

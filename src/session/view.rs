@@ -183,8 +183,8 @@ impl Session<'_> {
                     p999_us: summary.latency.p999_us,
                     errors: record.interval.failed(),
                     error_rate: summary.error_rate,
-                    cpu_target_mean: record.resources.target_cpu_mean(),
-                    rss_target_peak: record.resources.target_rss_peak(),
+                    cpu_target_mean: record.resources.target_cpu_mean,
+                    rss_target_peak: record.resources.target_rss_peak,
                     verdict,
                     finished: record.finished || finished,
                 }

@@ -17,7 +17,8 @@ fn schema() -> Value {
 
 /// Reads a report and checks it against docs/report.schema.json.
 pub fn read_valid_report(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
     let report: Value = serde_json::from_str(&text).unwrap();
     assert_valid(&report);
     report
@@ -26,8 +27,14 @@ pub fn read_valid_report(path: &Path) -> Value {
 pub fn assert_valid(report: &Value) {
     let schema = schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match the schema: {errors:#?}");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match the schema: {errors:#?}"
+    );
 }
 
 fn loadtop(args: &[&str], dir: &Path) -> Output {
@@ -100,7 +107,9 @@ fn serve() -> (Spawned, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line
         .split_whitespace()
         .find_map(|w| w.strip_prefix("listening="))
@@ -115,11 +124,22 @@ fn run_headless_writes_a_valid_report_with_every_stage() {
     let profile = write_profile(dir.path(), "quick.toml", QUICK);
     let report_path = dir.path().join("out/report.json");
     let out = loadtop(
-        &["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()],
+        &[
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = read_valid_report(&report_path);
     assert_eq!(report["outcome"], "completed");
     assert_eq!(report["plan"]["latency_corrected"], true);
@@ -132,7 +152,13 @@ fn run_headless_writes_a_valid_report_with_every_stage() {
     assert!((100..=300).contains(&two), "stage two: {two}");
     assert_eq!(report["summary"]["requests"].as_u64().unwrap(), one + two);
     assert!(!report["timeline"].as_array().unwrap().is_empty());
-    assert!(report["thresholds"].as_array().unwrap().iter().all(|t| t["passed"] == true));
+    assert!(
+        report["thresholds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["passed"] == true)
+    );
     assert!(stdout.contains("one") && stdout.contains("two"), "{stdout}");
     assert!(stdout.contains("report:"), "{stdout}");
 }
@@ -140,15 +166,28 @@ fn run_headless_writes_a_valid_report_with_every_stage() {
 #[test]
 fn a_failing_threshold_exits_one_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), "fail.toml", &QUICK.replace("p99 < 5s", "rps > 1000000"));
+    let profile = write_profile(
+        dir.path(),
+        "fail.toml",
+        &QUICK.replace("p99 < 5s", "rps > 1000000"),
+    );
     let report_path = dir.path().join("r.json");
     let out = loadtop(
-        &["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()],
+        &[
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("threshold FAIL: rps > 1000000 [two]"), "{stdout}");
+    assert!(
+        stdout.contains("threshold FAIL: rps > 1000000 [two]"),
+        "{stdout}"
+    );
     let report = read_valid_report(&report_path);
     assert_eq!(report["passed"], false);
 }
@@ -157,8 +196,25 @@ fn a_failing_threshold_exits_one_and_says_which() {
 fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
     let (_server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
-    let out = loadtop(&["bench", &format!("{url}/plaintext"), "-c", "4", "-n", "300", "--json", "-"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loadtop(
+        &[
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "4",
+            "-n",
+            "300",
+            "--json",
+            "-",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid(&report);
     assert_eq!(report["summary"]["requests"], 300);
@@ -171,7 +227,18 @@ fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
 fn bench_prints_a_wrk_like_summary_and_the_latency_spectrum() {
     let (_server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
-    let out = loadtop(&["bench", &format!("{url}/json"), "-c", "2", "-d", "1s", "--latency"], dir.path());
+    let out = loadtop(
+        &[
+            "bench",
+            &format!("{url}/json"),
+            "-c",
+            "2",
+            "-d",
+            "1s",
+            "--latency",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("2 connections"), "{stdout}");
@@ -186,11 +253,25 @@ fn bad_flags_get_one_clear_line_and_exit_two() {
     let cases: [(&[&str], &str); 8] = [
         (&["bench", "not-a-url"], "invalid URL"),
         (&["bench", "https://127.0.0.1:1/"], "supported: http"),
-        (&["bench", "http://127.0.0.1:1/", "-c", "0"], "--connections"),
+        (
+            &["bench", "http://127.0.0.1:1/", "-c", "0"],
+            "--connections",
+        ),
         (&["bench", "http://127.0.0.1:1/", "-R", "0.5"], "--rate"),
         (&["bench", "http://127.0.0.1:1/", "-d", "0s"], "--duration"),
-        (&["bench", "http://127.0.0.1:1/", "--body-file", "/nonexistent/body"], "cannot read body file"),
-        (&["bench", "http://127.0.0.1:1/", "-d", "1s"], "cannot connect"),
+        (
+            &[
+                "bench",
+                "http://127.0.0.1:1/",
+                "--body-file",
+                "/nonexistent/body",
+            ],
+            "cannot read body file",
+        ),
+        (
+            &["bench", "http://127.0.0.1:1/", "-d", "1s"],
+            "cannot connect",
+        ),
         (&["run", "/nonexistent/profile.toml"], "cannot read profile"),
     ];
     for (args, expected) in cases {
@@ -206,8 +287,15 @@ fn bad_flags_get_one_clear_line_and_exit_two() {
 #[test]
 fn an_invalid_profile_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), "bad.toml", &QUICK.replace("rate = 200", "rate = 200\nburst = 3"));
-    let out = loadtop(&["run", profile.to_str().unwrap(), "--headless"], dir.path());
+    let profile = write_profile(
+        dir.path(),
+        "bad.toml",
+        &QUICK.replace("rate = 200", "rate = 200\nburst = 3"),
+    );
+    let out = loadtop(
+        &["run", profile.to_str().unwrap(), "--headless"],
+        dir.path(),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let expected = format!("{}:29:1: `stages[1].burst`", profile.display());
@@ -217,10 +305,20 @@ fn an_invalid_profile_names_file_line_and_key() {
 #[test]
 fn sigint_writes_a_valid_partial_report_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), "long.toml", &QUICK.replace("duration = \"1s\"", "duration = \"30s\""));
+    let profile = write_profile(
+        dir.path(),
+        "long.toml",
+        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
+    );
     let report_path = dir.path().join("partial.json");
     let child = Command::new(loadtop_bin())
-        .args(["run", profile.to_str().unwrap(), "--headless", "--json", report_path.to_str().unwrap()])
+        .args([
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ])
         .current_dir(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -228,14 +326,20 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
         .unwrap();
     let mut child = Spawned(child);
     std::thread::sleep(Duration::from_millis(2500));
-    let status = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let code = loop {
         if let Some(status) = child.0.try_wait().unwrap() {
             break status.code();
         }
-        assert!(Instant::now() < deadline, "loadtop did not stop after SIGINT");
+        assert!(
+            Instant::now() < deadline,
+            "loadtop did not stop after SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(code, Some(130));
