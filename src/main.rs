@@ -9,7 +9,15 @@ use loadtop::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Some(Command::Serve(args)) => loadtop::server::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Serve(args)) => {
+            return match loadtop::server::run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("loadtop: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Some(Command::Bench(_)) | Some(Command::Run(_)) | None => {
             Err(anyhow::anyhow!("load generation is not built yet"))
         }
