@@ -76,6 +76,14 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
 }
 
 async fn patch_knobs(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY) {
+        return text_response(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MiB\n");
+    }
     let limit = usize::try_from(MAX_BODY).unwrap_or(usize::MAX);
     let body = match Limited::new(request.into_body(), limit).collect().await {
         Ok(collected) => collected.to_bytes(),

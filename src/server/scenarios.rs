@@ -225,8 +225,8 @@ impl Stall {
                     }
                 }
                 () = tokio::time::sleep(Duration::from_millis(every)) => {
-                    bump(stalls);
                     self.begin(Duration::from_millis(length));
+                    bump(stalls);
                     tokio::time::sleep(Duration::from_millis(length)).await;
                 }
             }
@@ -243,7 +243,8 @@ pub(crate) struct RateLimiter {
 impl RateLimiter {
     pub fn new() -> Self {
         RateLimiter {
-            bucket: Mutex::new((0.0, Instant::now())),
+            // Starts full: the first second may burst up to the rate.
+            bucket: Mutex::new((f64::MAX, Instant::now())),
         }
     }
 
@@ -302,7 +303,6 @@ mod tests {
     #[test]
     fn rate_limiter_refuses_beyond_burst() {
         let limiter = RateLimiter::new();
-        std::thread::sleep(Duration::from_millis(1100));
         let granted = (0..20).filter(|_| limiter.try_take(5)).count();
         assert!((5..=6).contains(&granted), "{granted}");
     }
