@@ -50,7 +50,14 @@ fn child_server_reports_a_failed_start() {
 #[test]
 fn sigterm_drains_in_flight_requests_and_exits_zero() {
     let mut process = Command::new(loadtop_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--threads", "2"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--threads",
+            "2",
+            "--log-requests",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -79,6 +86,9 @@ fn sigterm_drains_in_flight_requests_and_exits_zero() {
         .unwrap()
         .is_some()));
     assert_eq!(process.wait().unwrap().code(), Some(0));
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut process.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(log.contains("GET /sleep 200"), "{log}");
 }
 
 #[test]
