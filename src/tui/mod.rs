@@ -1,1 +1,33 @@
-//! TODO(skeleton)
+//! The live dashboard. Data flows one way: the session publishes a
+//! `Snapshot` on a watch channel; `view::render` draws it (pure, from the
+//! snapshot and the view-only `AppState`); key presses become `Control`s sent
+//! back to the session (`keys::on_key`, pure) or `ViewChange`s applied to the
+//! `AppState`. `app::run` is the only part that touches the terminal, behind
+//! the restore-on-drop-and-panic guard in `terminal`.
+
+mod app;
+mod charts;
+mod format;
+mod header;
+mod help;
+mod keys;
+mod panels;
+mod series;
+mod state;
+mod summary;
+mod terminal;
+mod theme;
+mod view;
+
+pub use app::run;
+pub use help::KEY_GROUPS;
+pub use keys::{KeyOutcome, describe, latest_second, on_key};
+pub use state::{AppState, DEFAULT_WINDOW_SECS, ViewChange, WINDOW_STEPS, apply};
+pub use terminal::restore_terminal;
+pub use view::{draw, render};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}

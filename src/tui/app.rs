@@ -1,0 +1,137 @@
+//! The event loop: reads the latest `Snapshot` from the session's watch
+//! channel, redraws about ten times a second, turns key presses into
+//! `Control`s on the session's channel and view changes on `AppState`.
+//!
+//! Quitting: the first q / Esc / Ctrl-C sends `Control::Quit` and keeps the
+//! dashboard up (header shows STOPPING) until the session reports
+//! `finished`; the summary then stays on screen and the next quit key leaves.
+//! A second quit key before that leaves at once, as does any key once the
+//! session is gone (its channel closed) without having finished.
+
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event};
+use tokio::sync::watch;
+
+use super::TuiError;
+use super::keys::{KeyOutcome, describe, on_key};
+use super::state::{AppState, ViewChange, apply};
+use super::terminal::TerminalGuard;
+use super::view;
+use crate::session::Control;
+use crate::snapshot::Snapshot;
+
+const FRAME: Duration = Duration::from_millis(100);
+/// Feedback lines fade after this long so the key hints come back.
+const HINT_TTL: Duration = Duration::from_secs(4);
+/// Bound on events handled between two frames (a held key must not starve
+/// the redraw).
+const MAX_EVENTS_PER_FRAME: usize = 64;
+
+/// Runs the dashboard on the calling thread until the user leaves.
+pub fn run(
+    mut snapshot_rx: watch::Receiver<Snapshot>,
+    control_tx: Sender<Control>,
+) -> Result<(), TuiError> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut app = App {
+        state: AppState::from_env(),
+        snapshot: snapshot_rx.borrow_and_update().clone(),
+        session_gone: false,
+        hint_at: None,
+        control_tx,
+    };
+    loop {
+        app.refresh(&mut snapshot_rx);
+        guard
+            .terminal
+            .draw(|frame| view::draw(frame, &app.state, &app.snapshot))?;
+        let frame_start = Instant::now();
+        let mut handled = 0;
+        while handled < MAX_EVENTS_PER_FRAME {
+            let timeout = FRAME.saturating_sub(frame_start.elapsed());
+            if !event::poll(timeout)? {
+                break;
+            }
+            handled += 1;
+            // Resize needs nothing here: `draw` resizes to the new area.
+            if let Event::Key(key) = event::read()?
+                && app.on_key(key) == Flow::Leave
+            {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Stay,
+    Leave,
+}
+
+struct App {
+    state: AppState,
+    snapshot: Snapshot,
+    session_gone: bool,
+    hint_at: Option<Instant>,
+    control_tx: Sender<Control>,
+}
+
+impl App {
+    fn refresh(&mut self, snapshot_rx: &mut watch::Receiver<Snapshot>) {
+        match snapshot_rx.has_changed() {
+            Ok(true) => self.snapshot = snapshot_rx.borrow_and_update().clone(),
+            Ok(false) => {}
+            Err(_) if !self.session_gone => {
+                // The sender is gone: keep its last word on screen.
+                self.session_gone = true;
+                self.snapshot = snapshot_rx.borrow().clone();
+                if !self.snapshot.finished {
+                    self.set_hint("the session ended without finishing: q leaves".to_string());
+                }
+            }
+            Err(_) => {}
+        }
+        if self.hint_at.is_some_and(|at| at.elapsed() > HINT_TTL) {
+            self.state.last_hint = None;
+            self.hint_at = None;
+        }
+    }
+
+    fn set_hint(&mut self, hint: String) {
+        self.state = apply(&self.state, ViewChange::Hint(hint));
+        self.hint_at = Some(Instant::now());
+    }
+
+    fn on_key(&mut self, key: event::KeyEvent) -> Flow {
+        match on_key(&self.state, &self.snapshot, key) {
+            KeyOutcome::Control(Control::Quit) => {
+                if self.snapshot.finished || self.state.quitting || self.session_gone {
+                    return Flow::Leave;
+                }
+                if self.control_tx.send(Control::Quit).is_err() {
+                    return Flow::Leave;
+                }
+                self.state.quitting = true;
+                self.set_hint(describe(&self.snapshot, &Control::Quit));
+            }
+            KeyOutcome::Control(control) => {
+                let note = describe(&self.snapshot, &control);
+                if self.session_gone || self.control_tx.send(control).is_err() {
+                    return Flow::Leave;
+                }
+                self.set_hint(note);
+            }
+            KeyOutcome::View(change) => {
+                self.state = apply(&self.state, change);
+                if self.state.last_hint.is_some() {
+                    self.hint_at = Some(Instant::now());
+                }
+            }
+            KeyOutcome::Ignored => {}
+        }
+        Flow::Stay
+    }
+}
