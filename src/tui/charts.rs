@@ -62,7 +62,8 @@ struct ChartSpec<'a> {
     legend: Vec<LegendItem>,
     datasets: Vec<Dataset<'a>>,
     y_bounds: [f64; 2],
-    y_labels: Vec<String>,
+    /// (value, label): drawn on the row where the canvas plots that value.
+    y_ticks: Vec<(f64, String)>,
 }
 
 impl Widget for TimeChart<'_> {
@@ -70,7 +71,7 @@ impl Widget for TimeChart<'_> {
         if area.height < 2 || area.width < MIN_CHART_WIDTH {
             return;
         }
-        let spec = self.spec(area.height - 1);
+        let spec = self.spec();
         let title_area = Rect { height: 1, ..area };
         legend_line(&spec, self.theme, area.width).render(title_area, buf);
         let plot = Rect {
@@ -78,31 +79,69 @@ impl Widget for TimeChart<'_> {
             height: area.height - 1,
             ..area
         };
-        let labels: Vec<Line> = spec
-            .y_labels
-            .iter()
-            .map(|l| Line::from(pad_label(l)).style(self.theme.label()))
-            .collect();
+        // Blank labels only reserve the column: ratatui spreads labels evenly
+        // by rounding, which can put `10ms` a row away from where 10 ms is
+        // plotted, so `draw_y_ticks` writes them on the exact rows instead.
+        let blank = pad_label("");
+        let labels = [blank.clone(), blank];
+        let y_bounds = spec.y_bounds;
+        let ticks = spec.y_ticks;
         Chart::new(spec.datasets)
             .legend_position(None)
             .x_axis(Axis::default().bounds([self.series.x0, self.series.x1]))
             .y_axis(
                 Axis::default()
-                    .bounds(spec.y_bounds)
+                    .bounds(y_bounds)
                     .labels(labels)
                     .labels_alignment(Alignment::Right)
                     .style(self.theme.border()),
             )
             .render(plot, buf);
         mark_stage_changes(self.series, graph_area(plot), self.theme, buf);
+        draw_y_ticks(&ticks, y_bounds, plot, self.theme, buf);
+    }
+}
+
+/// The row (from the top of the graph) where the Braille canvas plots `value`,
+/// mirroring ratatui's canvas arithmetic: 4 dots per row.
+pub fn row_of(value: f64, bounds: [f64; 2], height: u16) -> Option<u16> {
+    let span = bounds[1] - bounds[0];
+    if height == 0 || span <= 0.0 || value < bounds[0] || value > bounds[1] {
+        return None;
+    }
+    let dots = f64::from(height) * 4.0 - 1.0;
+    let dot = ((bounds[1] - value) * dots / span).round() as u16;
+    Some(dot / 4)
+}
+
+fn draw_y_ticks(
+    ticks: &[(f64, String)],
+    bounds: [f64; 2],
+    plot: Rect,
+    theme: Theme,
+    buf: &mut Buffer,
+) {
+    if plot.width < GRAPH_OFFSET {
+        return;
+    }
+    let mut used = Vec::new();
+    for (value, label) in ticks {
+        let Some(row) = row_of(*value, bounds, plot.height) else {
+            continue;
+        };
+        if used.contains(&row) {
+            continue;
+        }
+        used.push(row);
+        buf.set_string(plot.x, plot.y + row, pad_label(label), theme.label());
     }
 }
 
 impl<'a> TimeChart<'a> {
-    fn spec(&self, plot_height: u16) -> ChartSpec<'a> {
+    fn spec(&self) -> ChartSpec<'a> {
         match self.kind {
             ChartKind::Throughput => self.throughput(),
-            ChartKind::Latency => self.latency(plot_height),
+            ChartKind::Latency => self.latency(),
             ChartKind::Cpu => self.cpu(),
             ChartKind::Memory => self.memory(),
         }
@@ -148,13 +187,13 @@ impl<'a> TimeChart<'a> {
                     .style(self.color(colors::ACHIEVED)),
             ],
             y_bounds: [0.0, top],
-            y_labels: vec!["0".into(), format::count(top / 2.0), format::count(top)],
+            y_ticks: linear_ticks(top, format::count),
         }
     }
 
     /// log10 of microseconds, labelled in real units, so a p99 that jumps
     /// 100× stays on screen next to a p50 that did not move.
-    fn latency(&self, plot_height: u16) -> ChartSpec<'a> {
+    fn latency(&self) -> ChartSpec<'a> {
         let s = self.series;
         let lowest = s.p50_log.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
         let highest = max_y([&s.p99_log[..]]);
@@ -165,13 +204,18 @@ impl<'a> TimeChart<'a> {
         } else {
             (2.0, 5.0)
         };
-        let decades = (hi - lo) as usize;
-        let y_labels = if decades < usize::from(plot_height) {
-            (0..=decades).map(|d| decade_label(lo as u32 + d as u32)).collect()
-        } else {
-            vec![decade_label(lo as u32), decade_label(hi as u32)]
-        };
+        // Decades that would share a row are skipped by `draw_y_ticks`; the
+        // top and bottom ones go first so the range is always labelled.
+        let mut y_ticks = vec![(lo, decade_label(lo as u32)), (hi, decade_label(hi as u32))];
+        y_ticks.extend(((lo as u32 + 1)..(hi as u32)).map(|d| (f64::from(d), decade_label(d))));
         let interval = &self.snapshot.interval;
+        let shown = |us: u64| {
+            if interval.count == 0 {
+                "-".to_string()
+            } else {
+                format::latency_us(us)
+            }
+        };
         ChartSpec {
             title: "Latency",
             short_title: "Latency",
@@ -179,14 +223,14 @@ impl<'a> TimeChart<'a> {
                 LegendItem {
                     glyph: GLYPH_LINE,
                     color: colors::P99,
-                    long: format!("p99 {}", format::latency_us(interval.p99_us)),
-                    short: format!("p99 {}", format::latency_us(interval.p99_us)),
+                    long: format!("p99 {}", shown(interval.p99_us)),
+                    short: format!("p99 {}", shown(interval.p99_us)),
                 },
                 LegendItem {
                     glyph: GLYPH_DOT,
                     color: colors::P50,
-                    long: format!("p50 {}", format::latency_us(interval.p50_us)),
-                    short: format!("p50 {}", format::latency_us(interval.p50_us)),
+                    long: format!("p50 {}", shown(interval.p50_us)),
+                    short: format!("p50 {}", shown(interval.p50_us)),
                 },
             ],
             datasets: vec![
@@ -202,7 +246,7 @@ impl<'a> TimeChart<'a> {
                     .style(self.color(colors::P99)),
             ],
             y_bounds: [lo, hi],
-            y_labels,
+            y_ticks,
         }
     }
 
@@ -244,7 +288,7 @@ impl<'a> TimeChart<'a> {
                 self.line(&s.cpu_target, colors::TARGET_PROCESS),
             ],
             y_bounds: [0.0, top],
-            y_labels: vec!["0%".into(), format!("{:.0}%", top / 2.0), format!("{top:.0}%")],
+            y_ticks: linear_ticks(top, |v| format!("{v:.0}%")),
         }
     }
 
@@ -289,7 +333,13 @@ impl<'a> TimeChart<'a> {
                 self.line(&s.rss_target, colors::TARGET_PROCESS),
             ],
             y_bounds: [0.0, top],
-            y_labels: vec!["0".into(), format::bytes((top / 2.0) as u64), format::bytes(top as u64)],
+            y_ticks: linear_ticks(top, |v| {
+                if v > 0.0 {
+                    format::bytes(v as u64)
+                } else {
+                    "0".to_string()
+                }
+            }),
         }
     }
 
@@ -316,6 +366,13 @@ impl<'a> TimeChart<'a> {
             .graph_type(GraphType::Line)
             .style(self.color(color))
     }
+}
+
+fn linear_ticks(top: f64, label: impl Fn(f64) -> String) -> Vec<(f64, String)> {
+    [top, 0.0, top / 2.0]
+        .into_iter()
+        .map(|v| (v, label(v)))
+        .collect()
 }
 
 fn decade_label(exponent: u32) -> String {
@@ -380,7 +437,9 @@ fn column_of(series: &WindowSeries, t: f64, graph: Rect) -> Option<u16> {
     if graph.width == 0 || span <= 0.0 || t < series.x0 || t > series.x1 {
         return None;
     }
-    let offset = ((t - series.x0) / span * f64::from(graph.width - 1)).round() as u16;
+    // Braille: two dots per column, rounded as ratatui's canvas does.
+    let dots = f64::from(graph.width) * 2.0 - 1.0;
+    let offset = (((t - series.x0) * dots / span).round() as u16) / 2;
     Some(graph.x + offset.min(graph.width - 1))
 }
 
@@ -395,7 +454,8 @@ fn mark_stage_changes(series: &WindowSeries, graph: Rect, theme: Theme, buf: &mu
         for y in graph.top()..graph.bottom() {
             let cell = &mut buf[(x, y)];
             if cell.symbol() == " " {
-                cell.set_symbol(STAGE_MARK).set_style(style.patch(theme.dim()));
+                cell.set_symbol(STAGE_MARK)
+                    .set_style(style.patch(theme.dim()));
             }
         }
     }
@@ -449,5 +509,95 @@ impl Widget for TimeAxis<'_> {
         if let Some(name) = &self.series.first_stage {
             place(name, graph.x, stage, buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::TimelinePoint;
+    use crate::tui::state::AppState;
+
+    /// Renders one chart and returns its rows as strings.
+    fn rows(kind: ChartKind, snapshot: &Snapshot, width: u16, height: u16) -> Vec<String> {
+        let series = WindowSeries::build(&AppState::default(), snapshot);
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
+        TimeChart {
+            kind,
+            series: &series,
+            snapshot,
+            theme: Theme::new(true),
+        }
+        .render(area, &mut buf);
+        (0..height)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    fn flat(us: u64, seconds: u64) -> Snapshot {
+        Snapshot {
+            timeline: (1..=seconds)
+                .map(|second| TimelinePoint {
+                    second,
+                    rps: 500.0,
+                    p50_us: us,
+                    p99_us: us,
+                    ..TimelinePoint::default()
+                })
+                .collect(),
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn latency_labels_sit_on_the_rows_their_values_are_plotted() {
+        // 10 ms exactly, in plots of several heights: the Braille line must
+        // share its row with the `10ms` label.
+        for height in 5..14 {
+            let shown = rows(ChartKind::Latency, &flat(10_000, 30), 40, height);
+            let label_row = shown.iter().position(|r| r.starts_with(" 10ms")).unwrap();
+            let braille_row = shown
+                .iter()
+                .skip(1)
+                .position(|r| r.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)))
+                .unwrap()
+                + 1;
+            assert_eq!(
+                label_row,
+                braille_row,
+                "height {height}:\n{}",
+                shown.join("\n")
+            );
+        }
+    }
+
+    #[test]
+    fn throughput_mid_label_matches_its_row() {
+        for height in 5..14 {
+            let shown = rows(ChartKind::Throughput, &flat(1_000, 30), 40, height);
+            // 500 req/s on a 0..1000 axis is the middle label.
+            let label_row = shown.iter().position(|r| r.starts_with("  500")).unwrap();
+            let braille_row = shown
+                .iter()
+                .skip(1)
+                .position(|r| r.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)))
+                .unwrap()
+                + 1;
+            assert_eq!(
+                label_row,
+                braille_row,
+                "height {height}:\n{}",
+                shown.join("\n")
+            );
+        }
+    }
+
+    #[test]
+    fn legend_shortens_to_fit() {
+        let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 30, 6);
+        assert!(shown[0].starts_with("CPU "), "{}", shown[0]);
+        let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 90, 6);
+        assert!(shown[0].starts_with("CPU (100% = 1 core)"), "{}", shown[0]);
     }
 }

@@ -11,8 +11,8 @@ pub fn latency_us(us: u64) -> String {
     } else if us < 9_950 {
         // Below the point where one decimal would round up to `10.0ms`.
         format!("{:.1}ms", us as f64 / 1_000.0)
-    } else if us < 1_000_000 {
-        format!("{}ms", us / 1_000)
+    } else if us < 999_500 {
+        format!("{:.0}ms", us as f64 / 1_000.0)
     } else if us < 9_995_000 {
         format!("{:.2}s", us as f64 / 1_000_000.0)
     } else if us < 99_950_000 {
@@ -32,7 +32,7 @@ pub fn count(value: f64) -> String {
             format!("{value:.0}")
         }
     } else if value < 10_000.0 {
-        format!("{:.2}k", value / 1_000.0)
+        format!("{value:.0}")
     } else if value < 1_000_000.0 {
         format!("{:.1}k", value / 1_000.0)
     } else if value < 1_000_000_000.0 {
@@ -100,13 +100,31 @@ mod tests {
 
     #[test]
     fn latencies_fit_five_columns() {
-        for us in [0, 7, 980, 1_234, 9_949, 9_950, 9_999, 9_999_999, 99_999_999, 10_000, 250_000, 999_999, 1_250_000, 12_000_000, 600_000_000] {
+        for us in [
+            0,
+            7,
+            980,
+            1_234,
+            9_949,
+            9_950,
+            9_999,
+            9_999_999,
+            99_999_999,
+            10_000,
+            250_000,
+            999_999,
+            1_250_000,
+            12_000_000,
+            600_000_000,
+        ] {
             let text = latency_us(us);
             assert!(text.chars().count() <= 5, "{us} -> {text}");
         }
         assert_eq!(latency_us(980), "980µs");
         assert_eq!(latency_us(1_234), "1.2ms");
         assert_eq!(latency_us(250_000), "250ms");
+        assert_eq!(latency_us(9_950), "10ms");
+        assert_eq!(latency_us(999_999), "1.00s");
         assert_eq!(latency_us(1_250_000), "1.25s");
     }
 
@@ -114,7 +132,7 @@ mod tests {
     fn counts_bytes_and_clocks() {
         assert_eq!(count(987.0), "987");
         assert_eq!(count(12_345.0), "12.3k");
-        assert_eq!(count(1_500.0), "1.50k");
+        assert_eq!(count(1_500.0), "1500");
         assert_eq!(bytes(52 * 1024 * 1024), "52M");
         assert_eq!(bytes(3 * 1024 * 1024 * 1024 / 2), "1.5G");
         assert_eq!(clock(75), "1:15");

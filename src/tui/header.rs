@@ -24,8 +24,8 @@ impl Widget for Header<'_> {
         if area.height == 0 {
             return;
         }
-        let [top, bottom] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         self.render_load_line(top, buf);
         self.render_stage_line(bottom, buf);
     }
@@ -60,7 +60,10 @@ impl Header<'_> {
             ];
             match s.model {
                 ModelView::Open { rate } => {
-                    spans.push(Span::styled(format!("open {} req/s", format::rate(rate)), t.value()));
+                    spans.push(Span::styled(
+                        format!("open {} req/s", format::rate(rate)),
+                        t.value(),
+                    ));
                     spans.push(Span::raw(if verbose {
                         " (latency corrected)"
                     } else {
@@ -70,7 +73,10 @@ impl Header<'_> {
                     spans.push(Span::styled(format!("{} conns", s.connections), t.value()));
                 }
                 ModelView::Closed => {
-                    spans.push(Span::styled(format!("closed {} conns", s.connections), t.value()));
+                    spans.push(Span::styled(
+                        format!("closed {} conns", s.connections),
+                        t.value(),
+                    ));
                     spans.push(Span::styled(
                         if verbose {
                             " (latency NOT corrected)"
@@ -83,14 +89,17 @@ impl Header<'_> {
             }
             spans.push(Span::styled(" │ ", t.border()));
             spans.push(Span::styled(format!("{} threads", s.threads), t.value()));
-            for flag in self.flags() {
-                spans.push(Span::raw(" "));
-                spans.push(Span::styled(format!(" {flag} "), t.flag()));
-            }
             Line::from(spans)
         };
         let line = build(true);
-        let line = if line.width() <= usize::from(area.width) { line } else { build(false) };
+        let line = if line.width() <= usize::from(area.width) {
+            line
+        } else {
+            let mut short = build(false);
+            // Drop the product name before anything that informs.
+            short.spans.remove(0);
+            short
+        };
         line.render(area, buf);
     }
 
@@ -106,15 +115,27 @@ impl Header<'_> {
             None => format!("run {}", format::clock_duration(s.elapsed)),
         };
         let Some(stage) = &s.stage else {
-            Line::from(vec![Span::styled(run, t.label())]).render(area, buf);
+            let mut line = Line::from(vec![Span::styled(run, t.label())]);
+            for flag in self.flags() {
+                line.spans.push(Span::raw(" "));
+                line.spans.push(Span::styled(format!(" {flag} "), t.flag()));
+            }
+            line.render(area, buf);
             return;
         };
-        let label = Line::from(vec![
+        let mut label = Line::from(vec![
             Span::styled("stage ", t.label()),
             Span::styled(format!("{}/{} ", stage.index + 1, stage.count), t.value()),
             Span::styled(stage.name.clone(), t.title()),
             Span::raw(" "),
         ]);
+        // Flags sit here, beside the stage, where the flexible gauge makes room.
+        for flag in self.flags() {
+            label
+                .spans
+                .push(Span::styled(format!(" {flag} "), t.flag()));
+            label.spans.push(Span::raw(" "));
+        }
         let (ratio, clock) = match stage.duration {
             Some(d) if !d.is_zero() => (
                 Some((stage.elapsed.as_secs_f64() / d.as_secs_f64()).clamp(0.0, 1.0)),
@@ -126,7 +147,10 @@ impl Header<'_> {
             ),
             _ => (
                 None,
-                format!(" {} open-ended · {run}", format::clock_duration(stage.elapsed)),
+                format!(
+                    " {} open-ended · {run}",
+                    format::clock_duration(stage.elapsed)
+                ),
             ),
         };
         let clock = Line::from(Span::styled(clock, t.label()));
@@ -144,6 +168,9 @@ impl Header<'_> {
                 .ratio(ratio)
                 .filled_style(t.gauge())
                 .unfilled_style(t.border())
+                // Distinct glyphs keep progress readable under NO_COLOR.
+                .filled_symbol("━")
+                .unfilled_symbol("╌")
                 .label(format!("{:>3.0}%", ratio * 100.0))
                 .render(gauge_area, buf);
         }
@@ -151,38 +178,60 @@ impl Header<'_> {
     }
 }
 
-/// The banner texts for this snapshot, most serious first.
-pub fn banner_texts(snapshot: &Snapshot) -> Vec<String> {
+/// One banner: the full text, and what follows it when there is room.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Banner {
+    pub text: String,
+    pub explanation: &'static str,
+}
+
+/// The banners for this snapshot, most serious first.
+pub fn banners(snapshot: &Snapshot) -> Vec<Banner> {
     let alerts = &snapshot.alerts;
     let mut banners = Vec::new();
     if let Some(reason) = &alerts.target_exited {
-        banners.push(format!("target exited: {reason}"));
+        banners.push(Banner {
+            text: format!("target exited: {reason}"),
+            explanation: " (numbers since then are connection errors)",
+        });
     }
     if let Some(reason) = &alerts.generator_saturated {
-        banners.push(format!(
-            "generator saturated: {reason} (the numbers show loadtop's limit, not the target's)"
-        ));
+        banners.push(Banner {
+            text: format!("generator saturated: {reason}"),
+            explanation: " (numbers show loadtop's limit, not the target's)",
+        });
     }
     if !alerts.thresholds_failing.is_empty() {
-        banners.push(format!(
-            "thresholds failing: {}",
-            alerts.thresholds_failing.join(", ")
-        ));
+        banners.push(Banner {
+            text: format!(
+                "thresholds failing: {}",
+                alerts.thresholds_failing.join(", ")
+            ),
+            explanation: "",
+        });
     }
     banners
 }
 
 pub struct Banners<'a> {
-    pub texts: &'a [String],
+    pub banners: &'a [Banner],
     pub theme: Theme,
 }
 
 impl Widget for Banners<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let lines: Vec<Line> = self
-            .texts
+            .banners
             .iter()
-            .map(|text| Line::from(format!(" ⚠ {text}")).style(self.theme.banner()))
+            .map(|b| {
+                let full = format!(" ⚠ {}{}", b.text, b.explanation);
+                let text = if full.chars().count() <= usize::from(area.width) {
+                    full
+                } else {
+                    format!(" ⚠ {}", b.text)
+                };
+                Line::from(text).style(self.theme.banner())
+            })
             .collect();
         // Fill the whole row so the banner reads as a bar, not a word.
         buf.set_style(area, self.theme.banner());

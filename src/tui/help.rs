@@ -14,7 +14,7 @@ pub const KEY_GROUPS: [(&str, &[(&str, &str)]); 4] = [
         "Load",
         &[
             ("c / C", "connections ÷2 / ×2"),
-            ("r / R", "rate ÷1.25 / ×1.25 (open model)"),
+            ("r / R", "rate ÷1.25 / ×1.25 (open)"),
             ("t / T", "threads −1 / +1"),
             ("n", "next stage now"),
             ("h", "hold / release this stage"),
@@ -69,8 +69,7 @@ impl Widget for HelpOverlay {
             }
         }
         let height = columns.iter().map(Vec::len).max().unwrap_or(0) as u16 + 2;
-        let col_width = 38u16;
-        let width = (col_width * 2 + 3).min(area.width);
+        let width = 80u16.min(area.width);
         let height = height.min(area.height);
         let popup = Rect {
             x: area.x + (area.width - width) / 2,
@@ -87,7 +86,13 @@ impl Widget for HelpOverlay {
         block.render(popup, buf);
         let half = inner.width / 2;
         let [left, right] = columns;
-        Paragraph::new(left).render(Rect { width: half, ..inner }, buf);
+        Paragraph::new(left).render(
+            Rect {
+                width: half,
+                ..inner
+            },
+            buf,
+        );
         Paragraph::new(right).render(
             Rect {
                 x: inner.x + half + 1,
@@ -124,7 +129,9 @@ impl Widget for Footer<'_> {
         let t = self.theme;
         if let Some(hint) = self.hint {
             buf.set_style(area, t.hint());
-            Line::from(format!(" {hint}")).style(t.hint()).render(area, buf);
+            Line::from(format!(" {hint}"))
+                .style(t.hint())
+                .render(area, buf);
             return;
         }
         let keys: &[(&str, &str)] = if self.finished {

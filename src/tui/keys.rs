@@ -65,7 +65,11 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
                      closed model: change connections with c/C",
                 );
             };
-            let next = if c == 'r' { rate / RATE_STEP } else { rate * RATE_STEP };
+            let next = if c == 'r' {
+                rate / RATE_STEP
+            } else {
+                rate * RATE_STEP
+            };
             Control::SetRate(next.round().clamp(1.0, MAX_RATE))
         }
         't' => Control::SetThreads(snapshot.threads.saturating_sub(1).max(1)),
@@ -90,7 +94,11 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         'P' => change.pool_size = Some(pool_step_up(server.pool_size)),
         'o' => change.hold_ms = Some(server.hold_ms / 2),
         'O' => {
-            let next = if server.hold_ms == 0 { 10 } else { server.hold_ms * 2 };
+            let next = if server.hold_ms == 0 {
+                10
+            } else {
+                server.hold_ms * 2
+            };
             change.hold_ms = Some(next.min(MAX_HOLD_MS));
         }
         's' => change.load_shedding = Some(!server.load_shedding),
@@ -133,9 +141,19 @@ pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
         Control::NextStage => "next stage".to_string(),
         Control::ToggleHold => {
             let held = snapshot.stage.as_ref().is_some_and(|s| s.held);
-            if held { "releasing stage" } else { "holding stage" }.to_string()
+            if held {
+                "releasing stage"
+            } else {
+                "holding stage"
+            }
+            .to_string()
         }
-        Control::TogglePause => if snapshot.paused { "resuming" } else { "pausing" }.to_string(),
+        Control::TogglePause => if snapshot.paused {
+            "resuming"
+        } else {
+            "pausing"
+        }
+        .to_string(),
         Control::Knobs(change) => describe_knobs(snapshot, change),
         Control::SaveReport => "saving report…".to_string(),
         Control::Quit => "stopping: waiting for the run to finish (q again leaves now)".to_string(),

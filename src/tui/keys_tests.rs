@@ -59,15 +59,27 @@ fn quit_keys() {
     let state = AppState::default();
     let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(on_key(&state, &snap, esc), KeyOutcome::Control(Control::Quit));
-    assert_eq!(on_key(&state, &snap, ctrl_c), KeyOutcome::Control(Control::Quit));
+    assert_eq!(
+        on_key(&state, &snap, esc),
+        KeyOutcome::Control(Control::Quit)
+    );
+    assert_eq!(
+        on_key(&state, &snap, ctrl_c),
+        KeyOutcome::Control(Control::Quit)
+    );
     // Esc closes the help first rather than ending the run.
     let helping = AppState {
         show_help: true,
         ..AppState::default()
     };
-    assert_eq!(on_key(&helping, &snap, esc), KeyOutcome::View(ViewChange::CloseHelp));
-    assert_eq!(on_key(&helping, &snap, ctrl_c), KeyOutcome::Control(Control::Quit));
+    assert_eq!(
+        on_key(&helping, &snap, esc),
+        KeyOutcome::View(ViewChange::CloseHelp)
+    );
+    assert_eq!(
+        on_key(&helping, &snap, ctrl_c),
+        KeyOutcome::Control(Control::Quit)
+    );
 }
 
 #[test]
@@ -116,7 +128,10 @@ fn upper_bounds_clamp() {
     snap.connections = MAX_CONNECTIONS;
     snap.threads = MAX_THREADS;
     snap.model = ModelView::Open { rate: MAX_RATE };
-    assert_eq!(control(&snap, 'C'), Control::SetConnections(MAX_CONNECTIONS));
+    assert_eq!(
+        control(&snap, 'C'),
+        Control::SetConnections(MAX_CONNECTIONS)
+    );
     assert_eq!(control(&snap, 'T'), Control::SetThreads(MAX_THREADS));
     assert_eq!(control(&snap, 'R'), Control::SetRate(MAX_RATE));
 }
@@ -165,9 +180,18 @@ fn knob_keys_without_server_give_a_hint() {
 fn view_keys() {
     let snap = open_snapshot();
     let state = AppState::default();
-    assert_eq!(on_key(&state, &snap, press('?')), KeyOutcome::View(ViewChange::ToggleHelp));
-    assert_eq!(on_key(&state, &snap, press('z')), KeyOutcome::View(ViewChange::ZoomIn));
-    assert_eq!(on_key(&state, &snap, press('Z')), KeyOutcome::View(ViewChange::ZoomOut));
+    assert_eq!(
+        on_key(&state, &snap, press('?')),
+        KeyOutcome::View(ViewChange::ToggleHelp)
+    );
+    assert_eq!(
+        on_key(&state, &snap, press('z')),
+        KeyOutcome::View(ViewChange::ZoomIn)
+    );
+    assert_eq!(
+        on_key(&state, &snap, press('Z')),
+        KeyOutcome::View(ViewChange::ZoomOut)
+    );
     assert_eq!(
         on_key(&state, &snap, press('w')),
         KeyOutcome::View(ViewChange::ResetWindow(17))
@@ -183,8 +207,14 @@ fn finished_run_only_quits_and_views() {
     let state = AppState::default();
     assert!(is_hint(on_key(&state, &snap, press('c'))));
     assert!(is_hint(on_key(&state, &snap, press('n'))));
-    assert_eq!(on_key(&state, &snap, press('q')), KeyOutcome::Control(Control::Quit));
-    assert_eq!(on_key(&state, &snap, press('z')), KeyOutcome::View(ViewChange::ZoomIn));
+    assert_eq!(
+        on_key(&state, &snap, press('q')),
+        KeyOutcome::Control(Control::Quit)
+    );
+    assert_eq!(
+        on_key(&state, &snap, press('z')),
+        KeyOutcome::View(ViewChange::ZoomIn)
+    );
 }
 
 #[test]
@@ -198,7 +228,11 @@ fn releases_and_unknown_keys_are_ignored() {
     let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
     assert_eq!(on_key(&state, &snap, ctrl_x), KeyOutcome::Ignored);
     assert_eq!(
-        on_key(&state, &snap, KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+        on_key(
+            &state,
+            &snap,
+            KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)
+        ),
         KeyOutcome::Ignored
     );
 }
@@ -206,6 +240,9 @@ fn releases_and_unknown_keys_are_ignored() {
 #[test]
 fn descriptions_name_old_and_new_values() {
     let snap = open_snapshot();
-    assert_eq!(describe(&snap, &Control::SetConnections(25)), "connections 50 → 25");
+    assert_eq!(
+        describe(&snap, &Control::SetConnections(25)),
+        "connections 50 → 25"
+    );
     assert!(describe(&snap, &control(&snap, 'p')).contains("pool size 10 → 8"));
 }

@@ -33,11 +33,22 @@ impl Widget for LatencyPanel<'_> {
         let t = self.theme;
         let s = self.snapshot;
         let header = Line::from(Span::styled(
-            format!("{:5}{:>6}{:>6}{:>6}{:>6}{:>6}", "", "p50", "p90", "p99", "p99.9", "max"),
+            format!(
+                "{:5}{:>6}{:>6}{:>6}{:>6}{:>6}",
+                "", "p50", "p90", "p99", "p99.9", "max"
+            ),
             t.label(),
         ));
         let row = |label: &str, v: &LatencyView| {
-            let cell = |us: u64| format!("{:>6}", format::latency_us(us));
+            let cell = |us: u64| {
+                // No responses means no latency, not a latency of zero.
+                let text = if v.count == 0 {
+                    "-".to_string()
+                } else {
+                    format::latency_us(us)
+                };
+                format!("{text:>6}")
+            };
             Line::from(vec![
                 Span::styled(format!("{label:5}"), t.label()),
                 Span::styled(cell(v.p50_us), t.value()),
@@ -48,16 +59,25 @@ impl Widget for LatencyPanel<'_> {
             ])
         };
         let counts = Line::from(vec![
-            Span::styled("n ", t.label()),
-            Span::styled(format::count(s.interval.count as f64), t.value()),
-            Span::styled("/s, ", t.label()),
+            Span::styled("stage: ", t.label()),
             Span::styled(format::count(s.stage_latency.count as f64), t.value()),
-            Span::styled(" in stage · mean ", t.label()),
-            Span::styled(format::latency_us(s.stage_latency.mean_us as u64), t.value()),
+            Span::styled(" responses, mean ", t.label()),
+            Span::styled(
+                format::latency_us(s.stage_latency.mean_us as u64),
+                t.value(),
+            ),
         ]);
-        let mut lines = vec![header, row("1s", &s.interval), row("stage", &s.stage_latency), counts];
+        let mut lines = vec![
+            header,
+            row("1s", &s.interval),
+            row("stage", &s.stage_latency),
+            counts,
+        ];
         if !s.model.corrected() {
-            lines.push(Line::from(Span::styled("closed model: not corrected", t.warn())));
+            lines.push(Line::from(Span::styled(
+                "closed model: not corrected",
+                t.warn(),
+            )));
         }
         Paragraph::new(lines)
             .block(panel_block("Latency", t))
@@ -88,7 +108,11 @@ impl Widget for ResponsesPanel<'_> {
             .status_codes
             .iter()
             .map(|&(code, n)| {
-                let share = if total > 0 { n as f64 * 100.0 / total as f64 } else { 0.0 };
+                let share = if total > 0 {
+                    n as f64 * 100.0 / total as f64
+                } else {
+                    0.0
+                };
                 Line::from(vec![
                     Span::styled(format!("{code:<4}"), status_style(t, code)),
                     Span::styled(format!("{:>7}", format::count(n as f64)), t.value()),
@@ -152,7 +176,27 @@ impl Widget for ConnectionsPanel<'_> {
 }
 
 /// Server lines shared by the full and the condensed panels.
-fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: bool) -> Vec<Line<'static>> {
+/// Joins whole items with ` · ` while they fit in `width`; an item that
+/// does not fit is left out rather than cut mid-word.
+fn fit(items: Vec<Vec<Span<'static>>>, width: usize, theme: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let item_width: usize = item.iter().map(Span::width).sum();
+        let sep = if spans.is_empty() { 0 } else { 3 };
+        if used + sep + item_width > width {
+            continue;
+        }
+        if sep > 0 {
+            spans.push(Span::styled(" · ", theme.border()));
+        }
+        used += sep + item_width;
+        spans.extend(item);
+    }
+    Line::from(spans)
+}
+
+fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: Option<usize>) -> Vec<Line<'static>> {
     let t = theme;
     let Some(sv) = &snapshot.server else {
         return vec![Line::from(Span::styled(
@@ -162,7 +206,11 @@ fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: bool) -> Vec<Line<
     };
     let exhausted = sv.pool_size > 0 && sv.pool_in_use >= sv.pool_size;
     let pool_style = if exhausted { t.bad() } else { t.value() };
-    let waiters_style = if sv.pool_waiters > 0 { t.warn() } else { t.value() };
+    let waiters_style = if sv.pool_waiters > 0 {
+        t.warn()
+    } else {
+        t.value()
+    };
     let shedding = if sv.load_shedding {
         Span::styled(" ON ", t.flag())
     } else {
@@ -170,26 +218,34 @@ fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: bool) -> Vec<Line<
     };
     let l = |s: &str| Span::styled(s.to_string(), t.label());
     let v = |s: String, style: Style| Span::styled(s, style);
-    if condensed {
+    if let Some(width) = condensed {
         return vec![
-            Line::from(vec![
-                l("pool "),
-                v(format!("{}/{}", sv.pool_in_use, sv.pool_size), pool_style),
-                l(" busy · "),
-                v(sv.pool_waiters.to_string(), waiters_style),
-                l(" waiting · hold "),
-                v(format::millis(sv.hold_ms), t.value()),
-            ]),
-            Line::from(vec![
-                l("in-flight "),
-                v(sv.inflight.to_string(), t.value()),
-                l(" · shed "),
-                v(format::count(sv.shed as f64), t.value()),
-                l(" · limited "),
-                v(format::count(sv.rate_limited as f64), t.value()),
-                l(" · shedding "),
-                shedding,
-            ]),
+            fit(
+                vec![
+                    vec![
+                        l("pool "),
+                        v(format!("{}/{}", sv.pool_in_use, sv.pool_size), pool_style),
+                        l(" busy"),
+                    ],
+                    vec![v(sv.pool_waiters.to_string(), waiters_style), l(" waiting")],
+                    vec![v(sv.inflight.to_string(), t.value()), l(" in-flight")],
+                ],
+                width,
+                t,
+            ),
+            fit(
+                vec![
+                    vec![l("hold "), v(format::millis(sv.hold_ms), t.value())],
+                    vec![l("shedding "), shedding],
+                    vec![l("shed "), v(format::count(sv.shed as f64), t.value())],
+                    vec![
+                        l("limited "),
+                        v(format::count(sv.rate_limited as f64), t.value()),
+                    ],
+                ],
+                width,
+                t,
+            ),
         ];
     }
     let bar_width = 10u64;
@@ -208,7 +264,11 @@ fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: bool) -> Vec<Line<
             l("pool      "),
             v(bar, pool_style),
             v(format!(" {}/{}", sv.pool_in_use, sv.pool_size), pool_style),
-            if exhausted { v(" FULL".into(), t.bad()) } else { l("") },
+            if exhausted {
+                v(" FULL".into(), t.bad())
+            } else {
+                l("")
+            },
         ]),
         Line::from(vec![
             l("waiting   "),
@@ -222,7 +282,10 @@ fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: bool) -> Vec<Line<
             l(" / max "),
             v(sv.max_inflight.to_string(), t.value()),
         ]),
-        Line::from(vec![l("hold      "), v(format::millis(sv.hold_ms), t.value())]),
+        Line::from(vec![
+            l("hold      "),
+            v(format::millis(sv.hold_ms), t.value()),
+        ]),
         Line::from(vec![
             l("shedding  "),
             shedding,
@@ -245,7 +308,7 @@ pub struct ServerPanel<'a> {
 
 impl Widget for ServerPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        Paragraph::new(server_lines(self.snapshot, self.theme, false))
+        Paragraph::new(server_lines(self.snapshot, self.theme, None))
             .block(panel_block("Server", self.theme))
             .render(area, buf);
     }
@@ -261,34 +324,47 @@ impl Widget for TrafficPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let s = self.snapshot;
-        let mut codes: Vec<Span> = Vec::new();
-        for &(code, n) in &s.status_codes {
-            codes.push(Span::styled(format!("{code}"), status_style(t, code)));
-            codes.push(Span::styled(format!(" {} ", format::count(n as f64)), t.value()));
+        let width = usize::from(area.width.saturating_sub(2));
+        let mut items: Vec<Vec<Span<'static>>> = s
+            .status_codes
+            .iter()
+            .map(|&(code, n)| {
+                vec![
+                    Span::styled(code.to_string(), status_style(t, code)),
+                    Span::styled(format!(" {}", format::count(n as f64)), t.value()),
+                ]
+            })
+            .collect();
+        if items.is_empty() {
+            items.push(vec![Span::styled("no responses", t.label())]);
         }
-        if codes.is_empty() {
-            codes.push(Span::styled("no responses ", t.label()));
-        }
-        codes.push(Span::styled("│ ", t.border()));
         if s.errors.is_empty() {
-            codes.push(Span::styled("no errors", t.label()));
+            items.push(vec![Span::styled("no errors", t.label())]);
         }
         for (kind, n) in &s.errors {
-            codes.push(Span::styled(kind.as_str(), t.bad()));
-            codes.push(Span::styled(format!(" {} ", format::count(*n as f64)), t.value()));
+            items.push(vec![
+                Span::styled(kind.as_str(), t.bad()),
+                Span::styled(format!(" {}", format::count(*n as f64)), t.value()),
+            ]);
         }
         let c = &s.connection_stats;
-        let conns = Line::from(vec![
-            Span::styled("conns ", t.label()),
-            Span::styled(c.open.to_string(), t.value()),
-            Span::styled(" open · ", t.label()),
-            Span::styled(c.connects.to_string(), t.value()),
-            Span::styled(" connects · ", t.label()),
-            Span::styled(c.reconnects.to_string(), t.value()),
-            Span::styled(" reconn", t.label()),
-        ]);
-        let mut lines = vec![Line::from(codes), conns];
-        lines.extend(server_lines(s, t, true));
+        let pair = |n: u64, what: &str| {
+            vec![
+                Span::styled(n.to_string(), t.value()),
+                Span::styled(format!(" {what}"), t.label()),
+            ]
+        };
+        let conns = fit(
+            vec![
+                pair(c.open, "open conns"),
+                pair(c.connects, "connects"),
+                pair(c.reconnects, "reconnects"),
+            ],
+            width,
+            t,
+        );
+        let mut lines = vec![fit(items, width, t), conns];
+        lines.extend(server_lines(s, t, Some(width)));
         Paragraph::new(lines)
             .block(panel_block("Responses · conns · server", t))
             .render(area, buf);

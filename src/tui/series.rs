@@ -61,7 +61,8 @@ impl WindowSeries {
         let visible: Vec<&TimelinePoint> = snapshot
             .timeline
             .iter()
-            .filter(|p| p.second >= start && p.second <= start + width)
+            // A point closes its second: the one at `start` lies before the window.
+            .filter(|p| p.second > start && p.second <= start + width)
             .collect();
         let stage_name = |index: usize| {
             snapshot
@@ -81,7 +82,7 @@ impl WindowSeries {
         let mut previous_stage = None;
         for point in &visible {
             let x = point.second as f64;
-            if previous_stage.is_some_and(|s| s != point.stage_index) {
+            if previous_stage.is_some_and(|s| s != point.stage_index) && x - 1.0 > series.x0 {
                 series.marks.push(StageMark {
                     // The point closes its second, so the stage began one earlier.
                     second: x - 1.0,
@@ -93,21 +94,44 @@ impl WindowSeries {
             if let Some(target) = point.target_rps {
                 series.target_rps.push((x, target));
             }
-            series.p50_log.push((x, log_us(point.p50_us)));
-            series.p99_log.push((x, log_us(point.p99_us)));
+            // A second without responses has no latency; plotting it as 1µs
+            // would draw a cliff that never happened.
+            if point.p99_us > 0 {
+                series.p50_log.push((x, log_us(point.p50_us)));
+                series.p99_log.push((x, log_us(point.p99_us)));
+            }
             push_opt(&mut series.cpu_target, x, point.cpu_target.map(f64::from));
-            push_opt(&mut series.cpu_generator, x, point.cpu_generator.map(f64::from));
+            push_opt(
+                &mut series.cpu_generator,
+                x,
+                point.cpu_generator.map(f64::from),
+            );
             push_opt(&mut series.cpu_system, x, point.cpu_system.map(f64::from));
-            push_opt(&mut series.rss_target, x, point.rss_target.map(|b| b as f64));
-            push_opt(&mut series.rss_generator, x, point.rss_generator.map(|b| b as f64));
-            push_opt(&mut series.mem_system_share, x, point.mem_system_used.map(|b| b as f64));
+            push_opt(
+                &mut series.rss_target,
+                x,
+                point.rss_target.map(|b| b as f64),
+            );
+            push_opt(
+                &mut series.rss_generator,
+                x,
+                point.rss_generator.map(|b| b as f64),
+            );
+            push_opt(
+                &mut series.mem_system_share,
+                x,
+                point.mem_system_used.map(|b| b as f64),
+            );
         }
         let peak_rss = max_y([&series.rss_target[..], &series.rss_generator[..]]);
         series.memory_top = nice_ceiling(peak_rss * 1.1 / MIB).max(1.0) * MIB;
         let total = snapshot.resources.as_ref().map_or(0, |r| r.mem_total) as f64;
         if total > 0.0 {
             let scale = series.memory_top / total;
-            series.mem_system_share.iter_mut().for_each(|p| p.1 = (p.1 * scale).min(series.memory_top));
+            series
+                .mem_system_share
+                .iter_mut()
+                .for_each(|p| p.1 = (p.1 * scale).min(series.memory_top));
         } else {
             series.mem_system_share.clear();
         }
@@ -182,7 +206,7 @@ mod tests {
     fn window_slides_and_marks_stage_changes() {
         let series = WindowSeries::build(&AppState::default(), &snapshot(100));
         assert_eq!((series.x0, series.x1), (40.0, 100.0));
-        assert_eq!(series.rps.len(), 61);
+        assert_eq!(series.rps.len(), 60);
         assert_eq!(series.first_stage.as_deref(), Some("mid"));
         assert_eq!(
             series.marks,
@@ -204,7 +228,7 @@ mod tests {
         };
         let series = WindowSeries::build(&state, &snapshot(100));
         assert_eq!(series.x0, 95.0);
-        assert_eq!(series.rps.len(), 6);
+        assert_eq!(series.rps.len(), 5);
     }
 
     #[test]

@@ -19,8 +19,19 @@ pub struct Summary<'a> {
 
 /// Rows the summary wants: borders, header, stages, thresholds, report line.
 pub fn wanted_height(snapshot: &Snapshot) -> u16 {
-    let thresholds = if snapshot.thresholds.is_empty() { 0 } else { snapshot.thresholds.len() + 3 };
-    (snapshot.stage_rows.len() + 4 + thresholds + 1) as u16
+    stages_height(snapshot) + thresholds_height(snapshot) + 1
+}
+
+fn stages_height(snapshot: &Snapshot) -> u16 {
+    snapshot.stage_rows.len() as u16 + 3
+}
+
+fn thresholds_height(snapshot: &Snapshot) -> u16 {
+    if snapshot.thresholds.is_empty() {
+        0
+    } else {
+        snapshot.thresholds.len() as u16 + 2
+    }
 }
 
 fn verdict_cell(verdict: Verdict, theme: Theme) -> Span<'static> {
@@ -35,25 +46,34 @@ impl Widget for Summary<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let s = self.snapshot;
-        let thresholds_height = if s.thresholds.is_empty() { 0 } else { s.thresholds.len() as u16 + 2 };
         let [stages_area, thresholds_area, report_area] = Layout::vertical([
-            Constraint::Min(4),
-            Constraint::Length(thresholds_height),
+            Constraint::Length(stages_height(s)),
+            Constraint::Length(thresholds_height(s)),
             Constraint::Length(1),
         ])
         .areas(area);
 
         let header = Row::new(
-            ["stage", "req/s", "p50", "p99", "p99.9", "errors", "tgt CPU", "peak RSS", "verdict"]
-                .map(|h| Cell::from(Span::styled(h, t.label()))),
+            [
+                "stage", "req/s", "p50", "p99", "p99.9", "errors", "tgt CPU", "peak RSS", "verdict",
+            ]
+            .map(|h| Cell::from(Span::styled(h, t.label()))),
         );
         let rows = s.stage_rows.iter().map(|r| {
             let errors = if r.errors == 0 {
                 "0".to_string()
             } else {
-                format!("{} {:.1}%", format::count(r.errors as f64), r.error_rate * 100.0)
+                format!(
+                    "{} {:.1}%",
+                    format::count(r.errors as f64),
+                    r.error_rate * 100.0
+                )
             };
-            let name = if r.finished { r.name.clone() } else { format!("{} (cut)", r.name) };
+            let name = if r.finished {
+                r.name.clone()
+            } else {
+                format!("{} (cut)", r.name)
+            };
             Row::new(vec![
                 Cell::from(Span::styled(name, t.title())),
                 Cell::from(format::count(r.rps)),

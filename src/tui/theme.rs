@@ -88,7 +88,9 @@ impl Theme {
         if self.no_color {
             Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
-            Style::default().fg(Color::LightRed).add_modifier(Modifier::BOLD)
+            Style::default()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD)
         }
     }
 
@@ -100,7 +102,9 @@ impl Theme {
         if self.no_color {
             Style::default().add_modifier(Modifier::BOLD)
         } else {
-            Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD)
         }
     }
 

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Widget;
 
 use super::charts::{ChartKind, TimeAxis, TimeChart};
-use super::header::{Banners, Header, banner_texts};
+use super::header::{Banners, Header, banners as banner_list};
 use super::help::{Footer, HelpOverlay};
 use super::panels::{
     ConnectionsPanel, EventsPanel, LATENCY_TABLE_WIDTH, LatencyPanel, ResponsesPanel, ServerPanel,
@@ -38,7 +38,7 @@ pub fn is_compact(area: Rect) -> bool {
 
 pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
     let theme = Theme::new(state.no_color);
-    let mut banners = banner_texts(snapshot);
+    let mut banners = banner_list(snapshot);
     banners.truncate(MAX_BANNERS);
     let [header_area, banner_area, body_area, footer_area] = Layout::vertical([
         Constraint::Length(2),
@@ -55,14 +55,14 @@ pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffe
     }
     .render(header_area, buf);
     Banners {
-        texts: &banners,
+        banners: &banners,
         theme,
     }
     .render(banner_area, buf);
 
     let series = WindowSeries::build(state, snapshot);
     if snapshot.finished {
-        render_finished(snapshot, &series, theme, area, body_area, buf);
+        render_finished(snapshot, &series, theme, body_area, buf);
     } else {
         render_live(snapshot, &series, theme, area, body_area, buf);
     }
@@ -87,7 +87,11 @@ fn render_live(
     buf: &mut Buffer,
 ) {
     let compact = is_compact(screen);
-    let panel_height = if compact { COMPACT_PANEL_HEIGHT } else { FULL_PANEL_HEIGHT };
+    let panel_height = if compact {
+        COMPACT_PANEL_HEIGHT
+    } else {
+        FULL_PANEL_HEIGHT
+    };
     let events_height = if !compact && screen.height >= 36 && !snapshot.events.is_empty() {
         EVENTS_HEIGHT
     } else {
@@ -134,21 +138,30 @@ fn render_charts(
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let grid: [&[ChartKind]; 2] = [
+        &[ChartKind::Throughput, ChartKind::Latency],
+        &[ChartKind::Cpu, ChartKind::Memory],
+    ];
+    render_chart_columns(snapshot, series, theme, area, &grid, buf);
+}
+
+fn render_chart_columns(
+    snapshot: &Snapshot,
+    series: &WindowSeries,
+    theme: Theme,
+    area: Rect,
+    grid: &[&[ChartKind]; 2],
+    buf: &mut Buffer,
+) {
     let columns = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
         .spacing(1)
         .split(area);
-    let kinds = [
-        [ChartKind::Throughput, ChartKind::Latency],
-        [ChartKind::Cpu, ChartKind::Memory],
-    ];
-    for (column, kinds) in columns.iter().zip(kinds) {
-        let [upper, lower, axis] = Layout::vertical([
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-        ])
-        .areas(*column);
-        for (kind, chart_area) in kinds.into_iter().zip([upper, lower]) {
+    for (column, kinds) in columns.iter().zip(grid) {
+        let mut constraints: Vec<Constraint> = kinds.iter().map(|_| Constraint::Fill(1)).collect();
+        constraints.push(Constraint::Length(1));
+        let rows = Layout::vertical(constraints).split(*column);
+        let axis = rows[rows.len() - 1];
+        for (&kind, &chart_area) in kinds.iter().zip(rows.iter()) {
             TimeChart {
                 kind,
                 series,
@@ -161,22 +174,23 @@ fn render_charts(
     }
 }
 
-/// The summary, with the charts kept above it when there is room for both.
+/// The summary at the bottom, with as many charts above it as fit: all
+/// four, or throughput and latency side by side, or none.
 fn render_finished(
     snapshot: &Snapshot,
     series: &WindowSeries,
     theme: Theme,
-    screen: Rect,
     body: Rect,
     buf: &mut Buffer,
 ) {
-    let wanted = wanted_height(snapshot);
-    if is_compact(screen) || body.height < wanted + 12 {
-        Summary { snapshot, theme }.render(body, buf);
-        return;
-    }
+    let wanted = wanted_height(snapshot).min(body.height);
     let [charts_area, summary_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(wanted)]).areas(body);
-    render_charts(snapshot, series, theme, charts_area, buf);
+    if charts_area.height >= 15 {
+        render_charts(snapshot, series, theme, charts_area, buf);
+    } else if charts_area.height >= 6 {
+        let grid: [&[ChartKind]; 2] = [&[ChartKind::Throughput], &[ChartKind::Latency]];
+        render_chart_columns(snapshot, series, theme, charts_area, &grid, buf);
+    }
     Summary { snapshot, theme }.render(summary_area, buf);
 }
