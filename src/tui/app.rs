@@ -135,3 +135,109 @@ impl App {
         Flow::Stay
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::snapshot::ModelView;
+
+    fn app(snapshot: Snapshot) -> (App, mpsc::Receiver<Control>) {
+        let (control_tx, control_rx) = mpsc::channel();
+        let app = App {
+            state: AppState::default(),
+            snapshot,
+            session_gone: false,
+            hint_at: None,
+            control_tx,
+        };
+        (app, control_rx)
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn running() -> Snapshot {
+        Snapshot {
+            model: ModelView::Open { rate: 100.0 },
+            connections: 8,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn first_quit_asks_the_session_second_leaves() {
+        let (mut app, control_rx) = app(running());
+        assert_eq!(app.on_key(key('q')), Flow::Stay);
+        assert_eq!(control_rx.try_recv(), Ok(Control::Quit));
+        assert!(app.state.quitting);
+        assert_eq!(app.on_key(key('q')), Flow::Leave);
+        assert!(control_rx.try_recv().is_err(), "Quit is sent once");
+    }
+
+    #[test]
+    fn quit_on_the_summary_leaves_without_sending() {
+        let (mut app, control_rx) = app(Snapshot {
+            finished: true,
+            ..running()
+        });
+        assert_eq!(app.on_key(key('q')), Flow::Leave);
+        assert!(control_rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn controls_are_sent_with_feedback() {
+        let (mut app, control_rx) = app(running());
+        assert_eq!(app.on_key(key('C')), Flow::Stay);
+        assert_eq!(control_rx.try_recv(), Ok(Control::SetConnections(16)));
+        assert_eq!(app.state.last_hint.as_deref(), Some("connections 8 → 16"));
+    }
+
+    #[test]
+    fn a_gone_session_ends_the_dashboard() {
+        let (mut app, control_rx) = app(running());
+        drop(control_rx);
+        assert_eq!(app.on_key(key('c')), Flow::Leave);
+        let (mut app, control_rx) = self::app(running());
+        drop(control_rx);
+        assert_eq!(app.on_key(key('q')), Flow::Leave);
+    }
+
+    #[test]
+    fn closed_watch_keeps_the_last_snapshot_and_says_so() {
+        let (snapshot_tx, mut snapshot_rx) = watch::channel(running());
+        let (mut app, _control_rx) = app(Snapshot::default());
+        snapshot_tx.send_replace(Snapshot {
+            connections: 99,
+            ..running()
+        });
+        app.refresh(&mut snapshot_rx);
+        assert_eq!(app.snapshot.connections, 99);
+        drop(snapshot_tx);
+        app.refresh(&mut snapshot_rx);
+        assert!(app.session_gone);
+        assert_eq!(app.snapshot.connections, 99);
+        assert!(
+            app.state
+                .last_hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("session ended")
+        );
+        assert_eq!(app.on_key(key('q')), Flow::Leave);
+    }
+
+    #[test]
+    fn view_keys_stay_local() {
+        let (mut app, control_rx) = app(running());
+        assert_eq!(app.on_key(key('?')), Flow::Stay);
+        assert_eq!(app.on_key(key('Z')), Flow::Stay);
+        assert!(app.state.show_help);
+        assert_eq!(app.state.window_secs, 120);
+        assert!(control_rx.try_recv().is_err());
+    }
+}

@@ -61,8 +61,7 @@ impl WindowSeries {
         let visible: Vec<&TimelinePoint> = snapshot
             .timeline
             .iter()
-            // A point closes its second: the one at `start` lies before the window.
-            .filter(|p| p.second > start && p.second <= start + width)
+            .filter(|p| p.second >= start && p.second <= start + width)
             .collect();
         let stage_name = |index: usize| {
             snapshot
@@ -78,7 +77,13 @@ impl WindowSeries {
                 })
                 .unwrap_or_else(|| format!("stage {}", index + 1))
         };
-        series.first_stage = visible.first().map(|p| stage_name(p.stage_index));
+        // A point closes its second, so the one at `start` describes the
+        // second before the window: name the stage from the next one.
+        series.first_stage = visible
+            .iter()
+            .find(|p| p.second > start)
+            .or(visible.first())
+            .map(|p| stage_name(p.stage_index));
         let mut previous_stage = None;
         for point in &visible {
             let x = point.second as f64;
@@ -206,7 +211,7 @@ mod tests {
     fn window_slides_and_marks_stage_changes() {
         let series = WindowSeries::build(&AppState::default(), &snapshot(100));
         assert_eq!((series.x0, series.x1), (40.0, 100.0));
-        assert_eq!(series.rps.len(), 60);
+        assert_eq!(series.rps.len(), 61);
         assert_eq!(series.first_stage.as_deref(), Some("mid"));
         assert_eq!(
             series.marks,
@@ -228,7 +233,7 @@ mod tests {
         };
         let series = WindowSeries::build(&state, &snapshot(100));
         assert_eq!(series.x0, 95.0);
-        assert_eq!(series.rps.len(), 5);
+        assert_eq!(series.rps.len(), 6);
     }
 
     #[test]

@@ -92,10 +92,17 @@ impl Widget for Summary<'_> {
             s.stage_rows.len(),
             if s.stage_rows.len() == 1 { "" } else { "s" }
         );
+        let name_width = s
+            .stage_rows
+            .iter()
+            .map(|r| r.name.chars().count() + if r.finished { 0 } else { 6 })
+            .max()
+            .unwrap_or(0)
+            .clamp(6, 24) as u16;
         Table::new(
             rows,
             [
-                Constraint::Fill(1),
+                Constraint::Length(name_width),
                 Constraint::Length(7),
                 Constraint::Length(6),
                 Constraint::Length(6),
