@@ -43,6 +43,9 @@ pub fn run(
         control_tx,
     };
     loop {
+        if guard.released() {
+            return Err(TuiError::Panicked);
+        }
         app.refresh(&mut snapshot_rx);
         guard
             .terminal
@@ -82,7 +85,13 @@ struct App {
 impl App {
     fn refresh(&mut self, snapshot_rx: &mut watch::Receiver<Snapshot>) {
         match snapshot_rx.has_changed() {
-            Ok(true) => self.snapshot = snapshot_rx.borrow_and_update().clone(),
+            Ok(true) => {
+                let was_finished = self.snapshot.finished;
+                self.snapshot = snapshot_rx.borrow_and_update().clone();
+                if self.state.quitting && self.snapshot.finished && !was_finished {
+                    self.set_hint("run stopped: summary below, q leaves".to_string());
+                }
+            }
             Ok(false) => {}
             Err(_) if !self.session_gone => {
                 // The sender is gone: keep its last word on screen.

@@ -30,4 +30,8 @@ pub use view::{draw, render};
 pub enum TuiError {
     #[error("terminal I/O failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A thread panicked while the dashboard was up; the terminal was
+    /// restored and the panic message printed by the panic hook.
+    #[error("a thread panicked while the dashboard was running")]
+    Panicked,
 }

@@ -1,11 +1,14 @@
 //! The terminal guard: raw mode, alternate screen and a hidden cursor for as
 //! long as the dashboard runs, restored on drop and from a panic hook (which
 //! then chains to the hook that was installed before), so neither an error
-//! nor a panic leaves the user's shell unusable.
+//! nor a panic leaves the user's shell unusable. A panic on another thread
+//! (the session's) also restores the terminal, so its message is readable,
+//! and tells the event loop to stop drawing over it.
 
 use std::io::{self, Stdout};
 use std::panic::{self, PanicHookInfo};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
@@ -20,6 +23,7 @@ type PanicHook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
 pub struct TerminalGuard {
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
     previous_hook: PanicHook,
+    released: Arc<AtomicBool>,
 }
 
 /// Best effort: each step runs even when an earlier one failed.
@@ -32,7 +36,10 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         let previous_hook: PanicHook = Arc::from(panic::take_hook());
         let chained = Arc::clone(&previous_hook);
+        let released = Arc::new(AtomicBool::new(false));
+        let released_by_hook = Arc::clone(&released);
         panic::set_hook(Box::new(move |info| {
+            released_by_hook.store(true, Ordering::SeqCst);
             restore_terminal();
             chained(info);
         }));
@@ -46,6 +53,7 @@ impl TerminalGuard {
             Ok(terminal) => Ok(TerminalGuard {
                 terminal,
                 previous_hook: guard_hook,
+                released,
             }),
             Err(err) => {
                 restore_terminal();
@@ -53,6 +61,14 @@ impl TerminalGuard {
                 Err(err)
             }
         }
+    }
+}
+
+impl TerminalGuard {
+    /// A panic somewhere restored the terminal: drawing now would bury the
+    /// panic message.
+    pub fn released(&self) -> bool {
+        self.released.load(Ordering::SeqCst)
     }
 }
 

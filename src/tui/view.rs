@@ -1,6 +1,6 @@
 //! The whole screen for one frame, pure: `render(state, snapshot)` lays out
 //! header, banners, charts, panels (or the final summary), footer and the
-//! help overlay. Below 100 columns or 30 rows panels are condensed so 80×24
+//! help overlay. Below 120 columns or 30 rows panels are condensed so 80×24
 //! still shows all four charts; bigger terminals get full panels and events.
 
 use ratatui::Frame;
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, snapshot: &Snapshot) {
 }
 
 pub fn is_compact(area: Rect) -> bool {
-    area.width < 100 || area.height < 30
+    area.width < 120 || area.height < 30
 }
 
 pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
