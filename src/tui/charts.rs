@@ -31,6 +31,7 @@ pub const GLYPH_LINE: &str = "⣿";
 pub const GLYPH_DOT: &str = "•";
 pub const GLYPH_TARGET: &str = "┈";
 pub const GLYPH_AREA: &str = "░";
+pub const GLYPH_ERROR: &str = "×";
 const STAGE_MARK: &str = "┊";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +154,8 @@ impl<'a> TimeChart<'a> {
 
     fn throughput(&self) -> ChartSpec<'a> {
         let s = self.series;
-        let top = nice_ceiling(max_y([&s.rps[..], &s.target_rps[..]]) * 1.05).max(10.0);
+        let top =
+            nice_ceiling(max_y([&s.rps[..], &s.target_rps[..], &s.errors[..]]) * 1.05).max(10.0);
         let last = self.snapshot.timeline.last();
         let achieved = last.map_or(0.0, |p| p.rps);
         let mut legend = vec![LegendItem {
@@ -170,6 +172,15 @@ impl<'a> TimeChart<'a> {
                 short: format::count(target),
             });
         }
+        if !s.errors.is_empty() {
+            let last_errors = last.map_or(0, |p| p.errors) as f64;
+            legend.push(LegendItem {
+                glyph: GLYPH_ERROR,
+                color: colors::ERRORS,
+                long: format!("errors {}/s", format::count(last_errors)),
+                short: format!("err {}", format::count(last_errors)),
+            });
+        }
         ChartSpec {
             title: "Throughput",
             short_title: "req/s",
@@ -180,6 +191,11 @@ impl<'a> TimeChart<'a> {
                     .marker(Marker::Custom('┈'))
                     .graph_type(GraphType::Scatter)
                     .style(self.color(colors::TARGET_RATE)),
+                Dataset::default()
+                    .data(&s.errors)
+                    .marker(Marker::Custom('×'))
+                    .graph_type(GraphType::Scatter)
+                    .style(self.color(colors::ERRORS)),
                 Dataset::default()
                     .data(&s.rps)
                     .marker(Marker::Braille)

@@ -65,12 +65,13 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
                      closed model: change connections with c/C",
                 );
             };
+            // At small rates the factor rounds away; always move by at least 1.
             let next = if c == 'r' {
-                rate / RATE_STEP
+                (rate / RATE_STEP).round().min(rate - 1.0)
             } else {
-                rate * RATE_STEP
+                (rate * RATE_STEP).round().max(rate + 1.0)
             };
-            Control::SetRate(next.round().clamp(1.0, MAX_RATE))
+            Control::SetRate(next.clamp(1.0, MAX_RATE))
         }
         't' => Control::SetThreads(snapshot.threads.saturating_sub(1).max(1)),
         'T' => Control::SetThreads((snapshot.threads + 1).min(MAX_THREADS)),

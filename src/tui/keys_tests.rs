@@ -93,6 +93,9 @@ fn lower_bounds_clamp_at_one() {
     assert_eq!(control(&snap, 'c'), Control::SetConnections(1));
     assert_eq!(control(&snap, 't'), Control::SetThreads(1));
     assert_eq!(control(&snap, 'r'), Control::SetRate(1.0));
+    assert_eq!(control(&snap, 'R'), Control::SetRate(2.0));
+    snap.model = ModelView::Open { rate: 3.0 };
+    assert_eq!(control(&snap, 'r'), Control::SetRate(2.0));
     let pool_down = control(&snap, 'p');
     assert_eq!(
         pool_down,

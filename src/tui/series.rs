@@ -23,6 +23,8 @@ pub struct WindowSeries {
     pub x1: f64,
     pub rps: Vec<(f64, f64)>,
     pub target_rps: Vec<(f64, f64)>,
+    /// Failed requests per second, only the seconds that had any.
+    pub errors: Vec<(f64, f64)>,
     pub p50_log: Vec<(f64, f64)>,
     pub p99_log: Vec<(f64, f64)>,
     pub cpu_target: Vec<(f64, f64)>,
@@ -96,6 +98,9 @@ impl WindowSeries {
             }
             previous_stage = Some(point.stage_index);
             series.rps.push((x, point.rps));
+            if point.errors > 0 {
+                series.errors.push((x, point.errors as f64));
+            }
             if let Some(target) = point.target_rps {
                 series.target_rps.push((x, target));
             }

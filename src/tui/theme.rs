@@ -129,4 +129,5 @@ pub mod colors {
     pub const GENERATOR: Color = Color::LightBlue;
     pub const SYSTEM: Color = Color::DarkGray;
     pub const STAGE_MARK: Color = Color::Magenta;
+    pub const ERRORS: Color = Color::Red;
 }
