@@ -1,8 +1,7 @@
-//! The four time charts (throughput, latency, CPU, memory) and the shared
-//! time axis under them. Each chart is a title line that doubles as its
+//! The four time charts (throughput, latency, CPU, memory). Each chart is a title line that doubles as its
 //! legend with the latest values, then a ratatui `Chart` without x labels;
-//! the time axis (with stage names where stages change) is drawn once per
-//! column instead, so four charts fit in 80×24.
+//! the time axis (`axes::TimeAxis`, with stage names where stages change) is
+//! drawn once per column instead, so four charts fit in 80×24.
 //!
 //! Overlapping series stay readable because each uses its own glyph, drawn
 //! back to front: a `░` area or `┈`/`•` marks first, the headline series as a
@@ -15,24 +14,17 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
+use super::axes::{MIN_CHART_WIDTH, draw_y_ticks, graph_area, mark_stage_changes, pad_label};
 use super::format;
 use super::series::{WindowSeries, max_y, nice_ceiling};
 use super::theme::{Theme, colors};
 use crate::snapshot::Snapshot;
-
-/// Y labels are padded to this width in every chart so all graph areas start
-/// at the same column offset and the shared time axis lines up with them.
-pub const Y_LABEL_WIDTH: u16 = 5;
-/// Label, then the y axis line.
-pub const GRAPH_OFFSET: u16 = Y_LABEL_WIDTH + 1;
-const MIN_CHART_WIDTH: u16 = 3 * GRAPH_OFFSET;
 
 pub const GLYPH_LINE: &str = "⣿";
 pub const GLYPH_DOT: &str = "•";
 pub const GLYPH_TARGET: &str = "┈";
 pub const GLYPH_AREA: &str = "░";
 pub const GLYPH_ERROR: &str = "×";
-const STAGE_MARK: &str = "┊";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartKind {
@@ -100,41 +92,6 @@ impl Widget for TimeChart<'_> {
             .render(plot, buf);
         mark_stage_changes(self.series, graph_area(plot), self.theme, buf);
         draw_y_ticks(&ticks, y_bounds, plot, self.theme, buf);
-    }
-}
-
-/// The row (from the top of the graph) where the Braille canvas plots `value`,
-/// mirroring ratatui's canvas arithmetic: 4 dots per row.
-pub fn row_of(value: f64, bounds: [f64; 2], height: u16) -> Option<u16> {
-    let span = bounds[1] - bounds[0];
-    if height == 0 || span <= 0.0 || value < bounds[0] || value > bounds[1] {
-        return None;
-    }
-    let dots = f64::from(height) * 4.0 - 1.0;
-    let dot = ((bounds[1] - value) * dots / span).round() as u16;
-    Some(dot / 4)
-}
-
-fn draw_y_ticks(
-    ticks: &[(f64, String)],
-    bounds: [f64; 2],
-    plot: Rect,
-    theme: Theme,
-    buf: &mut Buffer,
-) {
-    if plot.width < GRAPH_OFFSET {
-        return;
-    }
-    let mut used = Vec::new();
-    for (value, label) in ticks {
-        let Some(row) = row_of(*value, bounds, plot.height) else {
-            continue;
-        };
-        if used.contains(&row) {
-            continue;
-        }
-        used.push(row);
-        buf.set_string(plot.x, plot.y + row, pad_label(label), theme.label());
     }
 }
 
@@ -407,12 +364,6 @@ fn decade_label(exponent: u32) -> String {
     .to_string()
 }
 
-fn pad_label(label: &str) -> String {
-    let width = usize::from(Y_LABEL_WIDTH);
-    let truncated: String = label.chars().take(width).collect();
-    format!("{truncated:>width$}")
-}
-
 /// The legend as the chart's title line; the short form when the long one
 /// does not fit.
 fn legend_line(spec: &ChartSpec, theme: Theme, width: u16) -> Line<'static> {
@@ -438,182 +389,6 @@ fn legend_line(spec: &ChartSpec, theme: Theme, width: u16) -> Line<'static> {
     }
 }
 
-/// Where the Chart widget puts its graph, given our fixed-width y labels.
-fn graph_area(plot: Rect) -> Rect {
-    Rect {
-        x: plot.x + GRAPH_OFFSET,
-        width: plot.width.saturating_sub(GRAPH_OFFSET),
-        ..plot
-    }
-}
-
-/// The column of run second `t` inside a graph of `width` columns.
-fn column_of(series: &WindowSeries, t: f64, graph: Rect) -> Option<u16> {
-    let span = series.x1 - series.x0;
-    if graph.width == 0 || span <= 0.0 || t < series.x0 || t > series.x1 {
-        return None;
-    }
-    // Braille: two dots per column, rounded as ratatui's canvas does.
-    let dots = f64::from(graph.width) * 2.0 - 1.0;
-    let offset = (((t - series.x0) * dots / span).round() as u16) / 2;
-    Some(graph.x + offset.min(graph.width - 1))
-}
-
-/// A dim vertical mark where a stage began, only in empty cells so it never
-/// hides data.
-fn mark_stage_changes(series: &WindowSeries, graph: Rect, theme: Theme, buf: &mut Buffer) {
-    let style = Style::default().fg(theme.series(colors::STAGE_MARK));
-    for mark in &series.marks {
-        let Some(x) = column_of(series, mark.second, graph) else {
-            continue;
-        };
-        for y in graph.top()..graph.bottom() {
-            let cell = &mut buf[(x, y)];
-            if cell.symbol() == " " {
-                cell.set_symbol(STAGE_MARK)
-                    .set_style(style.patch(theme.dim()));
-            }
-        }
-    }
-}
-
-/// The time axis under a column of charts: run clock at both ends and the
-/// name of each stage where it begins.
-pub struct TimeAxis<'a> {
-    pub series: &'a WindowSeries,
-    pub theme: Theme,
-}
-
-impl Widget for TimeAxis<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.height == 0 || area.width < MIN_CHART_WIDTH {
-            return;
-        }
-        let row = Rect { height: 1, ..area };
-        let graph = graph_area(row);
-        let mut taken = vec![false; usize::from(area.width)];
-        let mut place = |text: &str, x: u16, style: Style, buf: &mut Buffer| {
-            let start = usize::from(x.saturating_sub(area.x));
-            let avail = taken.len().saturating_sub(start);
-            let mut len = text.chars().count().min(avail);
-            // Shorten to the next label (keeping a gap) rather than overlap.
-            if let Some(next) = taken[start..].iter().position(|&t| t) {
-                len = len.min(next.saturating_sub(1));
-            }
-            if len < 3.min(text.chars().count()) || (start > 0 && taken[start - 1]) {
-                return;
-            }
-            let shown: String = text.chars().take(len).collect();
-            buf.set_string(x, area.y, &shown, style);
-            taken[start..start + len].iter_mut().for_each(|t| *t = true);
-        };
-        let label = self.theme.label();
-        let stage = Style::default()
-            .fg(self.theme.series(colors::STAGE_MARK))
-            .patch(self.theme.title());
-        let right = format::clock(self.series.x1 as u64);
-        let right_x = graph.right().saturating_sub(right.chars().count() as u16);
-        place(&right, right_x, label, buf);
-        for mark in self.series.marks.iter().rev() {
-            if let Some(x) = column_of(self.series, mark.second, graph) {
-                place(&format!("{STAGE_MARK}{}", mark.name), x, stage, buf);
-            }
-        }
-        let left = format::clock(self.series.x0 as u64);
-        let left_x = graph.x.saturating_sub(left.chars().count() as u16 + 1);
-        place(&left, left_x, label, buf);
-        if let Some(name) = &self.series.first_stage {
-            place(name, graph.x, stage, buf);
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::snapshot::TimelinePoint;
-    use crate::tui::state::AppState;
-
-    /// Renders one chart and returns its rows as strings.
-    fn rows(kind: ChartKind, snapshot: &Snapshot, width: u16, height: u16) -> Vec<String> {
-        let series = WindowSeries::build(&AppState::default(), snapshot);
-        let area = Rect::new(0, 0, width, height);
-        let mut buf = Buffer::empty(area);
-        TimeChart {
-            kind,
-            series: &series,
-            snapshot,
-            theme: Theme::new(true),
-        }
-        .render(area, &mut buf);
-        (0..height)
-            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
-            .collect()
-    }
-
-    fn flat(us: u64, seconds: u64) -> Snapshot {
-        Snapshot {
-            timeline: (1..=seconds)
-                .map(|second| TimelinePoint {
-                    second,
-                    rps: 500.0,
-                    p50_us: us,
-                    p99_us: us,
-                    ..TimelinePoint::default()
-                })
-                .collect(),
-            ..Snapshot::default()
-        }
-    }
-
-    #[test]
-    fn latency_labels_sit_on_the_rows_their_values_are_plotted() {
-        // 10 ms exactly, in plots of several heights: the Braille line must
-        // share its row with the `10ms` label.
-        for height in 5..14 {
-            let shown = rows(ChartKind::Latency, &flat(10_000, 30), 40, height);
-            let label_row = shown.iter().position(|r| r.starts_with(" 10ms")).unwrap();
-            let braille_row = shown
-                .iter()
-                .skip(1)
-                .position(|r| r.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)))
-                .unwrap()
-                + 1;
-            assert_eq!(
-                label_row,
-                braille_row,
-                "height {height}:\n{}",
-                shown.join("\n")
-            );
-        }
-    }
-
-    #[test]
-    fn throughput_mid_label_matches_its_row() {
-        for height in 5..14 {
-            let shown = rows(ChartKind::Throughput, &flat(1_000, 30), 40, height);
-            // 500 req/s on a 0..1000 axis is the middle label.
-            let label_row = shown.iter().position(|r| r.starts_with("  500")).unwrap();
-            let braille_row = shown
-                .iter()
-                .skip(1)
-                .position(|r| r.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)))
-                .unwrap()
-                + 1;
-            assert_eq!(
-                label_row,
-                braille_row,
-                "height {height}:\n{}",
-                shown.join("\n")
-            );
-        }
-    }
-
-    #[test]
-    fn legend_shortens_to_fit() {
-        let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 30, 6);
-        assert!(shown[0].starts_with("CPU "), "{}", shown[0]);
-        let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 90, 6);
-        assert!(shown[0].starts_with("CPU (100% = 1 core)"), "{}", shown[0]);
-    }
-}
+#[path = "charts_tests.rs"]
+mod tests;

@@ -6,6 +6,7 @@
 //! the restore-on-drop-and-panic guard in `terminal`.
 
 mod app;
+mod axes;
 mod charts;
 mod format;
 mod header;

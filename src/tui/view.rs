@@ -8,7 +8,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Widget;
 
-use super::charts::{ChartKind, TimeAxis, TimeChart};
+use super::axes::TimeAxis;
+use super::charts::{ChartKind, TimeChart};
 use super::header::{Banners, Header, banners as banner_list};
 use super::help::{Footer, HelpOverlay};
 use super::panels::{
