@@ -29,14 +29,24 @@ const HINT_TTL: Duration = Duration::from_secs(4);
 /// the redraw).
 const MAX_EVENTS_PER_FRAME: usize = 64;
 
-/// Runs the dashboard on the calling thread until the user leaves.
+/// Runs the dashboard on the calling thread until the user leaves, with the
+/// view state from the environment (`NO_COLOR`).
 pub fn run(
+    snapshot_rx: watch::Receiver<Snapshot>,
+    control_tx: Sender<Control>,
+) -> Result<(), TuiError> {
+    run_with_state(AppState::from_env(), snapshot_rx, control_tx)
+}
+
+/// As `run`, starting from a given view state (e.g. a window from the CLI).
+pub fn run_with_state(
+    initial: AppState,
     mut snapshot_rx: watch::Receiver<Snapshot>,
     control_tx: Sender<Control>,
 ) -> Result<(), TuiError> {
     let mut guard = TerminalGuard::enter()?;
     let mut app = App {
-        state: AppState::from_env(),
+        state: initial,
         snapshot: snapshot_rx.borrow_and_update().clone(),
         session_gone: false,
         hint_at: None,

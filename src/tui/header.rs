@@ -53,9 +53,14 @@ impl Header<'_> {
         let s = self.snapshot;
         let t = self.theme;
         let build = |verbose: bool| {
+            let target = if s.target.is_empty() {
+                "starting…".to_string()
+            } else {
+                s.target.clone()
+            };
             let mut spans = vec![
                 Span::styled("loadtop ", t.title()),
-                Span::styled(s.target.clone(), t.value()),
+                Span::styled(target, t.value()),
                 Span::styled(" │ ", t.border()),
             ];
             match s.model {

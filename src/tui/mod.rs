@@ -20,7 +20,7 @@ mod terminal;
 mod theme;
 mod view;
 
-pub use app::run;
+pub use app::{run, run_with_state};
 pub use help::KEY_GROUPS;
 pub use keys::{KeyOutcome, describe, latest_second, on_key};
 pub use state::{AppState, DEFAULT_WINDOW_SECS, ViewChange, WINDOW_STEPS, apply};
