@@ -93,6 +93,14 @@ impl Tmux {
         }
     }
 
+    fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.screen().contains(needle) {
+            assert!(Instant::now() < deadline, "{needle:?} never went away");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn keys(&self, keys: &str) {
         self.cmd(&["send-keys", "-t", "dash", keys]);
     }
@@ -161,8 +169,10 @@ fn tui_end_to_end_under_tmux() {
     tmux.wait_for("100 conns");
 
     tmux.keys("?");
-    tmux.wait_for("Keys");
-    tmux.keys("Escape");
+    tmux.wait_for("Keys —");
+    // `?` again, not Esc: an Esc followed at once by `q` may be read as Alt-q.
+    tmux.keys("?");
+    tmux.wait_gone("Keys —");
 
     tmux.keys("q");
     wait_for_file(&log, "Quit");
