@@ -146,7 +146,7 @@ impl<'a> TimeChart<'a> {
                 Dataset::default()
                     .data(&s.target_rps)
                     .marker(Marker::Custom('┈'))
-                    .graph_type(GraphType::Scatter)
+                    .graph_type(GraphType::Line)
                     .style(self.color(colors::TARGET_RATE)),
                 Dataset::default()
                     .data(&s.errors)
@@ -210,7 +210,7 @@ impl<'a> TimeChart<'a> {
                 Dataset::default()
                     .data(&s.p50_log)
                     .marker(Marker::Dot)
-                    .graph_type(GraphType::Scatter)
+                    .graph_type(GraphType::Line)
                     .style(self.color(colors::P50)),
                 Dataset::default()
                     .data(&s.p99_log)
@@ -320,7 +320,8 @@ impl<'a> TimeChart<'a> {
         Dataset::default()
             .data(data)
             .marker(Marker::Custom('░'))
-            .graph_type(GraphType::Bar)
+            .graph_type(GraphType::Area)
+            .fill_to_y(0.0)
             .style(self.color(colors::SYSTEM))
     }
 
@@ -328,7 +329,7 @@ impl<'a> TimeChart<'a> {
         Dataset::default()
             .data(data)
             .marker(Marker::Dot)
-            .graph_type(GraphType::Scatter)
+            .graph_type(GraphType::Line)
             .style(self.color(color))
     }
 

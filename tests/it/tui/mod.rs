@@ -304,3 +304,17 @@ fn any_size_renders_without_panicking() {
         }
     }
 }
+
+#[test]
+fn large_terminal_uses_the_space() {
+    let shown = screen_text(&AppState::default(), &fixtures::pool_exhaustion(), 200, 60);
+    assert_contains(
+        &shown,
+        &[
+            "Events",
+            "server knobs: pool size 10 → 5",
+            "FULL",
+            "Responses (stage)",
+        ],
+    );
+}
