@@ -16,11 +16,16 @@ use loadtop::load::{self, LoadConfig, Model, RequestSpec};
 use loadtop::stats::Interval;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
         Some(url) => generate(url, &args[1..]),
-        None => eprintln!("usage: generator serve | generator URL [-c N] [-t N] [-d SECS] [-R RATE]"),
+        None => {
+            eprintln!("usage: generator serve | generator URL [-c N] [-t N] [-d SECS] [-R RATE]")
+        }
     }
 }
 
@@ -87,7 +92,12 @@ fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of stat; 11 and 12 after the name.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -104,7 +114,8 @@ fn status_kib(key: &str) -> u64 {
 /// A minimal keep-alive hello server (raw tokio, one thread).
 fn serve() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, world!";
+    const RESPONSE: &[u8] =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, world!";
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -119,13 +130,17 @@ fn serve() {
                 let mut buf = vec![0u8; 8192];
                 let mut filled = 0;
                 loop {
-                    let Ok(n) = stream.read(&mut buf[filled..]).await else { return };
+                    let Ok(n) = stream.read(&mut buf[filled..]).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
                     filled += n;
                     let mut start = 0;
-                    while let Some(end) = buf[start..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                    while let Some(end) =
+                        buf[start..filled].windows(4).position(|w| w == b"\r\n\r\n")
+                    {
                         start += end + 4;
                         if stream.write_all(RESPONSE).await.is_err() {
                             return;

@@ -34,6 +34,8 @@ const FAR: Duration = Duration::from_secs(86_400 * 365);
 #[derive(Debug, Default)]
 pub(crate) struct ConnControl {
     pub(crate) retire: Cell<bool>,
+    /// A request is written or awaiting its response.
+    pub(crate) in_flight: Cell<bool>,
 }
 
 /// Bytes read but not yet consumed by the parser, kept between reads.
@@ -277,6 +279,7 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
         }
 
         let sent_at = Instant::now();
+        control.in_flight.set(true);
         timer.as_mut().reset(sent_at + shared.target.timeout);
         let outcome = tokio::select! {
             biased;
@@ -284,6 +287,7 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
             _ = &mut timer => Err(ErrorKind::RequestTimeout),
         };
         let done_at = Instant::now();
+        control.in_flight.set(false);
         let mut recorder = shared.recorder.borrow_mut();
         recorder.late_sends += u64::from(late);
         match outcome {

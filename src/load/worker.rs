@@ -22,6 +22,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::conn::{self, ConnControl};
 use crate::stats::Interval;
 
+/// How long a stopping worker waits for in-flight responses before it
+/// abandons them (counted as request timeouts), so that stop is prompt even
+/// against a stalled target with a long timeout.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// Everything about the target a connection needs; immutable for the run.
 #[derive(Debug)]
 pub(crate) struct Target {
@@ -175,9 +180,19 @@ async fn run(mut setup: WorkerSetup) {
 
     shared.stopping.set(true);
     shared.changed();
-    for slot in slots {
+    let deadline = Instant::now() + STOP_GRACE;
+    for ConnSlot { control, mut task } in slots {
         // A connection task that panicked has nothing more to give.
-        let _ = slot.task.await;
+        if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+            task.abort();
+            if control.in_flight.get() {
+                // Unanswered after the grace: it timed out as far as this run knows.
+                shared
+                    .recorder
+                    .borrow_mut()
+                    .record_error(crate::stats::ErrorKind::RequestTimeout);
+            }
+        }
     }
     let report = WorkerReport {
         worker: setup.id,

@@ -143,3 +143,46 @@ fn pause_stops_traffic_and_resume_restarts_it() {
     assert_eq!(total.responses, target.requests());
     assert!(total.dropped_sends < 20, "dropped {}", total.dropped_sends);
 }
+
+fn worker_thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                .map(|name| name.trim().to_string())
+                .filter(|name| name.starts_with("loadtop-worker-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ticks_arrive_each_period_from_named_workers_and_drop_stops_everything() {
+    let target = Target::start(Behavior::Respond(OK_RESPONSE));
+    let mut config = target.config();
+    config.threads = 2;
+    config.connections = 2;
+    let engine = load::start(config).unwrap();
+    let ticks = collect_ticks(&engine, Duration::from_millis(1000), |_| false);
+    // 100 ms ticks over one second, on a noisy machine.
+    assert!((6..=12).contains(&ticks.len()), "{} ticks", ticks.len());
+    assert!(ticks.windows(2).all(|w| w[0].elapsed < w[1].elapsed));
+    assert!(
+        ticks
+            .iter()
+            .all(|tick| tick.threads == 2 && tick.connections == 2)
+    );
+    assert!(
+        worker_thread_names().len() >= 2,
+        "{:?}",
+        worker_thread_names()
+    );
+    drop(engine);
+    let after_drop = target.requests();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        target.requests(),
+        after_drop,
+        "traffic after the handle was dropped"
+    );
+}

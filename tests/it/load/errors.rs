@@ -152,3 +152,24 @@ fn bad_configs_are_refused_before_the_run() {
         Err(EngineError::InvalidRequest(_))
     ));
 }
+
+#[test]
+fn stop_is_prompt_against_a_stalled_target() {
+    let target = Target::start(Behavior::Slow(Duration::from_secs(5)));
+    let mut config = target.config();
+    config.threads = 1;
+    config.connections = 3;
+    config.timeout = Duration::from_secs(30);
+    let engine = load::start(config).unwrap();
+    let ticks = collect_ticks(&engine, Duration::from_millis(300), |_| false);
+    let stopping = std::time::Instant::now();
+    let total = stop_and_total(engine, ticks);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(4),
+        "stop took {:?}",
+        stopping.elapsed()
+    );
+    // The three requests in flight are abandoned and counted, not lost.
+    assert_eq!(total.errors[ErrorKind::RequestTimeout.index()], 3);
+    assert_eq!(target.requests(), 3);
+}
