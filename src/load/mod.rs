@@ -15,6 +15,7 @@
 
 mod config;
 mod conn;
+mod coordinator;
 mod engine;
 mod limits;
 mod pacer;
