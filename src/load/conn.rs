@@ -175,7 +175,15 @@ impl Pacing {
                 shared.changed_at.get()
             };
             if let Some(schedule) = self.schedule.take() {
-                shared.recorder.borrow_mut().dropped_sends += schedule.backlog(at);
+                // A pause this connection slept through (pause and resume
+                // during one request) still ends the backlog where it began.
+                let (pause_epoch, paused_at) = shared.last_pause.get();
+                let until = if pause_epoch > self.epoch && paused_at < at {
+                    paused_at
+                } else {
+                    at
+                };
+                shared.recorder.borrow_mut().dropped_sends += schedule.backlog(until);
             }
             self.epoch = shared.epoch.get();
             if halted {

@@ -70,6 +70,8 @@ pub(crate) struct WorkerShared {
     /// Bumped on every pacing, pause or stop change; connections compare.
     pub(crate) epoch: Cell<u64>,
     pub(crate) changed_at: Cell<Instant>,
+    /// Epoch and time of the latest pause.
+    pub(crate) last_pause: Cell<(u64, Instant)>,
     quota: Cell<Option<u64>>,
     pub(crate) open_connections: Cell<u64>,
     /// Wakes connections that wait on a pacer, a backoff or a pause.
@@ -93,7 +95,7 @@ impl WorkerShared {
     }
 
     fn changed(&self) {
-        self.epoch.set(self.epoch.get().wrapping_add(1));
+        self.epoch.set(self.epoch.get() + 1);
         self.changed_at.set(Instant::now());
         self.wake.notify_waiters();
     }
@@ -138,6 +140,7 @@ async fn run(mut setup: WorkerSetup) {
         stopping: Cell::new(false),
         epoch: Cell::new(0),
         changed_at: Cell::new(setup.start),
+        last_pause: Cell::new((0, setup.start)),
         quota: Cell::new(setup.quota),
         open_connections: Cell::new(0),
         wake: Notify::new(),
@@ -165,6 +168,7 @@ async fn run(mut setup: WorkerSetup) {
                 Some(WorkerCommand::Pause) => {
                     shared.paused.set(true);
                     shared.changed();
+                    shared.last_pause.set((shared.epoch.get(), shared.changed_at.get()));
                 }
                 Some(WorkerCommand::Resume) => {
                     shared.paused.set(false);

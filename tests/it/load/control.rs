@@ -186,3 +186,29 @@ fn ticks_arrive_each_period_from_named_workers_and_drop_stops_everything() {
         "traffic after the handle was dropped"
     );
 }
+
+#[test]
+fn pause_holds_a_closed_run_with_connections_open() {
+    let target = Target::start(Behavior::Respond(OK_RESPONSE));
+    let mut config = target.config();
+    config.threads = 2;
+    config.connections = 4;
+    let engine = load::start(config).unwrap();
+    let mut all = collect_ticks(&engine, Duration::from_millis(300), |_| false);
+    engine.send(LoadCommand::Pause);
+    all.extend(collect_ticks(&engine, Duration::from_millis(300), |_| {
+        false
+    }));
+    let before = target.requests();
+    let paused = collect_ticks(&engine, Duration::from_millis(400), |_| false);
+    assert_eq!(target.requests(), before);
+    assert_eq!(paused.last().unwrap().open_connections, 4);
+    engine.send(LoadCommand::Resume);
+    let resumed = collect_ticks(&engine, Duration::from_millis(400), |_| false);
+    assert!(resumed.iter().map(|t| t.interval.responses).sum::<u64>() > 0);
+    all.extend(paused);
+    all.extend(resumed);
+    let total = stop_and_total(engine, all);
+    assert_eq!(total.responses, target.requests());
+    assert_eq!(total.connects, 4);
+}
