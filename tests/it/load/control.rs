@@ -212,3 +212,29 @@ fn pause_holds_a_closed_run_with_connections_open() {
     assert_eq!(total.responses, target.requests());
     assert_eq!(total.connects, 4);
 }
+
+#[test]
+fn set_threads_with_max_requests_shares_the_quota_and_counts_exactly() {
+    let target = Target::start(Behavior::Slow(Duration::from_millis(5)));
+    let mut config = target.config();
+    config.threads = 1;
+    config.connections = 4;
+    config.max_requests = Some(1200);
+    let engine = load::start(config).unwrap();
+    let mut all = collect_ticks(&engine, Duration::from_millis(300), |_| false);
+    engine.send(LoadCommand::SetThreads(2));
+    // The new worker gets quota back from the old one and opens its share.
+    let grown = collect_ticks(&engine, Duration::from_secs(1), |tick| {
+        tick.threads == 2 && tick.open_connections == 4
+    });
+    assert_eq!(grown.last().unwrap().open_connections, 4);
+    engine.send(LoadCommand::SetThreads(1));
+    all.extend(grown);
+    all.extend(collect_ticks(&engine, Duration::from_secs(10), |tick| {
+        tick.done
+    }));
+    assert!(all.last().unwrap().done, "quota never spent");
+    let total = stop_and_total(engine, all);
+    assert_eq!(total.responses, 1200);
+    assert_eq!(target.requests(), 1200);
+}
