@@ -86,10 +86,7 @@ impl Session<'_> {
                 },
                 target: plan.target.describe(),
                 method: plan.method.clone(),
-                model: match plan.model {
-                    ModelKind::Open => "open".into(),
-                    ModelKind::Closed => "closed".into(),
-                },
+                model: model_name(plan.model).into(),
                 latency_corrected: plan.model == ModelKind::Open,
                 threads: plan.threads,
                 connections: plan.connections,
@@ -106,6 +103,7 @@ impl Session<'_> {
                     .iter()
                     .map(|s| PlannedStage {
                         name: s.name.clone(),
+                        model: model_name(s.model).into(),
                         duration_secs: s.duration.map(|d| d.as_secs_f64()),
                         rate: s.rate,
                         connections: s.connections,
@@ -120,9 +118,15 @@ impl Session<'_> {
                 .ledger
                 .stages
                 .iter()
-                .map(|record| StageReport {
+                .enumerate()
+                .map(|(index, record)| StageReport {
                     name: record.name.clone(),
                     measured: record.measured,
+                    latency_corrected: self
+                        .clock
+                        .stages
+                        .get(index)
+                        .is_some_and(|s| s.model == ModelKind::Open),
                     started_secs: record.started.as_secs_f64(),
                     summary: Summary::from_interval(&record.interval, record.active),
                     resources: record.resources.clone(),
@@ -168,6 +172,13 @@ impl Session<'_> {
             passed: verdicts.results.iter().all(|r| r.passed),
             thresholds: verdicts.results,
         }
+    }
+}
+
+fn model_name(model: ModelKind) -> &'static str {
+    match model {
+        ModelKind::Open => "open",
+        ModelKind::Closed => "closed",
     }
 }
 

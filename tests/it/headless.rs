@@ -346,3 +346,40 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
     assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
     assert_eq!(report["stages"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_closed_stage_after_an_open_one_switches_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = QUICK.replace(
+        "[[stages]]\nname = \"two\"\nduration = \"1s\"\nrate = 200",
+        "[[stages]]\nname = \"two\"\nmodel = \"closed\"\nconnections = 2\nduration = \"1s\"",
+    );
+    assert!(text.contains("model = \"closed\""));
+    let profile = write_profile(dir.path(), "switch.toml", &text);
+    let report_path = dir.path().join("r.json");
+    let out = loadtop(
+        &[
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read_valid_report(&report_path);
+    let stages = report["stages"].as_array().unwrap();
+    assert_eq!(stages[0]["latency_corrected"], true);
+    assert_eq!(stages[1]["latency_corrected"], false);
+    assert_eq!(report["plan"]["stages"][1]["model"], "closed");
+    // Back to back on loopback, two connections outrun 100 req/s by far.
+    let open = stages[0]["summary"]["requests"].as_u64().unwrap();
+    let closed = stages[1]["summary"]["requests"].as_u64().unwrap();
+    assert!(closed > 3 * open, "closed {closed} vs open {open}");
+}
