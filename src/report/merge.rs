@@ -347,3 +347,6 @@ fn shard_info(source: &str, report: &Report) -> ShardInfo {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;

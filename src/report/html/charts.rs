@@ -172,6 +172,7 @@ where
     let mut chart = ChartBuilder::on(&root)
         .caption(&spec.title, ("sans-serif", 16))
         .margin(12)
+        .margin_right(36)
         .x_label_area_size(36)
         .y_label_area_size(64)
         .build_cartesian_2d(x, y)
