@@ -8,7 +8,10 @@ use super::check::{self, render_lines};
 use super::files::{OutputFiles, write_atomic, write_outputs};
 use super::input::{ReportInputError, load_report};
 use super::merge::merge_reports;
-use super::text::{StageTableRow, format_duration_us, render_stage_table};
+use super::text::{
+    StageTableRow, TextOptions, format_duration_us, format_percent, render_stage_table,
+    render_summary,
+};
 use super::{Report, ReportError};
 use crate::cli::{CheckArgs, MergeArgs, ReportArgs};
 use crate::profile::Profile;
@@ -124,7 +127,27 @@ pub fn render_review(report: &Report) -> String {
             }
         })
         .collect();
-    out.push_str(&render_stage_table(&rows));
+    if plan.name == "bench" {
+        // A bench run prints wrk's block; so does its report.
+        let options = TextOptions {
+            corrected: plan.latency_corrected,
+            show_service: plan.latency_corrected,
+        };
+        out.push_str(&render_summary(&report.summary, &options));
+    } else {
+        out.push_str(&render_stage_table(&rows));
+        let s = &report.summary;
+        let _ = writeln!(
+            out,
+            "measured: {} requests, {:.1} req/s, p50 {}, p99 {}, max {}, errors {}",
+            s.requests,
+            s.rps,
+            format_duration_us(s.latency.p50_us),
+            format_duration_us(s.latency.p99_us),
+            format_duration_us(s.latency.max_us),
+            format_percent(s.error_rate)
+        );
+    }
     out.push_str(&render_lines(&report.thresholds));
     let _ = writeln!(
         out,

@@ -116,3 +116,80 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::StageReport;
+    use crate::report::json::encode_histogram;
+
+    fn report_with_stages() -> Report {
+        let mut report = Report::empty_for_tests();
+        for (name, measured, value) in [
+            ("warm", false, 100u64),
+            ("a", true, 2_000),
+            ("b", true, 4_000),
+        ] {
+            let mut hist = new_latency_histogram();
+            hist.record_n(value, 10).unwrap();
+            report.stages.push(StageReport {
+                name: name.into(),
+                measured,
+                started_secs: 0.0,
+                summary: Default::default(),
+                resources: Default::default(),
+                histogram: encode_histogram(&hist).unwrap(),
+                service_histogram: encode_histogram(&hist).unwrap(),
+            });
+        }
+        report
+    }
+
+    #[test]
+    fn measured_latency_adds_the_measured_stages_only() {
+        let hist = measured_latency(&report_with_stages()).unwrap();
+        assert_eq!(hist.len(), 20);
+        assert_eq!(hist.min(), 2_000);
+        assert_eq!(hist.value_at_quantile(1.0), hist.highest_equivalent(4_000));
+    }
+
+    #[test]
+    fn writes_each_requested_file_in_order_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let outputs = OutputFiles {
+            html: Some(dir.path().join("r/r.html")),
+            hgrm: Some(dir.path().join("r.hgrm")),
+            hlog: None,
+            csv: Some(dir.path().join("r.csv")),
+        };
+        let written = write_outputs(&report_with_stages(), &outputs).unwrap();
+        assert_eq!(
+            written,
+            vec![
+                dir.path().join("r/r.html"),
+                dir.path().join("r.hgrm"),
+                dir.path().join("r.csv")
+            ]
+        );
+        assert!(written.iter().all(|p| p.exists()));
+        let entries = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(entries, 3, "r/, r.hgrm, r.csv and no temporary files");
+        assert!(
+            write_outputs(&report_with_stages(), &OutputFiles::default())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_failed_write_names_the_path() {
+        let outputs = OutputFiles {
+            hlog: Some(PathBuf::from("/proc/no/such/dir/r.hlog")),
+            ..OutputFiles::default()
+        };
+        let err = write_outputs(&report_with_stages(), &outputs)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/proc/no/such/dir/r.hlog"), "{err}");
+    }
+}

@@ -141,21 +141,22 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
         out,
         "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>measured</th><th>requests</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>err%</th><th>tgt cpu</th><th>tgt rss</th><th>verdict</th></tr>"
     )?;
-    let whole = std::iter::once(("all measured", true, &r.summary, None, None));
+    // The scope is what thresholds name: a stage, or `None` for the whole run.
+    let whole = std::iter::once((None, true, &r.summary, None, None));
     let stages = r.stages.iter().map(|s| {
         (
-            s.name.as_str(),
+            Some(s.name.as_str()),
             s.measured,
             &s.summary,
             s.resources.target_cpu_mean,
             s.resources.target_rss_peak,
         )
     });
-    for (name, measured, s, cpu, rss) in stages.chain(whole) {
+    for (scope, measured, s, cpu, rss) in stages.chain(whole) {
         let own: Vec<bool> = r
             .thresholds
             .iter()
-            .filter(|t| t.stage.as_deref() == Some(name))
+            .filter(|t| t.stage.as_deref() == scope)
             .map(|t| t.passed)
             .collect();
         let verdict = match (own.is_empty(), own.iter().all(|p| *p)) {
@@ -167,7 +168,7 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
         writeln!(
             out,
             "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td></tr>",
-            escape(name),
+            scope.map_or_else(|| "<i>all measured</i>".to_string(), escape),
             if measured { "yes" } else { "no" },
             s.requests,
             s.rps,

@@ -47,6 +47,20 @@ fn report_without_flags_prints_the_stage_table_and_verdicts() {
     assert!(text.contains("threshold FAIL: p99 < 1ms [spike] observed 45.00ms"));
     assert!(text.contains("thresholds FAILED"));
     assert!(text.contains("corrected for coordinated omission"));
+    let measured = format!("measured: {} requests", report.summary.requests);
+    assert!(text.contains(&measured), "{text}");
+
+    // A bench report prints wrk's block again, not a stage table.
+    let bench = build_report("bench", "2026-05-01T12:00:00Z", &three_stages(1), &[]);
+    let run = save(dir.path(), "bench.json", &bench);
+    let out = loadtop(&["report", run.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Latency Distribution") && text.contains("Requests/sec:"),
+        "{text}"
+    );
+    assert!(!text.contains("stage "), "{text}");
 }
 
 #[test]
