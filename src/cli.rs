@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// Enable test-only routes (/_test/panic).
     #[arg(long, hide = true)]
     pub test_routes: bool,
+    /// A request head must arrive within this (slowloris guard).
+    #[arg(long, hide = true, value_parser = parse_duration, default_value = "5s")]
+    pub header_read_timeout: Duration,
 }
 
 /// Options shared by every command that generates load.

@@ -1,81 +1,58 @@
-//! STUB until the engine branch lands: the public API the session codes against.
+//! The load generator, independent of any front end.
+//!
+//! [`start`] validates a [`LoadConfig`], raises the descriptor limit and
+//! spawns the worker threads (`loadtop-worker-N`, each a current-thread
+//! runtime owning its connections and its `stats::Interval`) plus one
+//! coordinator thread (`loadtop-engine`). Data flows one way: connections
+//! record into their worker's interval; each tick workers hand their
+//! intervals to the coordinator, which merges them into one [`Tick`] for the
+//! caller. Commands flow the other way: [`EngineHandle::send`] →
+//! coordinator → workers, applied between requests.
+//!
+//! Models: [`Model::Closed`] measures service time; [`Model::Open`] paces a
+//! fixed rate wrk2-style and measures latency from each intended send time.
+//! `SetRate` on a closed run switches it to the open model at that rate.
 
-use std::net::SocketAddr;
-use std::sync::mpsc::Receiver;
-use std::time::Duration;
+mod config;
+mod conn;
+mod coordinator;
+mod engine;
+mod limits;
+mod pacer;
+mod response;
+mod worker;
 
-use crate::stats::Interval;
+pub use config::{LoadConfig, Model, RequestSpec};
+pub use engine::{EngineHandle, LoadCommand, Tick, start};
 
-#[derive(Clone, Debug)]
-pub struct RequestSpec {
-    pub method: String,
-    pub path: String,
-    pub host: String,
-    pub headers: Vec<(String, String)>,
-    pub body: bytes::Bytes,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Model {
-    Closed,
-    Open { rate: f64 },
-}
-
-#[derive(Clone, Debug)]
-pub struct LoadConfig {
-    pub addr: SocketAddr,
-    pub request: RequestSpec,
-    pub threads: usize,
-    pub connections: usize,
-    pub model: Model,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub keepalive: bool,
-    pub max_requests: Option<u64>,
-    pub tick: Duration,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum LoadCommand {
-    SetRate(f64),
-    SetConnections(usize),
-    SetThreads(usize),
-    Pause,
-    Resume,
-}
-
-#[derive(Clone, Debug)]
-pub struct Tick {
-    pub elapsed: Duration,
-    pub interval: Interval,
-    pub open_connections: u64,
-    pub threads: usize,
-    pub connections: usize,
-    pub model: Model,
-    pub paused: bool,
-    pub done: bool,
-}
-
+/// Why an engine could not start. Request failures are not errors: they are
+/// counted in the ticks.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("engine not built")]
-    NotBuilt,
-}
-
-pub struct EngineHandle {
-    ticks_rx: Receiver<Tick>,
-}
-
-pub fn start(_config: LoadConfig) -> Result<EngineHandle, EngineError> {
-    Err(EngineError::NotBuilt)
-}
-
-impl EngineHandle {
-    pub fn send(&self, _command: LoadCommand) {}
-    pub fn ticks(&self) -> &Receiver<Tick> {
-        &self.ticks_rx
-    }
-    pub fn stop(self) -> Tick {
-        unreachable!()
-    }
+    #[error("invalid load configuration: {0}")]
+    InvalidConfig(String),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("unsupported scheme `{0}` (supported: http)")]
+    UnsupportedScheme(String),
+    #[error("invalid URL `{url}`: {reason}")]
+    Url { url: String, reason: String },
+    #[error("cannot resolve `{host}`: {source}")]
+    Resolve {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{connections} connections need {needed} file descriptors but the limit is {soft} \
+         (hard limit {hard}); raise it with `ulimit -n`"
+    )]
+    FileLimit {
+        connections: usize,
+        needed: u64,
+        soft: u64,
+        hard: u64,
+    },
+    #[error("cannot start a generator thread: {0}")]
+    Spawn(#[source] std::io::Error),
 }

@@ -237,8 +237,19 @@ impl Ctx<'_> {
                 "server knobs need the embedded target (`target.route`)",
             ));
         }
-        knobs::validate(table.get_ref())
-            .map_err(|(knob, message)| self.at(table, &format!("{key}.{knob}"), message))
+        knobs::validate(table.get_ref()).map_err(|(knob, message)| {
+            if knob.is_empty() {
+                return self.at(table, key, message);
+            }
+            // The table's span starts at its header; its keys follow it.
+            let span = table.span();
+            let offset = self
+                .text
+                .get(span.start..)
+                .and_then(|t| t.find(knob.as_str()));
+            let at = offset.map_or(span.start, |o| span.start + o);
+            self.error_at(at, &format!("{key}.{knob}"), message)
+        })
     }
 
     fn validate(&self, raw: RawProfile) -> Result<Profile, ProfileError> {

@@ -158,3 +158,30 @@ fn a_missing_file_is_a_read_error() {
         "{err}"
     );
 }
+
+#[test]
+fn bad_knobs_point_at_their_line() {
+    let text = r#"
+[target]
+route = "/pool"
+
+[server.knobs]
+pool_size = 4
+hold_msec = 3
+
+[[stages]]
+name = "only"
+duration = "2s"
+rate = 10
+"#;
+    let err = error_of(text);
+    assert!(
+        err.starts_with("test.toml:7:1: `server.knobs.hold_msec`"),
+        "{err}"
+    );
+    let err = error_of(&text.replace("hold_msec = 3", "hold_ms = 999999999"));
+    assert!(
+        err.starts_with("test.toml:7:1: `server.knobs.hold_ms`"),
+        "{err}"
+    );
+}

@@ -1,97 +1,250 @@
-//! STUB until the server branch lands: the parent-side API the session uses.
+//! The embedded target server (`loadtop serve`): a lean hyper HTTP/1 server
+//! with fixed routes, bottleneck scenarios driven by live knobs, an admin API
+//! and Prometheus metrics. `run` is the CLI entry (own runtime, signals,
+//! ready line); `start` is the in-process entry used by tests and embedders.
+//! Requests flow listener → `service::Svc` (middleware) → `routes` /
+//! `handlers` / `files` / `admin`; knob changes flow admin → `Shared`.
+//! `child` and `admin_client` are the parent side used by `loadtop run`.
 
-use crate::cli::ServeArgs;
+pub mod admin_client;
+pub mod child;
+pub mod knobs;
+pub mod stats;
 
+mod admin;
+mod body;
+mod files;
+mod handlers;
+mod listener;
+mod routes;
+mod scenarios;
+mod service;
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::cli::{ServeArgs, parse_bind};
+use knobs::{KnobPatch, Knobs};
+
+/// Everything that can stop the server from starting or the parent side
+/// from talking to it.
 #[derive(Debug, thiserror::Error)]
-#[error("server stub")]
-pub struct ServerError;
-
-pub fn run(_args: ServeArgs) -> Result<(), ServerError> {
-    Err(ServerError)
+pub enum ServerError {
+    #[error("{0}")]
+    BadAddress(String),
+    #[error("cannot bind {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("cannot read static dir {}: {source}", path.display())]
+    StaticDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid --knobs: {0}")]
+    Knobs(String),
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot start the target server {exe}: {source}")]
+    Spawn {
+        exe: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the target server did not report ready within {0:?}{1}")]
+    ReadyTimeout(Duration, String),
+    #[error("the target server printed an unexpected ready line: {0:?}")]
+    ReadyLine(String),
+    #[error("the target server exited before it was ready: {0}")]
+    ChildExited(String),
+    #[error("admin request to {addr} failed: {reason}")]
+    Admin { addr: SocketAddr, reason: String },
+    #[error("admin request to {addr} answered {status}: {body}")]
+    AdminStatus {
+        addr: SocketAddr,
+        status: u16,
+        body: String,
+    },
 }
 
-pub mod knobs {
-    use serde::{Deserialize, Serialize};
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    pub struct Knobs {
-        pub pool_size: u64,
-        pub hold_ms: u64,
-        pub load_shedding: bool,
-        pub max_inflight: u64,
-    }
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct KnobPatch {
-        pub pool_size: Option<u64>,
-        pub hold_ms: Option<u64>,
-        pub load_shedding: Option<bool>,
-    }
+/// How to run a server; `ServerConfig::from_args` builds it from the CLI.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    /// Runtime worker threads for `run` (1 = a current-thread runtime).
+    pub threads: usize,
+    pub static_dir: Option<PathBuf>,
+    /// `None` draws a random 32-hex-char token.
+    pub admin_token: Option<String>,
+    pub log_requests: bool,
+    pub knobs: Knobs,
+    pub test_routes: bool,
+    /// Slowloris guard: a request head must arrive within this.
+    pub header_read_timeout: Duration,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
 }
 
-pub mod stats {
-    use serde::{Deserialize, Serialize};
-    #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-    pub struct PoolStats {
-        pub size: u64,
-        pub in_use: u64,
-        pub waiters: u64,
-        pub timeouts: u64,
-    }
-    #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-    pub struct ServerStats {
-        pub inflight: u64,
-        pub pool: PoolStats,
-        pub shed: u64,
-        pub rate_limited: u64,
-        pub timeouts: u64,
-    }
-}
-
-pub mod child {
-    use super::ServerError;
-    use std::net::SocketAddr;
-    use std::path::Path;
-    pub struct ChildServer;
-    impl ChildServer {
-        pub fn spawn(_exe: &Path, _args: &[String]) -> Result<ChildServer, ServerError> {
-            Err(ServerError)
-        }
-        pub fn url(&self) -> &str {
-            ""
-        }
-        pub fn addr(&self) -> SocketAddr {
-            SocketAddr::from(([127, 0, 0, 1], 0))
-        }
-        pub fn pid(&self) -> u32 {
-            0
-        }
-        pub fn token(&self) -> &str {
-            ""
-        }
-        pub fn try_exit_status(&mut self) -> Option<String> {
-            None
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            threads: default_threads(),
+            static_dir: None,
+            admin_token: None,
+            log_requests: false,
+            knobs: Knobs::default(),
+            test_routes: false,
+            header_read_timeout: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
 
-pub mod admin_client {
-    use super::ServerError;
-    use super::knobs::{KnobPatch, Knobs};
-    use super::stats::ServerStats;
-    use std::net::SocketAddr;
-    pub struct AdminClient;
-    impl AdminClient {
-        pub fn new(_addr: SocketAddr, _token: String) -> AdminClient {
-            AdminClient
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+impl ServerConfig {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ServerError> {
+        let bind = parse_bind(&args.bind).map_err(ServerError::BadAddress)?;
+        let mut knobs = Knobs::default();
+        if let Some(json) = &args.knobs {
+            let patch: KnobPatch =
+                serde_json::from_str(json).map_err(|e| ServerError::Knobs(e.to_string()))?;
+            patch
+                .validate()
+                .map_err(|e| ServerError::Knobs(e.to_string()))?;
+            patch.apply(&mut knobs);
         }
-        pub fn patch_knobs(&self, _patch: &KnobPatch) -> Result<Knobs, ServerError> {
-            Err(ServerError)
-        }
-        pub fn get_knobs(&self) -> Result<Knobs, ServerError> {
-            Err(ServerError)
-        }
-        pub fn stats(&self) -> Result<ServerStats, ServerError> {
-            Err(ServerError)
+        Ok(ServerConfig {
+            bind,
+            threads: args.threads.unwrap_or_else(default_threads).max(1),
+            static_dir: args.static_dir.clone(),
+            admin_token: args.admin_token.clone(),
+            log_requests: args.log_requests,
+            knobs,
+            test_routes: args.test_routes,
+            header_read_timeout: args.header_read_timeout,
+            shutdown_grace: Duration::from_secs(5),
+        })
+    }
+}
+
+/// A server running on the caller's tokio runtime.
+#[derive(Debug)]
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    admin_token: String,
+    shutdown_tx: watch::Sender<bool>,
+    accept_task: Option<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the grace
+    /// period) and returns when the listener task is done.
+    pub async fn shutdown(mut self) {
+        self.shutdown_tx.send_replace(true);
+        if let Some(task) = self.accept_task.take() {
+            let _ = task.await;
         }
     }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.shutdown_tx.send_replace(true);
+    }
+}
+
+/// Binds and starts serving on the current tokio runtime.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let files = match &config.static_dir {
+        Some(dir) => files::StaticFiles::dir(dir).map_err(|source| ServerError::StaticDir {
+            path: dir.clone(),
+            source,
+        })?,
+        None => files::StaticFiles::embedded(),
+    };
+    let listener = listener::bind(config.bind)?;
+    let local_addr = listener.local_addr().map_err(|e| ServerError::Bind {
+        addr: config.bind,
+        reason: e.to_string(),
+    })?;
+    let admin_token = config.admin_token.clone().unwrap_or_else(random_token);
+    let shared = Arc::new(service::Shared::new(
+        config.knobs.clone(),
+        files,
+        admin_token.clone(),
+        config.log_requests,
+        config.test_routes,
+    ));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let accept_task = tokio::spawn(listener::serve(listener, shared, config, shutdown_rx));
+    Ok(RunningServer {
+        local_addr,
+        admin_token,
+        shutdown_tx,
+        accept_task: Some(accept_task),
+    })
+}
+
+/// 32 hex chars from the OS random source (falling back to SipHash keys,
+/// which std also seeds from the OS).
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if from_os.is_err() {
+        use std::hash::{BuildHasher, RandomState};
+        let high = RandomState::new().hash_one(fastrand::u64(..));
+        let low = RandomState::new().hash_one(std::process::id());
+        bytes[..8].copy_from_slice(&high.to_le_bytes());
+        bytes[8..].copy_from_slice(&low.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `loadtop serve`: runs until SIGINT/SIGTERM, then drains and returns.
+pub fn run(args: ServeArgs) -> Result<(), ServerError> {
+    let config = ServerConfig::from_args(&args)?;
+    let runtime = if config.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.threads)
+            .thread_name("loadtop-serve")
+            .enable_all()
+            .build()
+    }
+    .map_err(ServerError::Runtime)?;
+    runtime.block_on(async {
+        let server = start(config).await?;
+        let mut stdout = std::io::stdout().lock();
+        // A closed stdout must not stop the server; the parent may be gone.
+        let _ = writeln!(
+            stdout,
+            "loadtop-serve listening=http://{} admin-token={} pid={}",
+            server.local_addr(),
+            server.admin_token(),
+            std::process::id()
+        );
+        let _ = stdout.flush();
+        drop(stdout);
+        listener::wait_for_signal().await;
+        server.shutdown().await;
+        Ok(())
+    })
 }

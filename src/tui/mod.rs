@@ -1,17 +1,38 @@
-//! STUB until the dashboard branch lands.
+//! The live dashboard. Data flows one way: the session publishes a
+//! `Snapshot` on a watch channel; `view::render` draws it (pure, from the
+//! snapshot and the view-only `AppState`); key presses become `Control`s sent
+//! back to the session (`keys::on_key`, pure) or `ViewChange`s applied to the
+//! `AppState`. `app::run` is the only part that touches the terminal, behind
+//! the restore-on-drop-and-panic guard in `terminal`.
 
-use std::sync::mpsc::Sender;
+mod app;
+mod axes;
+mod charts;
+mod format;
+mod header;
+mod help;
+mod keys;
+mod panels;
+mod series;
+mod state;
+mod summary;
+mod terminal;
+mod theme;
+mod view;
 
-use crate::session::Control;
-use crate::snapshot::Snapshot;
+pub use app::{run, run_with_state};
+pub use help::KEY_GROUPS;
+pub use keys::{KeyOutcome, describe, latest_second, on_key};
+pub use state::{AppState, DEFAULT_WINDOW_SECS, ViewChange, WINDOW_STEPS, apply};
+pub use terminal::restore_terminal;
+pub use view::{draw, render};
 
 #[derive(Debug, thiserror::Error)]
-#[error("dashboard stub")]
-pub struct TuiError;
-
-pub fn run(
-    _snapshot_rx: tokio::sync::watch::Receiver<Snapshot>,
-    _control_tx: Sender<Control>,
-) -> Result<(), TuiError> {
-    Err(TuiError)
+pub enum TuiError {
+    #[error("terminal I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// A thread panicked while the dashboard was up; the terminal was
+    /// restored and the panic message printed by the panic hook.
+    #[error("a thread panicked while the dashboard was running")]
+    Panicked,
 }

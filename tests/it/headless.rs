@@ -287,18 +287,16 @@ fn bad_flags_get_one_clear_line_and_exit_two() {
 #[test]
 fn an_invalid_profile_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(
-        dir.path(),
-        "bad.toml",
-        &QUICK.replace("rate = 200", "rate = 200\nburst = 3"),
-    );
+    let text = QUICK.replace("rate = 200", "rate = 200\nburst = 3");
+    let line = text.lines().position(|l| l.starts_with("burst")).unwrap() + 1;
+    let profile = write_profile(dir.path(), "bad.toml", &text);
     let out = loadtop(
         &["run", profile.to_str().unwrap(), "--headless"],
         dir.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let expected = format!("{}:29:1: `stages[1].burst`", profile.display());
+    let expected = format!("{}:{line}:1: `stages[1].burst`", profile.display());
     assert!(stderr.contains(&expected), "{stderr}");
 }
 

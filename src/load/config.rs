@@ -1,0 +1,311 @@
+//! What a run asks for: the request to send, the target address, the load
+//! model and its sizes. Input arrives here from the plan (or a URL); it is
+//! validated once in [`LoadConfig::validate`] and turned into the exact
+//! request bytes every connection writes, so nothing downstream re-checks it.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::EngineError;
+
+/// One HTTP/1.1 request, sent unchanged by every connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Path and query, starting with `/`.
+    pub path: String,
+    /// Host header value (`host` or `host:port`).
+    pub host: String,
+    /// Extra headers in order; a `Host` or `Content-Length` here replaces ours.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+/// How requests are paced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Model {
+    /// Each connection sends as soon as its previous response is done;
+    /// latency is service time (no coordinated-omission correction).
+    Closed,
+    /// A fixed rate in requests per second spread over the connections;
+    /// latency is measured from each request's intended send time.
+    Open { rate: f64 },
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadConfig {
+    pub addr: SocketAddr,
+    pub request: RequestSpec,
+    pub threads: usize,
+    pub connections: usize,
+    pub model: Model,
+    /// Per request, covering the write and the whole response.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub keepalive: bool,
+    /// Total requests to send over the whole run (wrk's `-n`); `None` = unbounded.
+    pub max_requests: Option<u64>,
+    /// How often the engine reports a merged [`super::Tick`].
+    pub tick: Duration,
+}
+
+impl LoadConfig {
+    /// Defaults matching wrk: 2 threads, 10 connections, closed model, 2 s
+    /// timeouts, keep-alive, 250 ms ticks.
+    pub fn new(addr: SocketAddr, request: RequestSpec) -> Self {
+        LoadConfig {
+            addr,
+            request,
+            threads: 2,
+            connections: 10,
+            model: Model::Closed,
+            timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            keepalive: true,
+            max_requests: None,
+            tick: Duration::from_millis(250),
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), EngineError> {
+        if self.threads == 0 {
+            return Err(EngineError::InvalidConfig(
+                "threads must be at least 1".into(),
+            ));
+        }
+        if self.connections == 0 {
+            return Err(EngineError::InvalidConfig(
+                "connections must be at least 1".into(),
+            ));
+        }
+        if let Model::Open { rate } = self.model {
+            check_rate(rate)?;
+        }
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect timeout", self.connect_timeout),
+            ("tick", self.tick),
+        ] {
+            if value.is_zero() {
+                return Err(EngineError::InvalidConfig(format!(
+                    "{name} must be greater than zero"
+                )));
+            }
+        }
+        if self.max_requests == Some(0) {
+            return Err(EngineError::InvalidConfig(
+                "max requests must be at least 1".into(),
+            ));
+        }
+        self.request.validate()
+    }
+}
+
+/// Rates below one request per thousand seconds would need periods no timer can hold.
+pub(crate) fn check_rate(rate: f64) -> Result<(), EngineError> {
+    if rate.is_finite() && rate >= 0.001 {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidConfig(format!(
+            "rate must be a finite number of requests per second >= 0.001, got {rate}"
+        )))
+    }
+}
+
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn has_line_break(text: &str) -> bool {
+    text.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+impl RequestSpec {
+    /// A GET of `path` with no extra headers.
+    pub fn get(host: impl Into<String>, path: impl Into<String>) -> Self {
+        RequestSpec {
+            method: "GET".into(),
+            path: path.into(),
+            host: host.into(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Parses `http://host[:port][/path][?query]` and resolves the host.
+    pub fn from_url(url: &str) -> Result<(SocketAddr, RequestSpec), EngineError> {
+        let bad = |reason: &str| EngineError::Url {
+            url: url.to_string(),
+            reason: reason.to_string(),
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("missing scheme"))?;
+        if !scheme.eq_ignore_ascii_case("http") {
+            return Err(EngineError::UnsupportedScheme(scheme.to_string()));
+        }
+        let rest = rest.split('#').next().unwrap_or_default();
+        let split_at = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(split_at);
+        if authority.is_empty() {
+            return Err(bad("missing host"));
+        }
+        if authority.contains('@') {
+            return Err(bad("user info in URLs is not supported"));
+        }
+        let path = match target.chars().next() {
+            None => "/".to_string(),
+            Some('?') => format!("/{target}"),
+            Some(_) => target.to_string(),
+        };
+        let (host, port) = split_host_port(authority).ok_or_else(|| bad("invalid port"))?;
+        if host.is_empty() {
+            return Err(bad("missing host"));
+        }
+        let addr = (host, port)
+            .to_socket_addrs()
+            .map_err(|source| EngineError::Resolve {
+                host: host.to_string(),
+                source,
+            })?
+            .next()
+            .ok_or_else(|| EngineError::Resolve {
+                host: host.to_string(),
+                source: std::io::Error::other("no addresses"),
+            })?;
+        let spec = RequestSpec::get(authority, path);
+        spec.validate()?;
+        Ok((addr, spec))
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        let bad = |what: String| Err(EngineError::InvalidRequest(what));
+        if !is_token(&self.method) {
+            return bad(format!("invalid method `{}`", self.method));
+        }
+        if !(self.path.starts_with('/') || self.path == "*")
+            || self.path.bytes().any(|b| b <= b' ' || b == 0x7f)
+        {
+            return bad(format!(
+                "invalid path `{}` (must start with `/`, no spaces or control bytes)",
+                self.path
+            ));
+        }
+        if self.host.is_empty() || has_line_break(&self.host) {
+            return bad(format!("invalid Host `{}`", self.host));
+        }
+        for (name, value) in &self.headers {
+            if !is_token(name) || has_line_break(value) {
+                return bad(format!("invalid header `{name}`"));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_head(&self) -> bool {
+        self.method.eq_ignore_ascii_case("HEAD")
+    }
+
+    /// The exact bytes every connection writes, built once per run.
+    pub(crate) fn to_bytes(&self, keepalive: bool) -> Bytes {
+        let has = |wanted: &str| {
+            self.headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(wanted))
+        };
+        let mut head = format!("{} {} HTTP/1.1\r\n", self.method, self.path);
+        if !has("host") {
+            head.push_str(&format!("Host: {}\r\n", self.host));
+        }
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let body_expected = matches!(
+            self.method.to_ascii_uppercase().as_str(),
+            "POST" | "PUT" | "PATCH"
+        );
+        if !has("content-length") && (!self.body.is_empty() || body_expected) {
+            head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        if !keepalive && !has("connection") {
+            head.push_str("Connection: close\r\n");
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        Bytes::from(bytes)
+    }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`; port defaults to 80.
+fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+    let parse_port = |port: &str| port.parse::<u16>().ok();
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        return match after {
+            "" => Some((host, 80)),
+            _ => Some((host, parse_port(after.strip_prefix(':')?)?)),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Some((host, parse_port(port)?)),
+        None => Some((authority, 80)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_with_port_path_and_query() {
+        let (addr, spec) = RequestSpec::from_url("http://127.0.0.1:8080/a/b?x=1#frag").unwrap();
+        assert_eq!(addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(spec.path, "/a/b?x=1");
+        assert_eq!(spec.host, "127.0.0.1:8080");
+        let (addr, spec) = RequestSpec::from_url("http://[::1]?q").unwrap();
+        assert_eq!(addr, "[::1]:80".parse().unwrap());
+        assert_eq!(spec.path, "/?q");
+        assert_eq!(spec.host, "[::1]");
+    }
+
+    #[test]
+    fn https_and_garbage_urls_are_rejected() {
+        let err = RequestSpec::from_url("https://127.0.0.1/").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported scheme `https` (supported: http)"
+        );
+        assert!(RequestSpec::from_url("127.0.0.1/").is_err());
+        assert!(RequestSpec::from_url("http://127.0.0.1:99999/").is_err());
+        assert!(RequestSpec::from_url("http:///x").is_err());
+    }
+
+    #[test]
+    fn request_bytes_carry_length_and_close() {
+        let mut spec = RequestSpec::get("h:1", "/p");
+        spec.method = "POST".into();
+        spec.body = Bytes::from_static(b"abc");
+        spec.headers.push(("X-A".into(), "1".into()));
+        let bytes = spec.to_bytes(false);
+        assert_eq!(
+            &bytes[..],
+            b"POST /p HTTP/1.1\r\nHost: h:1\r\nX-A: 1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"
+        );
+        let get = RequestSpec::get("h", "/").to_bytes(true);
+        assert_eq!(&get[..], b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    }
+
+    #[test]
+    fn header_injection_is_rejected() {
+        let mut spec = RequestSpec::get("h", "/");
+        spec.headers.push(("X".into(), "a\r\nEvil: 1".into()));
+        assert!(spec.validate().is_err());
+        spec.headers.clear();
+        spec.path = "/a b".into();
+        assert!(spec.validate().is_err());
+    }
+}

@@ -1,0 +1,299 @@
+//! The coordinator thread: owns the worker threads, turns [`LoadCommand`]s
+//! into per-worker commands (spreading connections and request quotas over
+//! threads), merges the workers' intervals and emits one [`Tick`] per tick
+//! period on a bounded channel; if the caller lags, the interval is kept and
+//! merged into the next tick rather than dropped. On stop it waits for every
+//! worker's last report and joins the threads.
+
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::config::check_rate;
+use super::engine::{LoadCommand, Tick};
+use super::pacer::period_for;
+use super::worker::{self, Target, WorkerCommand, WorkerReport, WorkerSetup};
+use super::{Model, limits};
+use crate::stats::Interval;
+
+pub(crate) const MAX_THREADS: usize = 256;
+
+pub(crate) enum Control {
+    Command(LoadCommand),
+    Stop,
+}
+
+/// `total` spread over `parts`, the first ones getting the remainder.
+pub(crate) fn split(total: u64, parts: usize) -> Vec<u64> {
+    let parts_u64 = parts.max(1) as u64;
+    (0..parts_u64)
+        .map(|i| total / parts_u64 + u64::from(i < total % parts_u64))
+        .collect()
+}
+
+struct WorkerSlot {
+    id: usize,
+    command_tx: mpsc::UnboundedSender<WorkerCommand>,
+    thread: Option<JoinHandle<()>>,
+    open_connections: u64,
+    idle: bool,
+}
+
+pub(crate) struct Coordinator {
+    target: Arc<Target>,
+    workers: Vec<WorkerSlot>,
+    /// Told to stop; their last report has not arrived yet.
+    retiring: Vec<WorkerSlot>,
+    next_id: usize,
+    connections: usize,
+    model: Model,
+    paused: bool,
+    max_requests: Option<u64>,
+    /// Quota returned by retired workers and not yet handed on.
+    spare_quota: u64,
+    pending: Interval,
+    start: Instant,
+    tick: Duration,
+    report_tx: mpsc::Sender<WorkerReport>,
+    ticks_tx: SyncSender<Tick>,
+}
+
+impl Coordinator {
+    pub(crate) fn new(
+        target: Arc<Target>,
+        config: &super::LoadConfig,
+        report_tx: mpsc::Sender<WorkerReport>,
+        ticks_tx: SyncSender<Tick>,
+    ) -> Self {
+        Coordinator {
+            target,
+            workers: Vec::new(),
+            retiring: Vec::new(),
+            next_id: 0,
+            connections: config.connections,
+            model: config.model,
+            paused: false,
+            max_requests: config.max_requests,
+            spare_quota: 0,
+            pending: Interval::new(),
+            start: Instant::now(),
+            tick: config.tick,
+            report_tx,
+            ticks_tx,
+        }
+    }
+
+    fn period(&self) -> Option<Duration> {
+        match self.model {
+            Model::Closed => None,
+            Model::Open { rate } => Some(period_for(rate, self.connections)),
+        }
+    }
+
+    pub(crate) fn spawn_worker(
+        &mut self,
+        connections: usize,
+        phases: Vec<f64>,
+        quota: Option<u64>,
+    ) -> std::io::Result<()> {
+        let (command_tx, command_rx) = mpsc::unbounded_channel();
+        let id = self.next_id;
+        let thread = worker::spawn(WorkerSetup {
+            id,
+            target: self.target.clone(),
+            connections,
+            phases,
+            period: self.period(),
+            paused: self.paused,
+            quota,
+            start: self.start,
+            tick: self.tick,
+            report_tx: self.report_tx.clone(),
+            command_rx,
+        })?;
+        self.next_id += 1;
+        self.workers.push(WorkerSlot {
+            id,
+            command_tx,
+            thread: Some(thread),
+            open_connections: 0,
+            idle: false,
+        });
+        Ok(())
+    }
+
+    /// Used only when `start` fails half way: no coordinator thread yet.
+    pub(crate) fn stop_all_blocking(&mut self) {
+        for slot in &mut self.workers {
+            let _ = slot.command_tx.send(WorkerCommand::Stop);
+            if let Some(thread) = slot.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    fn broadcast(&self, command: WorkerCommand) {
+        for slot in &self.workers {
+            let _ = slot.command_tx.send(command);
+        }
+    }
+
+    fn spread_connections(&self) {
+        let shares = split(self.connections as u64, self.workers.len());
+        for (slot, share) in self.workers.iter().zip(shares) {
+            let _ = slot
+                .command_tx
+                .send(WorkerCommand::Connections(share as usize));
+        }
+    }
+
+    fn apply(&mut self, command: LoadCommand) {
+        match command {
+            LoadCommand::SetRate(rate) => {
+                if check_rate(rate).is_ok() {
+                    self.model = Model::Open { rate };
+                    self.broadcast(WorkerCommand::Pacing(self.period()));
+                }
+            }
+            LoadCommand::SetConnections(wanted) => {
+                let threads = self.workers.len();
+                let wanted = wanted.clamp(1, limits::max_connections(threads).max(1));
+                let wanted = match limits::ensure(limits::needed(wanted, threads)) {
+                    Ok(()) => wanted,
+                    Err((soft, _)) => {
+                        let budget = soft.saturating_sub(limits::needed(0, threads));
+                        usize::try_from(budget).unwrap_or(usize::MAX).max(1)
+                    }
+                };
+                self.connections = wanted;
+                self.spread_connections();
+                if self.period().is_some() {
+                    self.broadcast(WorkerCommand::Pacing(self.period()));
+                }
+            }
+            LoadCommand::SetThreads(wanted) => {
+                let wanted = wanted.clamp(1, MAX_THREADS);
+                while self.workers.len() > wanted {
+                    if let Some(slot) = self.workers.pop() {
+                        let _ = slot.command_tx.send(WorkerCommand::Stop);
+                        self.retiring.push(slot);
+                    }
+                }
+                // New workers join with no quota: the requests are already
+                // promised to the existing ones.
+                let quota = self.max_requests.map(|_| 0);
+                while self.workers.len() < wanted {
+                    if self.spawn_worker(0, Vec::new(), quota).is_err() {
+                        break;
+                    }
+                }
+                self.spread_connections();
+            }
+            LoadCommand::Pause => {
+                self.paused = true;
+                self.broadcast(WorkerCommand::Pause);
+            }
+            LoadCommand::Resume => {
+                self.paused = false;
+                self.broadcast(WorkerCommand::Resume);
+            }
+        }
+    }
+
+    fn absorb(&mut self, report: WorkerReport) {
+        self.pending.merge(&report.interval);
+        if let Some(slot) = self.workers.iter_mut().find(|s| s.id == report.worker) {
+            slot.open_connections = report.open_connections;
+            slot.idle = report.idle;
+        }
+        if let Some(unspent) = report.last {
+            if let Some(index) = self.retiring.iter().position(|s| s.id == report.worker) {
+                let mut slot = self.retiring.swap_remove(index);
+                if let Some(thread) = slot.thread.take() {
+                    // It has sent its last report and is returning.
+                    let _ = thread.join();
+                }
+            }
+            self.spare_quota += unspent.unwrap_or(0);
+            if self.spare_quota > 0 {
+                if let Some(slot) = self.workers.first_mut() {
+                    let _ = slot
+                        .command_tx
+                        .send(WorkerCommand::AddQuota(self.spare_quota));
+                    slot.idle = false;
+                    self.spare_quota = 0;
+                }
+            }
+        }
+    }
+
+    fn snapshot(&mut self) -> Tick {
+        let done = self.max_requests.is_some()
+            && self.retiring.is_empty()
+            && self.spare_quota == 0
+            && self.workers.iter().all(|slot| slot.idle);
+        Tick {
+            elapsed: self.start.elapsed(),
+            interval: std::mem::take(&mut self.pending),
+            open_connections: self.workers.iter().map(|slot| slot.open_connections).sum(),
+            threads: self.workers.len(),
+            connections: self.connections,
+            model: self.model,
+            paused: self.paused,
+            done,
+        }
+    }
+
+    fn emit(&mut self) {
+        let tick = self.snapshot();
+        if let Err(TrySendError::Full(tick) | TrySendError::Disconnected(tick)) =
+            self.ticks_tx.try_send(tick)
+        {
+            self.pending = tick.interval;
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut control_rx: mpsc::UnboundedReceiver<Control>,
+        mut report_rx: mpsc::Receiver<WorkerReport>,
+    ) -> Tick {
+        // Emit a little after the workers flush so their intervals land in
+        // the tick they belong to.
+        let grace = (self.tick / 5).min(Duration::from_millis(20));
+        let mut ticker = tokio::time::interval_at(self.start + self.tick + grace, self.tick);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                control = control_rx.recv() => match control {
+                    None | Some(Control::Stop) => break,
+                    Some(Control::Command(command)) => self.apply(command),
+                },
+                Some(report) = report_rx.recv() => self.absorb(report),
+                _ = ticker.tick() => self.emit(),
+            }
+        }
+        let threads = self.workers.len();
+        let mut stopping = std::mem::take(&mut self.workers);
+        for slot in &stopping {
+            let _ = slot.command_tx.send(WorkerCommand::Stop);
+        }
+        self.retiring.append(&mut stopping);
+        while !self.retiring.is_empty() {
+            match report_rx.recv().await {
+                Some(report) => self.absorb(report),
+                None => break,
+            }
+        }
+        // Workers are gone now; unspent quota sits in `spare_quota`, so
+        // `done` still says whether every request was sent.
+        let mut last = self.snapshot();
+        last.threads = threads;
+        last
+    }
+}

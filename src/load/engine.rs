@@ -1,0 +1,160 @@
+//! The caller's side: [`start`] validates and launches a run, and the
+//! [`EngineHandle`] carries commands in and ticks out. Everything behind it
+//! runs on the coordinator thread (`loadtop-engine`) and the worker threads;
+//! stopping (or dropping the handle) joins every thread the engine started.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::coordinator::{Control, Coordinator, MAX_THREADS, split};
+use super::worker::Target;
+use super::{EngineError, LoadConfig, Model, limits};
+use crate::stats::Interval;
+
+/// Live changes; each takes effect within one tick and loses no counts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LoadCommand {
+    /// Requests per second; on a closed run this switches to the open model.
+    SetRate(f64),
+    /// Total connections, spread over the threads (clamped to at least 1).
+    SetConnections(usize),
+    /// Worker threads (clamped to 1..=256); retiring threads flush first.
+    SetThreads(usize),
+    /// Stop sending; connections stay open and open-model backlog is dropped.
+    Pause,
+    Resume,
+}
+
+/// One tick's merged figures and the engine's state at its end.
+#[derive(Clone, Debug)]
+pub struct Tick {
+    /// Since the engine started, at the end of this tick.
+    pub elapsed: Duration,
+    pub interval: Interval,
+    pub open_connections: u64,
+    pub threads: usize,
+    pub connections: usize,
+    pub model: Model,
+    pub paused: bool,
+    /// `max_requests` is spent: every worker has sent its share.
+    pub done: bool,
+}
+
+/// Ticks the caller may fall behind before they are merged instead.
+const TICK_BACKLOG: usize = 64;
+/// Worker reports in flight; beyond this workers keep accumulating.
+const REPORT_BACKLOG: usize = 64;
+
+/// The running engine. Dropping it stops and joins every thread.
+pub struct EngineHandle {
+    control_tx: mpsc::UnboundedSender<Control>,
+    ticks_rx: Receiver<Tick>,
+    coordinator: Option<JoinHandle<Tick>>,
+}
+
+impl EngineHandle {
+    /// Never blocks and never panics; ignored once the engine has stopped.
+    pub fn send(&self, command: LoadCommand) {
+        let _ = self.control_tx.send(Control::Command(command));
+    }
+
+    /// One [`Tick`] per tick period; the caller polls with `recv_timeout`.
+    pub fn ticks(&self) -> &Receiver<Tick> {
+        &self.ticks_rx
+    }
+
+    /// Stops all workers (in-flight requests finish or time out), joins the
+    /// threads and returns everything recorded that the caller has not yet
+    /// received in a tick (including ticks still queued).
+    pub fn stop(mut self) -> Tick {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Tick {
+        let _ = self.control_tx.send(Control::Stop);
+        let empty = Tick {
+            elapsed: Duration::ZERO,
+            interval: Interval::new(),
+            open_connections: 0,
+            threads: 0,
+            connections: 0,
+            model: Model::Closed,
+            paused: false,
+            done: false,
+        };
+        let mut last = match self.coordinator.take().map(JoinHandle::join) {
+            Some(Ok(tick)) => tick,
+            _ => empty,
+        };
+        // Ticks the caller never read belong to the final figures too.
+        while let Ok(unread) = self.ticks_rx.try_recv() {
+            last.interval.merge(&unread.interval);
+        }
+        last
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        if self.coordinator.is_some() {
+            self.shutdown();
+        }
+    }
+}
+
+/// Validates `config`, raises the descriptor limit and starts the run.
+pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
+    config.validate()?;
+    // Threads beyond connections would idle; wrk refuses them, we clamp.
+    let threads = config.threads.min(config.connections).min(MAX_THREADS);
+    let needed = limits::needed(config.connections, threads);
+    limits::ensure(needed).map_err(|(soft, hard)| EngineError::FileLimit {
+        connections: config.connections,
+        needed,
+        soft,
+        hard,
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(EngineError::Spawn)?;
+    let (report_tx, report_rx) = mpsc::channel(REPORT_BACKLOG);
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let (ticks_tx, ticks_rx) = sync_channel(TICK_BACKLOG);
+    let target = Arc::new(Target {
+        addr: config.addr,
+        request: config.request.to_bytes(config.keepalive),
+        head_request: config.request.is_head(),
+        timeout: config.timeout,
+        connect_timeout: config.connect_timeout,
+        keepalive: config.keepalive,
+    });
+    let mut coordinator = Coordinator::new(target, &config, report_tx, ticks_tx);
+    let quotas = split(config.max_requests.unwrap_or(0), threads);
+    let connections = split(config.connections as u64, threads);
+    for position in 0..threads {
+        // Interleave phases across threads so the merged sends are evenly spaced.
+        let phases = (0..connections[position])
+            .map(|j| (j as usize * threads + position) as f64 / config.connections as f64)
+            .collect();
+        let quota = config.max_requests.map(|_| quotas[position]);
+        if let Err(error) = coordinator.spawn_worker(connections[position] as usize, phases, quota)
+        {
+            coordinator.stop_all_blocking();
+            return Err(EngineError::Spawn(error));
+        }
+    }
+    let thread = std::thread::Builder::new()
+        .name("loadtop-engine".into())
+        .spawn(move || runtime.block_on(coordinator.run(control_rx, report_rx)))
+        .map_err(EngineError::Spawn)?;
+    Ok(EngineHandle {
+        control_tx,
+        ticks_rx,
+        coordinator: Some(thread),
+    })
+}

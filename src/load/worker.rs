@@ -1,0 +1,259 @@
+//! A generator thread: one OS thread with a current-thread runtime that owns
+//! its connection tasks and its [`Interval`]. Commands from the coordinator
+//! arrive on a channel and are turned into cells the connections read between
+//! requests; every tick the interval is swapped out and offered to the
+//! coordinator with `try_send` (if the channel is full it is merged back, so
+//! nothing is lost and nothing blocks). On stop the connections finish their
+//! in-flight request, and the final interval is delivered with a real send.
+
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::task::LocalSet;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::conn::{self, ConnControl};
+use crate::stats::Interval;
+
+/// How long a stopping worker waits for in-flight responses before it
+/// abandons them (counted as request timeouts), so that stop is prompt even
+/// against a stalled target with a long timeout.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// Everything about the target a connection needs; immutable for the run.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) addr: SocketAddr,
+    pub(crate) request: Bytes,
+    pub(crate) head_request: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) keepalive: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WorkerCommand {
+    Connections(usize),
+    /// Open model period per connection; `None` = closed model.
+    Pacing(Option<Duration>),
+    Pause,
+    Resume,
+    AddQuota(u64),
+    Stop,
+}
+
+#[derive(Debug)]
+pub(crate) struct WorkerReport {
+    pub(crate) worker: usize,
+    pub(crate) interval: Interval,
+    pub(crate) open_connections: u64,
+    /// The worker's request quota is spent and its connections are gone.
+    pub(crate) idle: bool,
+    /// The worker's last report: carries the quota it did not spend.
+    pub(crate) last: Option<Option<u64>>,
+}
+
+/// State shared by one worker's tasks. Single-threaded: plain cells.
+pub(crate) struct WorkerShared {
+    pub(crate) target: Arc<Target>,
+    pub(crate) recorder: RefCell<Interval>,
+    pub(crate) period: Cell<Option<Duration>>,
+    pub(crate) paused: Cell<bool>,
+    pub(crate) stopping: Cell<bool>,
+    /// Bumped on every pacing, pause or stop change; connections compare.
+    pub(crate) epoch: Cell<u64>,
+    pub(crate) changed_at: Cell<Instant>,
+    /// Epoch and time of the latest pause.
+    pub(crate) last_pause: Cell<(u64, Instant)>,
+    quota: Cell<Option<u64>>,
+    pub(crate) open_connections: Cell<u64>,
+    /// Wakes connections that wait on a pacer, a backoff or a pause.
+    pub(crate) wake: Notify,
+}
+
+impl WorkerShared {
+    pub(crate) fn has_quota(&self) -> bool {
+        self.quota.get() != Some(0)
+    }
+
+    pub(crate) fn take_quota(&self) -> bool {
+        match self.quota.get() {
+            None => true,
+            Some(0) => false,
+            Some(left) => {
+                self.quota.set(Some(left - 1));
+                true
+            }
+        }
+    }
+
+    fn changed(&self) {
+        self.epoch.set(self.epoch.get() + 1);
+        self.changed_at.set(Instant::now());
+        self.wake.notify_waiters();
+    }
+}
+
+pub(crate) struct WorkerSetup {
+    pub(crate) id: usize,
+    pub(crate) target: Arc<Target>,
+    pub(crate) connections: usize,
+    /// Phases of the initial connections (stagger across all threads).
+    pub(crate) phases: Vec<f64>,
+    pub(crate) period: Option<Duration>,
+    pub(crate) paused: bool,
+    pub(crate) quota: Option<u64>,
+    pub(crate) start: Instant,
+    pub(crate) tick: Duration,
+    pub(crate) report_tx: mpsc::Sender<WorkerReport>,
+    pub(crate) command_rx: mpsc::UnboundedReceiver<WorkerCommand>,
+}
+
+struct ConnSlot {
+    control: Rc<ConnControl>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Spawns the named thread; the runtime is built here so failure is reported.
+pub(crate) fn spawn(setup: WorkerSetup) -> std::io::Result<JoinHandle<()>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name(format!("loadtop-worker-{}", setup.id))
+        .spawn(move || LocalSet::new().block_on(&runtime, run(setup)))
+}
+
+async fn run(mut setup: WorkerSetup) {
+    let shared = Rc::new(WorkerShared {
+        target: setup.target.clone(),
+        recorder: RefCell::new(Interval::new()),
+        period: Cell::new(setup.period),
+        paused: Cell::new(setup.paused),
+        stopping: Cell::new(false),
+        epoch: Cell::new(0),
+        changed_at: Cell::new(setup.start),
+        last_pause: Cell::new((0, setup.start)),
+        quota: Cell::new(setup.quota),
+        open_connections: Cell::new(0),
+        wake: Notify::new(),
+    });
+    let mut slots: Vec<ConnSlot> = Vec::new();
+    let mut target_connections = setup.connections;
+    let mut phases = std::mem::take(&mut setup.phases);
+    reconcile(&shared, &mut slots, target_connections, &mut phases);
+
+    let mut ticker = tokio::time::interval_at(setup.start + setup.tick, setup.tick);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => flush(&shared, &slots, &setup),
+            command = setup.command_rx.recv() => match command {
+                None | Some(WorkerCommand::Stop) => break,
+                Some(WorkerCommand::Connections(n)) => {
+                    target_connections = n;
+                    reconcile(&shared, &mut slots, target_connections, &mut phases);
+                }
+                Some(WorkerCommand::Pacing(period)) => {
+                    shared.period.set(period);
+                    shared.changed();
+                }
+                Some(WorkerCommand::Pause) => {
+                    shared.paused.set(true);
+                    shared.changed();
+                    shared.last_pause.set((shared.epoch.get(), shared.changed_at.get()));
+                }
+                Some(WorkerCommand::Resume) => {
+                    shared.paused.set(false);
+                    shared.changed();
+                }
+                Some(WorkerCommand::AddQuota(more)) => {
+                    shared.quota.set(shared.quota.get().map(|left| left + more));
+                    reconcile(&shared, &mut slots, target_connections, &mut phases);
+                }
+            },
+        }
+    }
+
+    shared.stopping.set(true);
+    shared.changed();
+    let deadline = Instant::now() + STOP_GRACE;
+    for ConnSlot { control, mut task } in slots {
+        // A connection task that panicked has nothing more to give.
+        if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+            task.abort();
+            if control.in_flight.get() {
+                // Unanswered after the grace: it timed out as far as this run knows.
+                shared
+                    .recorder
+                    .borrow_mut()
+                    .record_error(crate::stats::ErrorKind::RequestTimeout);
+            }
+        }
+    }
+    let report = WorkerReport {
+        worker: setup.id,
+        interval: shared.recorder.replace(Interval::new()),
+        open_connections: 0,
+        idle: true,
+        last: Some(shared.quota.get()),
+    };
+    // The coordinator waits for this report; it only fails if it is gone.
+    let _ = setup.report_tx.send(report).await;
+}
+
+/// Opens or retires connections until `target` are live (none are opened
+/// once the quota is spent).
+fn reconcile(
+    shared: &Rc<WorkerShared>,
+    slots: &mut Vec<ConnSlot>,
+    target: usize,
+    phases: &mut Vec<f64>,
+) {
+    slots.retain(|slot| !slot.task.is_finished());
+    let live: Vec<usize> = (0..slots.len())
+        .filter(|&i| !slots[i].control.retire.get())
+        .collect();
+    if live.len() > target {
+        for &i in &live[target..] {
+            slots[i].control.retire.set(true);
+        }
+        shared.wake.notify_waiters();
+        return;
+    }
+    if !shared.has_quota() {
+        return;
+    }
+    for _ in live.len()..target {
+        // Initial connections get even phases; later ones random phases,
+        // which spread just as well on average.
+        let phase = phases.pop().unwrap_or_else(fastrand::f64);
+        let control = Rc::new(ConnControl::default());
+        let task = tokio::task::spawn_local(conn::run(shared.clone(), control.clone(), phase));
+        slots.push(ConnSlot { control, task });
+    }
+}
+
+fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &WorkerSetup) {
+    let interval = shared.recorder.replace(Interval::new());
+    let report = WorkerReport {
+        worker: setup.id,
+        interval,
+        open_connections: shared.open_connections.get(),
+        idle: !shared.has_quota() && slots.iter().all(|slot| slot.task.is_finished()),
+        last: None,
+    };
+    match setup.report_tx.try_send(report) {
+        Ok(()) => {}
+        Err(TrySendError::Full(report) | TrySendError::Closed(report)) => {
+            shared.recorder.borrow_mut().merge(&report.interval);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! A small blocking HTTP/1.1 client for the admin API, used from non-async
+//! threads (the session, the profile loader). One request per connection
+//! (`Connection: close`), short timeouts, typed errors, never a panic.
+//! `request` is public so tests and tools can make one-off raw requests.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::ServerError;
+use super::knobs::{KnobPatch, Knobs};
+use super::stats::ServerStats;
+
+const TIMEOUT: Duration = Duration::from_secs(3);
+const MAX_RESPONSE: u64 = 4 * 1024 * 1024;
+
+/// A parsed HTTP response (body de-chunked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one request (`Connection: close`) and reads the whole response.
+/// `headers` are extra "Name: value" lines.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> std::io::Result<RawResponse> {
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "PATCH" || method == "POST" || method == "PUT" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut raw = Vec::new();
+    stream.take(MAX_RESPONSE).read_to_end(&mut raw)?;
+    parse_response(&raw, method == "HEAD")
+}
+
+fn invalid(what: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// Parses a complete response as read until the connection closed.
+pub fn parse_response(raw: &[u8], head_request: bool) -> std::io::Result<RawResponse> {
+    let mut header_buf = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Response::new(&mut header_buf);
+    let body_start = match parsed.parse(raw) {
+        Ok(httparse::Status::Complete(n)) => n,
+        _ => return Err(invalid("incomplete or malformed response head")),
+    };
+    let status = parsed.code.ok_or_else(|| invalid("no status code"))?;
+    let headers: Vec<(String, String)> = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    let mut response = RawResponse {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    if head_request {
+        return Ok(response);
+    }
+    let rest = &raw[body_start..];
+    response.body = if response
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        dechunk(rest)?
+    } else if let Some(len) = response.header("content-length") {
+        let len: usize = len
+            .trim()
+            .parse()
+            .map_err(|_| invalid("bad content-length"))?;
+        rest.get(..len)
+            .ok_or_else(|| invalid("truncated body"))?
+            .to_vec()
+    } else {
+        rest.to_vec()
+    };
+    Ok(response)
+}
+
+fn dechunk(mut rest: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| invalid("truncated chunk size"))?;
+        let size_text =
+            std::str::from_utf8(&rest[..line_end]).map_err(|_| invalid("chunk size"))?;
+        let size_hex = size_text.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| invalid("chunk size"))?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        let chunk = rest.get(..size).ok_or_else(|| invalid("truncated chunk"))?;
+        body.extend_from_slice(chunk);
+        rest = rest
+            .get(size + 2..)
+            .ok_or_else(|| invalid("truncated chunk"))?;
+    }
+}
+
+/// The admin API of one server (blocking; call from a non-async thread).
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    pub addr: SocketAddr,
+    pub token: String,
+}
+
+impl AdminClient {
+    pub fn new(addr: SocketAddr, token: impl Into<String>) -> Self {
+        AdminClient {
+            addr,
+            token: token.into(),
+        }
+    }
+
+    pub fn get_knobs(&self) -> Result<Knobs, ServerError> {
+        self.call("GET", "/_loadtop/knobs", b"")
+    }
+
+    pub fn patch_knobs(&self, patch: &KnobPatch) -> Result<Knobs, ServerError> {
+        let body = serde_json::to_vec(patch).map_err(|e| self.error(e.to_string()))?;
+        self.call("PATCH", "/_loadtop/knobs", &body)
+    }
+
+    pub fn stats(&self) -> Result<ServerStats, ServerError> {
+        self.call("GET", "/_loadtop/stats", b"")
+    }
+
+    fn error(&self, reason: String) -> ServerError {
+        ServerError::Admin {
+            addr: self.addr,
+            reason,
+        }
+    }
+
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<T, ServerError> {
+        let auth = format!("Bearer {}", self.token);
+        let mut headers = vec![("Authorization", auth.as_str())];
+        if !body.is_empty() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        let response = request(self.addr, method, path, &headers, body, TIMEOUT)
+            .map_err(|e| self.error(e.to_string()))?;
+        if response.status != 200 {
+            return Err(ServerError::AdminStatus {
+                addr: self.addr,
+                status: response.status,
+                body: response.text().trim().to_string(),
+            });
+        }
+        serde_json::from_slice(&response.body).map_err(|e| self.error(format!("bad JSON: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_chunked_and_sized_bodies() {
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;x\r\n!\r\n0\r\n\r\n";
+        let response = parse_response(raw, false).unwrap();
+        assert_eq!(response.body, b"hello!");
+        let raw = b"HTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nabcdef";
+        let response = parse_response(raw, false).unwrap();
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (404, &b"abc"[..])
+        );
+        assert!(parse_response(b"garbage", false).is_err());
+    }
+}

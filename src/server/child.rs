@@ -1,0 +1,233 @@
+//! The parent side of `loadtop serve` as a child process: spawn it on
+//! 127.0.0.1 port 0, read its one ready line (with a timeout), and own it
+//! until drop, which sends SIGTERM, waits briefly, then kills and reaps it
+//! (never a zombie). Sync (`std::process`) so any thread can hold it.
+//! stdout and stderr are drained by named threads; the last stderr lines
+//! explain a death in `try_exit_status`.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::ServerError;
+
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+const TERM_GRACE: Duration = Duration::from_secs(3);
+const STDERR_LINES: usize = 20;
+
+/// A running `loadtop serve` child.
+#[derive(Debug)]
+pub struct ChildServer {
+    child: Child,
+    url: String,
+    addr: SocketAddr,
+    pid: u32,
+    token: String,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// What the ready line carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyLine {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub token: String,
+    pub pid: u32,
+}
+
+/// Parses `loadtop-serve listening=http://ADDR admin-token=TOKEN pid=PID`.
+pub fn parse_ready_line(line: &str) -> Option<ReadyLine> {
+    let rest = line.trim().strip_prefix("loadtop-serve ")?;
+    let (mut url, mut token, mut pid) = (None, None, None);
+    for field in rest.split_whitespace() {
+        match field.split_once('=')? {
+            ("listening", value) => url = Some(value.to_string()),
+            ("admin-token", value) => token = Some(value.to_string()),
+            ("pid", value) => pid = value.parse().ok(),
+            _ => {}
+        }
+    }
+    let url = url?;
+    let addr = url.strip_prefix("http://")?.parse().ok()?;
+    Some(ReadyLine {
+        url,
+        addr,
+        token: token?,
+        pid: pid?,
+    })
+}
+
+impl ChildServer {
+    /// Runs `exe serve --bind 127.0.0.1:0 ARGS...` and waits for it to listen.
+    pub fn spawn(exe: &Path, args: &[String]) -> Result<ChildServer, ServerError> {
+        let mut child = Command::new(exe)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| ServerError::Spawn {
+                exe: exe.to_path_buf(),
+                source,
+            })?;
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let tail = stderr_tail.clone();
+            let _ = std::thread::Builder::new()
+                .name("loadtop-serve-stderr".into())
+                .spawn(move || {
+                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                        let mut tail = tail.lock().unwrap_or_else(PoisonError::into_inner);
+                        if tail.len() == STDERR_LINES {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line);
+                    }
+                });
+        }
+        let (line_tx, line_rx) = mpsc::channel::<String>();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = std::thread::Builder::new()
+                .name("loadtop-serve-stdout".into())
+                .spawn(move || {
+                    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+                    if let Some(first) = lines.next() {
+                        let _ = line_tx.send(first);
+                    }
+                    // Keep draining so the child never blocks on a full pipe.
+                    for _ in lines {}
+                });
+        }
+        let mut server = ChildServer {
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pid: 0,
+            token: String::new(),
+            stderr_tail,
+        };
+        let line = match line_rx.recv_timeout(READY_TIMEOUT) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // stdout closed without a line: the child died; wait for the
+                // stderr thread to catch its last words.
+                let _ = server.child.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                return Err(ServerError::ChildExited(server.describe_exit()));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let detail = server
+                    .last_stderr()
+                    .map(|s| format!(" (stderr: {s})"))
+                    .unwrap_or_default();
+                return Err(ServerError::ReadyTimeout(READY_TIMEOUT, detail));
+            }
+        };
+        let ready = parse_ready_line(&line).ok_or_else(|| ServerError::ReadyLine(line.clone()))?;
+        server.url = ready.url;
+        server.addr = ready.addr;
+        server.pid = ready.pid;
+        server.token = ready.token;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// `Some(description)` once the child has exited.
+    pub fn try_exit_status(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(_)) => Some(self.describe_exit()),
+            Ok(None) => None,
+            Err(err) => Some(format!("cannot query the target server: {err}")),
+        }
+    }
+
+    fn last_stderr(&self) -> Option<String> {
+        let tail = self
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tail.back().cloned()
+    }
+
+    fn describe_exit(&mut self) -> String {
+        let status = match self.child.try_wait() {
+            Ok(Some(status)) => status.to_string(),
+            _ => "still running".to_string(),
+        };
+        match self.last_stderr() {
+            Some(line) => format!("{status}: {line}"),
+            None => status,
+        }
+    }
+
+    /// SIGTERM, wait up to the grace period, then SIGKILL; always reaps.
+    pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let pid = self.child.id().to_string();
+        let termed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if termed {
+            let deadline = Instant::now() + TERM_GRACE;
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_line_parses() {
+        let ready = parse_ready_line(
+            "loadtop-serve listening=http://127.0.0.1:4321 admin-token=abc123 pid=77\n",
+        )
+        .unwrap();
+        assert_eq!(ready.addr, SocketAddr::from(([127, 0, 0, 1], 4321)));
+        assert_eq!((ready.token.as_str(), ready.pid), ("abc123", 77));
+        assert!(parse_ready_line("hello").is_none());
+        assert!(
+            parse_ready_line("loadtop-serve listening=http://x:1 admin-token=a pid=1").is_none()
+        );
+    }
+}

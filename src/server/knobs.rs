@@ -1,0 +1,330 @@
+//! The live knobs of the target server: the serializable `Knobs` value, the
+//! `KnobPatch` that admin PATCH requests and profiles deserialize into, and
+//! `LiveKnobs`, the per-field atomics the request path reads. Data flows
+//! admin/profile → `KnobPatch::validate` → `KnobPatch::apply` → `LiveKnobs::store`
+//! → request handlers (one relaxed load per knob they need, no lock).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// Every tunable of the server, with the defaults a fresh `loadtop serve` uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Knobs {
+    /// Slots of the simulated DB pool behind `/pool`.
+    pub pool_size: u64,
+    /// How long a `/pool` request holds its slot.
+    pub hold_ms: u64,
+    /// How long a `/pool` request waits for a slot before a 503.
+    pub acquire_timeout_ms: u64,
+    /// Default SHA-256 rounds of `/cpu`.
+    pub cpu_work: u64,
+    /// At most this many `/cpu` computations at once (0 = unlimited).
+    pub cpu_workers: u64,
+    /// Default wait of `/sleep`.
+    pub sleep_ms: u64,
+    /// Period of the global stall (0 = off).
+    pub stall_every_ms: u64,
+    /// Length of each global stall.
+    pub stall_ms: u64,
+    /// Fraction of scenario requests answered 500.
+    pub error_rate: f64,
+    /// Uniform random extra delay on scenario routes, 0..=jitter_ms.
+    pub jitter_ms: u64,
+    /// Answer 503 at once beyond `max_inflight` requests in progress.
+    pub load_shedding: bool,
+    pub max_inflight: u64,
+    /// Token-bucket rate limit in requests per second (0 = off) → 429.
+    pub rate_limit_rps: u64,
+    /// Per-request deadline (0 = off) → 504.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            pool_size: 16,
+            hold_ms: 5,
+            acquire_timeout_ms: 1000,
+            cpu_work: 1000,
+            cpu_workers: 0,
+            sleep_ms: 10,
+            stall_every_ms: 0,
+            stall_ms: 0,
+            error_rate: 0.0,
+            jitter_ms: 0,
+            load_shedding: false,
+            max_inflight: 64,
+            rate_limit_rps: 0,
+            request_timeout_ms: 0,
+        }
+    }
+}
+
+/// A knob value outside its allowed range; names the key and the range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("knob `{key}` = {value} is out of range (allowed: {allowed})")]
+pub struct KnobError {
+    pub key: &'static str,
+    pub value: String,
+    pub allowed: &'static str,
+}
+
+/// A partial update of `Knobs`: every key optional, unknown keys refused at
+/// deserialize time (so TOML profiles and PATCH bodies fail on typos).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnobPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acquire_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_work: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_workers: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sleep_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_every_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_shedding: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_inflight: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_rps: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<u64>,
+}
+
+const HOUR_MS: u64 = 3_600_000;
+const MINUTE_MS: u64 = 60_000;
+
+fn check_u64(
+    key: &'static str,
+    value: Option<u64>,
+    min: u64,
+    max: u64,
+    allowed: &'static str,
+) -> Result<(), KnobError> {
+    match value {
+        Some(v) if v < min || v > max => Err(KnobError {
+            key,
+            value: v.to_string(),
+            allowed,
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl KnobPatch {
+    /// Checks every present key against its range.
+    pub fn validate(&self) -> Result<(), KnobError> {
+        check_u64("pool_size", self.pool_size, 1, 100_000, "1..=100000")?;
+        check_u64("hold_ms", self.hold_ms, 0, MINUTE_MS, "0..=60000")?;
+        check_u64(
+            "acquire_timeout_ms",
+            self.acquire_timeout_ms,
+            0,
+            MINUTE_MS,
+            "0..=60000",
+        )?;
+        check_u64("cpu_work", self.cpu_work, 0, 10_000_000, "0..=10000000")?;
+        check_u64(
+            "cpu_workers",
+            self.cpu_workers,
+            0,
+            4096,
+            "0..=4096 (0 = unlimited)",
+        )?;
+        check_u64("sleep_ms", self.sleep_ms, 0, MINUTE_MS, "0..=60000")?;
+        check_u64(
+            "stall_every_ms",
+            self.stall_every_ms,
+            0,
+            HOUR_MS,
+            "0..=3600000 (0 = off)",
+        )?;
+        check_u64("stall_ms", self.stall_ms, 0, MINUTE_MS, "0..=60000")?;
+        if let Some(rate) = self.error_rate
+            && !(0.0..=1.0).contains(&rate)
+        {
+            return Err(KnobError {
+                key: "error_rate",
+                value: rate.to_string(),
+                allowed: "0.0..=1.0",
+            });
+        }
+        check_u64("jitter_ms", self.jitter_ms, 0, MINUTE_MS, "0..=60000")?;
+        check_u64(
+            "max_inflight",
+            self.max_inflight,
+            1,
+            1_000_000,
+            "1..=1000000",
+        )?;
+        check_u64(
+            "rate_limit_rps",
+            self.rate_limit_rps,
+            0,
+            100_000_000,
+            "0..=100000000 (0 = off)",
+        )?;
+        check_u64(
+            "request_timeout_ms",
+            self.request_timeout_ms,
+            0,
+            HOUR_MS,
+            "0..=3600000 (0 = off)",
+        )?;
+        Ok(())
+    }
+
+    /// Copies every present key into `knobs` (call `validate` first).
+    pub fn apply(&self, knobs: &mut Knobs) {
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(value) = self.$field {
+                    knobs.$field = value;
+                }
+            )*};
+        }
+        set!(
+            pool_size,
+            hold_ms,
+            acquire_timeout_ms,
+            cpu_work,
+            cpu_workers,
+            sleep_ms,
+            stall_every_ms,
+            stall_ms,
+            error_rate,
+            jitter_ms,
+            load_shedding,
+            max_inflight,
+            rate_limit_rps,
+            request_timeout_ms
+        );
+    }
+}
+
+/// The knobs as independent atomics: a request reads only the fields it needs
+/// with relaxed loads, so a busy server never contends on a lock to read them.
+/// Fields change one by one; a request that starts mid-update may see a mix,
+/// which is harmless for knobs that are each meaningful alone.
+#[derive(Debug, Default)]
+pub(crate) struct LiveKnobs {
+    pub pool_size: AtomicU64,
+    pub hold_ms: AtomicU64,
+    pub acquire_timeout_ms: AtomicU64,
+    pub cpu_work: AtomicU64,
+    pub cpu_workers: AtomicU64,
+    pub sleep_ms: AtomicU64,
+    pub stall_every_ms: AtomicU64,
+    pub stall_ms: AtomicU64,
+    pub error_rate_bits: AtomicU64,
+    pub jitter_ms: AtomicU64,
+    pub load_shedding: AtomicBool,
+    pub max_inflight: AtomicU64,
+    pub rate_limit_rps: AtomicU64,
+    pub request_timeout_ms: AtomicU64,
+}
+
+macro_rules! live_fields {
+    ($mac:ident) => {
+        $mac!(
+            pool_size,
+            hold_ms,
+            acquire_timeout_ms,
+            cpu_work,
+            cpu_workers,
+            sleep_ms,
+            stall_every_ms,
+            stall_ms,
+            jitter_ms,
+            load_shedding,
+            max_inflight,
+            rate_limit_rps,
+            request_timeout_ms
+        )
+    };
+}
+
+impl LiveKnobs {
+    pub fn new(knobs: &Knobs) -> Self {
+        let live = LiveKnobs::default();
+        live.store(knobs);
+        live
+    }
+
+    pub fn store(&self, knobs: &Knobs) {
+        macro_rules! put {
+            ($($field:ident),*) => {$( self.$field.store(knobs.$field, Ordering::Relaxed); )*};
+        }
+        live_fields!(put);
+        self.error_rate_bits
+            .store(knobs.error_rate.to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn load(&self) -> Knobs {
+        let mut knobs = Knobs::default();
+        macro_rules! get {
+            ($($field:ident),*) => {$( knobs.$field = self.$field.load(Ordering::Relaxed); )*};
+        }
+        live_fields!(get);
+        knobs.error_rate = self.error_rate();
+        knobs
+    }
+
+    pub fn error_rate(&self) -> f64 {
+        f64::from_bits(self.error_rate_bits.load(Ordering::Relaxed))
+    }
+
+    pub fn get(field: &AtomicU64) -> u64 {
+        field.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_rejects_unknown_keys_and_names_range() {
+        let err = serde_json::from_str::<KnobPatch>(r#"{"pool_sise": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("pool_sise"), "{err}");
+        let patch: KnobPatch = serde_json::from_str(r#"{"error_rate": 1.5}"#).unwrap();
+        let err = patch.validate().unwrap_err();
+        assert_eq!(err.key, "error_rate");
+        assert!(err.to_string().contains("0.0..=1.0"));
+        let patch: KnobPatch = toml::from_str("pool_size = 0").unwrap();
+        assert_eq!(patch.validate().unwrap_err().key, "pool_size");
+        assert!(toml::from_str::<KnobPatch>("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn apply_and_live_round_trip() {
+        let mut knobs = Knobs::default();
+        let patch = KnobPatch {
+            pool_size: Some(2),
+            error_rate: Some(0.25),
+            load_shedding: Some(true),
+            ..KnobPatch::default()
+        };
+        patch.validate().unwrap();
+        patch.apply(&mut knobs);
+        assert_eq!(knobs.pool_size, 2);
+        assert_eq!(knobs.hold_ms, 5);
+        let live = LiveKnobs::new(&knobs);
+        assert_eq!(live.load(), knobs);
+    }
+}

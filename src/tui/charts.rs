@@ -1,0 +1,395 @@
+//! The four time charts (throughput, latency, CPU, memory). Each chart is a title line that doubles as its
+//! legend with the latest values, then a ratatui `Chart` without x labels;
+//! the time axis (`axes::TimeAxis`, with stage names where stages change) is
+//! drawn once per column instead, so four charts fit in 80×24.
+//!
+//! Overlapping series stay readable because each uses its own glyph, drawn
+//! back to front: a `░` area or `┈`/`•` marks first, the headline series as a
+//! Braille line last, so it is never broken by the others.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+
+use super::axes::{MIN_CHART_WIDTH, draw_y_ticks, graph_area, mark_stage_changes, pad_label};
+use super::format;
+use super::series::{WindowSeries, max_y, nice_ceiling};
+use super::theme::{Theme, colors};
+use crate::snapshot::Snapshot;
+
+pub const GLYPH_LINE: &str = "⣿";
+pub const GLYPH_DOT: &str = "•";
+pub const GLYPH_TARGET: &str = "┈";
+pub const GLYPH_AREA: &str = "░";
+pub const GLYPH_ERROR: &str = "×";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    Throughput,
+    Latency,
+    Cpu,
+    Memory,
+}
+
+pub struct TimeChart<'a> {
+    pub kind: ChartKind,
+    pub series: &'a WindowSeries,
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+struct LegendItem {
+    glyph: &'static str,
+    color: Color,
+    long: String,
+    short: String,
+}
+
+/// Everything that differs between the four charts.
+struct ChartSpec<'a> {
+    title: &'static str,
+    short_title: &'static str,
+    legend: Vec<LegendItem>,
+    datasets: Vec<Dataset<'a>>,
+    y_bounds: [f64; 2],
+    /// (value, label): drawn on the row where the canvas plots that value.
+    y_ticks: Vec<(f64, String)>,
+}
+
+impl Widget for TimeChart<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 2 || area.width < MIN_CHART_WIDTH {
+            return;
+        }
+        let spec = self.spec();
+        let title_area = Rect { height: 1, ..area };
+        legend_line(&spec, self.theme, area.width).render(title_area, buf);
+        let plot = Rect {
+            y: area.y + 1,
+            height: area.height - 1,
+            ..area
+        };
+        // Blank labels only reserve the column: ratatui spreads labels evenly
+        // by rounding, which can put `10ms` a row away from where 10 ms is
+        // plotted, so `draw_y_ticks` writes them on the exact rows instead.
+        let blank = pad_label("");
+        let labels = [blank.clone(), blank];
+        let y_bounds = spec.y_bounds;
+        let ticks = spec.y_ticks;
+        Chart::new(spec.datasets)
+            .legend_position(None)
+            .x_axis(Axis::default().bounds([self.series.x0, self.series.x1]))
+            .y_axis(
+                Axis::default()
+                    .bounds(y_bounds)
+                    .labels(labels)
+                    .labels_alignment(Alignment::Right)
+                    .style(self.theme.border()),
+            )
+            .render(plot, buf);
+        mark_stage_changes(self.series, graph_area(plot), self.theme, buf);
+        draw_y_ticks(&ticks, y_bounds, plot, self.theme, buf);
+    }
+}
+
+impl<'a> TimeChart<'a> {
+    fn spec(&self) -> ChartSpec<'a> {
+        match self.kind {
+            ChartKind::Throughput => self.throughput(),
+            ChartKind::Latency => self.latency(),
+            ChartKind::Cpu => self.cpu(),
+            ChartKind::Memory => self.memory(),
+        }
+    }
+
+    fn color(&self, color: Color) -> Style {
+        Style::default().fg(self.theme.series(color))
+    }
+
+    fn throughput(&self) -> ChartSpec<'a> {
+        let s = self.series;
+        let top =
+            nice_ceiling(max_y([&s.rps[..], &s.target_rps[..], &s.errors[..]]) * 1.05).max(10.0);
+        let last = self.snapshot.timeline.last();
+        let achieved = last.map_or(0.0, |p| p.rps);
+        let mut legend = vec![LegendItem {
+            glyph: GLYPH_LINE,
+            color: colors::ACHIEVED,
+            long: format!("{} req/s", format::count(achieved)),
+            short: format::count(achieved),
+        }];
+        if let Some(target) = last.and_then(|p| p.target_rps) {
+            legend.push(LegendItem {
+                glyph: GLYPH_TARGET,
+                color: colors::TARGET_RATE,
+                long: format!("target {}", format::count(target)),
+                short: format::count(target),
+            });
+        }
+        if !s.errors.is_empty() {
+            let last_errors = last.map_or(0, |p| p.errors) as f64;
+            legend.push(LegendItem {
+                glyph: GLYPH_ERROR,
+                color: colors::ERRORS,
+                long: format!("errors {}/s", format::count(last_errors)),
+                short: format!("err {}", format::count(last_errors)),
+            });
+        }
+        ChartSpec {
+            title: "Throughput",
+            short_title: "req/s",
+            legend,
+            datasets: vec![
+                Dataset::default()
+                    .data(&s.target_rps)
+                    .marker(Marker::Custom('┈'))
+                    .graph_type(GraphType::Line)
+                    .style(self.color(colors::TARGET_RATE)),
+                Dataset::default()
+                    .data(&s.errors)
+                    .marker(Marker::Custom('×'))
+                    .graph_type(GraphType::Scatter)
+                    .style(self.color(colors::ERRORS)),
+                Dataset::default()
+                    .data(&s.rps)
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(self.color(colors::ACHIEVED)),
+            ],
+            y_bounds: [0.0, top],
+            y_ticks: linear_ticks(top, format::count),
+        }
+    }
+
+    /// log10 of microseconds, labelled in real units, so a p99 that jumps
+    /// 100× stays on screen next to a p50 that did not move.
+    fn latency(&self) -> ChartSpec<'a> {
+        let s = self.series;
+        let lowest = s.p50_log.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        let highest = max_y([&s.p99_log[..]]);
+        let (lo, hi) = if lowest.is_finite() {
+            let lo = lowest.floor().max(0.0);
+            let hi = (highest + 0.05).ceil().max(lo + 2.0);
+            (lo, hi)
+        } else {
+            (2.0, 5.0)
+        };
+        // Decades that would share a row are skipped by `draw_y_ticks`; the
+        // top and bottom ones go first so the range is always labelled.
+        let mut y_ticks = vec![(lo, decade_label(lo as u32)), (hi, decade_label(hi as u32))];
+        y_ticks.extend(((lo as u32 + 1)..(hi as u32)).map(|d| (f64::from(d), decade_label(d))));
+        let interval = &self.snapshot.interval;
+        let shown = |us: u64| {
+            if interval.count == 0 {
+                "-".to_string()
+            } else {
+                format::latency_us(us)
+            }
+        };
+        ChartSpec {
+            title: "Latency",
+            short_title: "Latency",
+            legend: vec![
+                LegendItem {
+                    glyph: GLYPH_LINE,
+                    color: colors::P99,
+                    long: format!("p99 {}", shown(interval.p99_us)),
+                    short: format!("p99 {}", shown(interval.p99_us)),
+                },
+                LegendItem {
+                    glyph: GLYPH_DOT,
+                    color: colors::P50,
+                    long: format!("p50 {}", shown(interval.p50_us)),
+                    short: format!("p50 {}", shown(interval.p50_us)),
+                },
+            ],
+            datasets: vec![
+                Dataset::default()
+                    .data(&s.p50_log)
+                    .marker(Marker::Dot)
+                    .graph_type(GraphType::Line)
+                    .style(self.color(colors::P50)),
+                Dataset::default()
+                    .data(&s.p99_log)
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(self.color(colors::P99)),
+            ],
+            y_bounds: [lo, hi],
+            y_ticks,
+        }
+    }
+
+    fn cpu(&self) -> ChartSpec<'a> {
+        let s = self.series;
+        let peak = max_y([&s.cpu_target[..], &s.cpu_generator[..], &s.cpu_system[..]]);
+        let top = nice_ceiling(peak).max(100.0);
+        let res = self.snapshot.resources.as_ref();
+        let target = res.and_then(|r| r.cpu_target);
+        let generator = res.map(|r| r.cpu_generator);
+        let system = res.map(|r| r.cpu_system);
+        let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.0}%"));
+        ChartSpec {
+            title: "CPU (100% = 1 core)",
+            short_title: "CPU",
+            legend: vec![
+                LegendItem {
+                    glyph: GLYPH_LINE,
+                    color: colors::TARGET_PROCESS,
+                    long: format!("target {}", pct(target)),
+                    short: format!("tgt {}", pct(target)),
+                },
+                LegendItem {
+                    glyph: GLYPH_DOT,
+                    color: colors::GENERATOR,
+                    long: format!("loadtop {}", pct(generator)),
+                    short: format!("gen {}", pct(generator)),
+                },
+                LegendItem {
+                    glyph: GLYPH_AREA,
+                    color: colors::SYSTEM,
+                    long: format!("system {}", pct(system)),
+                    short: format!("sys {}", pct(system)),
+                },
+            ],
+            datasets: vec![
+                self.area(&s.cpu_system),
+                self.dots(&s.cpu_generator, colors::GENERATOR),
+                self.line(&s.cpu_target, colors::TARGET_PROCESS),
+            ],
+            y_bounds: [0.0, top],
+            y_ticks: linear_ticks(top, |v| format!("{v:.0}%")),
+        }
+    }
+
+    fn memory(&self) -> ChartSpec<'a> {
+        let s = self.series;
+        let top = s.memory_top;
+        let res = self.snapshot.resources.as_ref();
+        let rss = |v: Option<u64>| v.map_or("-".to_string(), format::bytes);
+        let (used_pct, total) = match res {
+            Some(r) if r.mem_total > 0 => (
+                format!("{:.0}%", r.mem_used as f64 * 100.0 / r.mem_total as f64),
+                format::bytes(r.mem_total),
+            ),
+            _ => ("-".to_string(), "-".to_string()),
+        };
+        ChartSpec {
+            title: "Memory RSS",
+            short_title: "RSS",
+            legend: vec![
+                LegendItem {
+                    glyph: GLYPH_LINE,
+                    color: colors::TARGET_PROCESS,
+                    long: format!("target {}", rss(res.and_then(|r| r.rss_target))),
+                    short: format!("tgt {}", rss(res.and_then(|r| r.rss_target))),
+                },
+                LegendItem {
+                    glyph: GLYPH_DOT,
+                    color: colors::GENERATOR,
+                    long: format!("loadtop {}", rss(res.map(|r| r.rss_generator))),
+                    short: format!("gen {}", rss(res.map(|r| r.rss_generator))),
+                },
+                LegendItem {
+                    glyph: GLYPH_AREA,
+                    color: colors::SYSTEM,
+                    long: format!("system used {used_pct} of {total} (full height)"),
+                    short: format!("sys {used_pct}"),
+                },
+            ],
+            datasets: vec![
+                self.area(&s.mem_system_share),
+                self.dots(&s.rss_generator, colors::GENERATOR),
+                self.line(&s.rss_target, colors::TARGET_PROCESS),
+            ],
+            y_bounds: [0.0, top],
+            y_ticks: linear_ticks(top, |v| {
+                if v > 0.0 {
+                    format::bytes(v as u64)
+                } else {
+                    "0".to_string()
+                }
+            }),
+        }
+    }
+
+    fn area(&self, data: &'a [(f64, f64)]) -> Dataset<'a> {
+        Dataset::default()
+            .data(data)
+            .marker(Marker::Custom('░'))
+            .graph_type(GraphType::Area)
+            .fill_to_y(0.0)
+            .style(self.color(colors::SYSTEM))
+    }
+
+    fn dots(&self, data: &'a [(f64, f64)], color: Color) -> Dataset<'a> {
+        Dataset::default()
+            .data(data)
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Line)
+            .style(self.color(color))
+    }
+
+    fn line(&self, data: &'a [(f64, f64)], color: Color) -> Dataset<'a> {
+        Dataset::default()
+            .data(data)
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(self.color(color))
+    }
+}
+
+fn linear_ticks(top: f64, label: impl Fn(f64) -> String) -> Vec<(f64, String)> {
+    [top, 0.0, top / 2.0]
+        .into_iter()
+        .map(|v| (v, label(v)))
+        .collect()
+}
+
+fn decade_label(exponent: u32) -> String {
+    match exponent {
+        0 => "1µs",
+        1 => "10µs",
+        2 => "100µs",
+        3 => "1ms",
+        4 => "10ms",
+        5 => "100ms",
+        6 => "1s",
+        7 => "10s",
+        8 => "100s",
+        _ => "1ks",
+    }
+    .to_string()
+}
+
+/// The legend as the chart's title line; the short form when the long one
+/// does not fit.
+fn legend_line(spec: &ChartSpec, theme: Theme, width: u16) -> Line<'static> {
+    let build = |long: bool| {
+        let title = if long { spec.title } else { spec.short_title };
+        let mut spans = vec![Span::styled(title.to_string(), theme.title())];
+        for item in &spec.legend {
+            spans.push(Span::raw(if long { "  " } else { " " }));
+            spans.push(Span::styled(
+                item.glyph,
+                Style::default().fg(theme.series(item.color)),
+            ));
+            let text = if long { &item.long } else { &item.short };
+            spans.push(Span::styled(format!(" {text}"), theme.value()));
+        }
+        Line::from(spans)
+    };
+    let long = build(true);
+    if long.width() <= usize::from(width) {
+        long
+    } else {
+        build(false)
+    }
+}
+
+#[cfg(test)]
+#[path = "charts_tests.rs"]
+mod tests;

@@ -1,0 +1,183 @@
+//! Key presses → what they mean: a `Control` for the session (values
+//! absolute, computed from the snapshot on screen) or a `ViewChange` for the
+//! dashboard alone. Pure: the event loop sends and applies the outcome.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::state::{AppState, ViewChange};
+use crate::session::{Control, KnobChange};
+use crate::snapshot::{ModelView, Snapshot};
+
+/// Bounds that keep a held-down key from asking for something absurd.
+pub const MAX_CONNECTIONS: usize = 100_000;
+pub const MAX_THREADS: usize = 256;
+pub const MAX_RATE: f64 = 10_000_000.0;
+pub const MAX_POOL_SIZE: u64 = 10_000;
+pub const MAX_HOLD_MS: u64 = 60_000;
+/// Rate keys multiply or divide by this.
+pub const RATE_STEP: f64 = 1.25;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyOutcome {
+    /// Send to the session.
+    Control(Control),
+    /// Change only what is shown.
+    View(ViewChange),
+    Ignored,
+}
+
+pub fn on_key(state: &AppState, snapshot: &Snapshot, key: KeyEvent) -> KeyOutcome {
+    if !matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat) {
+        return KeyOutcome::Ignored;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        // Raw mode delivers Ctrl-C as a key, not a signal.
+        KeyCode::Char('c') if ctrl => KeyOutcome::Control(Control::Quit),
+        KeyCode::Char('q') | KeyCode::Char('Q') => KeyOutcome::Control(Control::Quit),
+        KeyCode::Esc if state.show_help => KeyOutcome::View(ViewChange::CloseHelp),
+        KeyCode::Esc => KeyOutcome::Control(Control::Quit),
+        KeyCode::Char('?') => KeyOutcome::View(ViewChange::ToggleHelp),
+        KeyCode::Char('z') => KeyOutcome::View(ViewChange::ZoomIn),
+        KeyCode::Char('Z') => KeyOutcome::View(ViewChange::ZoomOut),
+        KeyCode::Char('w') => KeyOutcome::View(ViewChange::ResetWindow(latest_second(snapshot))),
+        KeyCode::Char(_) if ctrl => KeyOutcome::Ignored,
+        KeyCode::Char(c) if snapshot.finished && is_load_key(c) => {
+            hint("the run has finished: q quits")
+        }
+        KeyCode::Char(c) => load_key(snapshot, c),
+        _ => KeyOutcome::Ignored,
+    }
+}
+
+fn is_load_key(c: char) -> bool {
+    "cCrRtTnh pPoOsS".contains(c)
+}
+
+fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
+    let control = match c {
+        'c' => Control::SetConnections((snapshot.connections / 2).max(1)),
+        'C' => Control::SetConnections((snapshot.connections.max(1) * 2).min(MAX_CONNECTIONS)),
+        'r' | 'R' => {
+            let ModelView::Open { rate } = snapshot.model else {
+                return hint(
+                    "rate applies to the open model (run with --rate); \
+                     closed model: change connections with c/C",
+                );
+            };
+            // At small rates the factor rounds away; always move by at least 1.
+            let next = if c == 'r' {
+                (rate / RATE_STEP).round().min(rate - 1.0)
+            } else {
+                (rate * RATE_STEP).round().max(rate + 1.0)
+            };
+            Control::SetRate(next.clamp(1.0, MAX_RATE))
+        }
+        't' => Control::SetThreads(snapshot.threads.saturating_sub(1).max(1)),
+        'T' => Control::SetThreads((snapshot.threads + 1).min(MAX_THREADS)),
+        'n' => Control::NextStage,
+        'h' => Control::ToggleHold,
+        ' ' => Control::TogglePause,
+        'S' => Control::SaveReport,
+        'p' | 'P' | 'o' | 'O' | 's' => return knob_key(snapshot, c),
+        _ => return KeyOutcome::Ignored,
+    };
+    KeyOutcome::Control(control)
+}
+
+fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
+    let Some(server) = &snapshot.server else {
+        return hint("server knobs need the embedded target (loadtop serve / --serve)");
+    };
+    let mut change = KnobChange::default();
+    match c {
+        'p' => change.pool_size = Some(pool_step_down(server.pool_size)),
+        'P' => change.pool_size = Some(pool_step_up(server.pool_size)),
+        'o' => change.hold_ms = Some(server.hold_ms / 2),
+        'O' => {
+            let next = if server.hold_ms == 0 {
+                10
+            } else {
+                server.hold_ms * 2
+            };
+            change.hold_ms = Some(next.min(MAX_HOLD_MS));
+        }
+        's' => change.load_shedding = Some(!server.load_shedding),
+        _ => return KeyOutcome::Ignored,
+    }
+    KeyOutcome::Control(Control::Knobs(change))
+}
+
+/// Steps of about a quarter, never less than one, so small pools (the ones
+/// that exhaust in demos) move one slot at a time.
+fn pool_step_down(size: u64) -> u64 {
+    size.saturating_sub((size / 4).max(1)).max(1)
+}
+
+fn pool_step_up(size: u64) -> u64 {
+    (size + (size / 4).max(1)).min(MAX_POOL_SIZE)
+}
+
+fn hint(text: &str) -> KeyOutcome {
+    KeyOutcome::View(ViewChange::Hint(text.to_string()))
+}
+
+/// The newest second on the timeline (the charts' "now").
+pub fn latest_second(snapshot: &Snapshot) -> u64 {
+    snapshot
+        .timeline
+        .last()
+        .map_or(snapshot.elapsed.as_secs(), |p| p.second)
+}
+
+/// One line saying what a sent control asks for, for the footer.
+pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
+    match control {
+        Control::SetConnections(n) => format!("connections {} → {n}", snapshot.connections),
+        Control::SetRate(r) => match snapshot.model {
+            ModelView::Open { rate } => format!("rate {rate:.0} → {r:.0} req/s"),
+            ModelView::Closed => format!("rate → {r:.0} req/s"),
+        },
+        Control::SetThreads(n) => format!("threads {} → {n}", snapshot.threads),
+        Control::NextStage => "next stage".to_string(),
+        Control::ToggleHold => {
+            let held = snapshot.stage.as_ref().is_some_and(|s| s.held);
+            if held {
+                "releasing stage"
+            } else {
+                "holding stage"
+            }
+            .to_string()
+        }
+        Control::TogglePause => if snapshot.paused {
+            "resuming"
+        } else {
+            "pausing"
+        }
+        .to_string(),
+        Control::Knobs(change) => describe_knobs(snapshot, change),
+        Control::SaveReport => "saving report…".to_string(),
+        Control::Quit => "stopping: waiting for the run to finish (q again leaves now)".to_string(),
+    }
+}
+
+fn describe_knobs(snapshot: &Snapshot, change: &KnobChange) -> String {
+    let server = snapshot.server.as_ref();
+    let mut parts = Vec::new();
+    if let Some(size) = change.pool_size {
+        let was = server.map_or(0, |s| s.pool_size);
+        parts.push(format!("pool size {was} → {size}"));
+    }
+    if let Some(ms) = change.hold_ms {
+        let was = server.map_or(0, |s| s.hold_ms);
+        parts.push(format!("hold {was}ms → {ms}ms"));
+    }
+    if let Some(on) = change.load_shedding {
+        parts.push(format!("load shedding {}", if on { "on" } else { "off" }));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;

@@ -1,0 +1,403 @@
+//! The number panels under the charts: latency percentiles (last second and
+//! whole stage), responses (status codes, errors by kind), connections and
+//! processes, and the embedded server's live stats. Each is built from one
+//! slice of the snapshot; `Traffic` condenses the last three for 80×24.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::format;
+use super::theme::{Theme, colors};
+use crate::snapshot::{LatencyView, Snapshot};
+
+pub fn panel_block(title: &str, theme: Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+/// Width the latency table needs inside its border.
+pub const LATENCY_TABLE_WIDTH: u16 = 5 + 5 * 6;
+
+pub struct LatencyPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for LatencyPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let s = self.snapshot;
+        let header = Line::from(Span::styled(
+            format!(
+                "{:5}{:>6}{:>6}{:>6}{:>6}{:>6}",
+                "", "p50", "p90", "p99", "p99.9", "max"
+            ),
+            t.label(),
+        ));
+        let row = |label: &str, v: &LatencyView| {
+            let cell = |us: u64| {
+                // No responses means no latency, not a latency of zero.
+                let text = if v.count == 0 {
+                    "-".to_string()
+                } else {
+                    format::latency_us(us)
+                };
+                format!("{text:>6}")
+            };
+            Line::from(vec![
+                Span::styled(format!("{label:5}"), t.label()),
+                Span::styled(cell(v.p50_us), t.value()),
+                Span::styled(cell(v.p90_us), t.value()),
+                Span::styled(cell(v.p99_us), t.fg(colors::P99).patch(t.value())),
+                Span::styled(cell(v.p999_us), t.value()),
+                Span::styled(cell(v.max_us), t.value()),
+            ])
+        };
+        let counts = Line::from(vec![
+            Span::styled("stage: ", t.label()),
+            Span::styled(format::count(s.stage_latency.count as f64), t.value()),
+            Span::styled(" responses, mean ", t.label()),
+            Span::styled(
+                format::latency_us(s.stage_latency.mean_us as u64),
+                t.value(),
+            ),
+        ]);
+        let mut lines = vec![
+            header,
+            row("1s", &s.interval),
+            row("stage", &s.stage_latency),
+            counts,
+        ];
+        if !s.model.corrected() {
+            lines.push(Line::from(Span::styled(
+                "closed model: not corrected",
+                t.warn(),
+            )));
+        }
+        Paragraph::new(lines)
+            .block(panel_block("Latency", t))
+            .render(area, buf);
+    }
+}
+
+fn status_style(theme: Theme, code: u16) -> Style {
+    match code {
+        200..=399 => theme.good(),
+        400..=499 => theme.warn(),
+        _ => theme.bad(),
+    }
+}
+
+/// Status codes and errors of the current stage.
+pub struct ResponsesPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for ResponsesPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let s = self.snapshot;
+        let total: u64 = s.status_codes.iter().map(|(_, n)| n).sum();
+        let mut lines: Vec<Line> = s
+            .status_codes
+            .iter()
+            .map(|&(code, n)| {
+                let share = if total > 0 {
+                    n as f64 * 100.0 / total as f64
+                } else {
+                    0.0
+                };
+                Line::from(vec![
+                    Span::styled(format!("{code:<4}"), status_style(t, code)),
+                    Span::styled(format!("{:>7}", format::count(n as f64)), t.value()),
+                    Span::styled(format!(" {share:5.1}%"), t.label()),
+                ])
+            })
+            .collect();
+        if lines.is_empty() {
+            lines.push(Line::from(Span::styled("no responses yet", t.label())));
+        }
+        if s.errors.is_empty() {
+            lines.push(Line::from(Span::styled("no errors", t.label())));
+        } else {
+            for (kind, n) in &s.errors {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<15}", kind.as_str()), t.bad()),
+                    Span::styled(format!("{:>6}", format::count(*n as f64)), t.value()),
+                ]));
+            }
+        }
+        Paragraph::new(lines)
+            .block(panel_block("Responses (stage)", t))
+            .render(area, buf);
+    }
+}
+
+pub struct ConnectionsPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for ConnectionsPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let s = self.snapshot;
+        let c = &s.connection_stats;
+        let kv = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("{k:<11}"), t.label()),
+                Span::styled(v, t.value()),
+            ])
+        };
+        let mut lines = vec![
+            kv("open", c.open.to_string()),
+            kv("connects", c.connects.to_string()),
+            kv("reconnects", c.reconnects.to_string()),
+        ];
+        if let Some(r) = &s.resources {
+            lines.push(kv(
+                "loadtop",
+                format!("{} thr {} sock", r.threads_generator, r.sockets_generator),
+            ));
+            if let (Some(threads), Some(sockets)) = (r.threads_target, r.sockets_target) {
+                lines.push(kv("target", format!("{threads} thr {sockets} sock")));
+            }
+        }
+        Paragraph::new(lines)
+            .block(panel_block("Connections", t))
+            .render(area, buf);
+    }
+}
+
+/// Server lines shared by the full and the condensed panels.
+/// Joins whole items with ` · ` while they fit in `width`; an item that
+/// does not fit is left out rather than cut mid-word.
+fn fit(items: Vec<Vec<Span<'static>>>, width: usize, theme: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let item_width: usize = item.iter().map(Span::width).sum();
+        let sep = if spans.is_empty() { 0 } else { 3 };
+        if used + sep + item_width > width {
+            continue;
+        }
+        if sep > 0 {
+            spans.push(Span::styled(" · ", theme.border()));
+        }
+        used += sep + item_width;
+        spans.extend(item);
+    }
+    Line::from(spans)
+}
+
+fn server_lines(snapshot: &Snapshot, theme: Theme, condensed: Option<usize>) -> Vec<Line<'static>> {
+    let t = theme;
+    let Some(sv) = &snapshot.server else {
+        return vec![Line::from(Span::styled(
+            "external target: no server stats",
+            t.label(),
+        ))];
+    };
+    let exhausted = sv.pool_size > 0 && sv.pool_in_use >= sv.pool_size;
+    let pool_style = if exhausted { t.bad() } else { t.value() };
+    let waiters_style = if sv.pool_waiters > 0 {
+        t.warn()
+    } else {
+        t.value()
+    };
+    let shedding = if sv.load_shedding {
+        Span::styled(" ON ", t.flag())
+    } else {
+        Span::styled("off", t.label())
+    };
+    let l = |s: &str| Span::styled(s.to_string(), t.label());
+    let v = |s: String, style: Style| Span::styled(s, style);
+    if let Some(width) = condensed {
+        return vec![
+            fit(
+                vec![
+                    vec![
+                        l("pool "),
+                        v(format!("{}/{}", sv.pool_in_use, sv.pool_size), pool_style),
+                        l(" busy"),
+                    ],
+                    vec![v(sv.pool_waiters.to_string(), waiters_style), l(" waiting")],
+                    vec![v(sv.inflight.to_string(), t.value()), l(" in-flight")],
+                ],
+                width,
+                t,
+            ),
+            fit(
+                vec![
+                    vec![l("hold "), v(format::millis(sv.hold_ms), t.value())],
+                    vec![l("shedding "), shedding],
+                    vec![l("shed "), v(format::count(sv.shed as f64), t.value())],
+                    vec![
+                        l("limited "),
+                        v(format::count(sv.rate_limited as f64), t.value()),
+                    ],
+                ],
+                width,
+                t,
+            ),
+        ];
+    }
+    let bar_width = 10u64;
+    let filled = if sv.pool_size > 0 {
+        (sv.pool_in_use.min(sv.pool_size) * bar_width).div_ceil(sv.pool_size)
+    } else {
+        0
+    };
+    let bar = format!(
+        "{}{}",
+        "█".repeat(filled as usize),
+        "░".repeat((bar_width - filled) as usize)
+    );
+    vec![
+        Line::from(vec![
+            l("pool      "),
+            v(bar, pool_style),
+            v(format!(" {}/{}", sv.pool_in_use, sv.pool_size), pool_style),
+            if exhausted {
+                v(" FULL".into(), t.bad())
+            } else {
+                l("")
+            },
+        ]),
+        Line::from(vec![
+            l("waiting   "),
+            v(sv.pool_waiters.to_string(), waiters_style),
+            l("  timeouts "),
+            v(sv.pool_timeouts.to_string(), t.value()),
+        ]),
+        Line::from(vec![
+            l("in-flight "),
+            v(sv.inflight.to_string(), t.value()),
+            l(" / max "),
+            v(sv.max_inflight.to_string(), t.value()),
+        ]),
+        Line::from(vec![
+            l("hold      "),
+            v(format::millis(sv.hold_ms), t.value()),
+        ]),
+        Line::from(vec![
+            l("shedding  "),
+            shedding,
+            l("  shed "),
+            v(format::count(sv.shed as f64), t.value()),
+        ]),
+        Line::from(vec![
+            l("limited   "),
+            v(format::count(sv.rate_limited as f64), t.value()),
+            l("  timeouts "),
+            v(format::count(sv.timeouts as f64), t.value()),
+        ]),
+    ]
+}
+
+pub struct ServerPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for ServerPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        Paragraph::new(server_lines(self.snapshot, self.theme, None))
+            .block(panel_block("Server", self.theme))
+            .render(area, buf);
+    }
+}
+
+/// Responses, connections and server condensed to four lines for 80×24.
+pub struct TrafficPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for TrafficPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let s = self.snapshot;
+        let width = usize::from(area.width.saturating_sub(2));
+        let mut items: Vec<Vec<Span<'static>>> = s
+            .status_codes
+            .iter()
+            .map(|&(code, n)| {
+                vec![
+                    Span::styled(code.to_string(), status_style(t, code)),
+                    Span::styled(format!(" {}", format::count(n as f64)), t.value()),
+                ]
+            })
+            .collect();
+        if items.is_empty() {
+            items.push(vec![Span::styled("no responses", t.label())]);
+        }
+        if s.errors.is_empty() {
+            items.push(vec![Span::styled("no errors", t.label())]);
+        }
+        for (kind, n) in &s.errors {
+            items.push(vec![
+                Span::styled(kind.as_str(), t.bad()),
+                Span::styled(format!(" {}", format::count(*n as f64)), t.value()),
+            ]);
+        }
+        let c = &s.connection_stats;
+        let pair = |n: u64, what: &str| {
+            vec![
+                Span::styled(n.to_string(), t.value()),
+                Span::styled(format!(" {what}"), t.label()),
+            ]
+        };
+        let conns = fit(
+            vec![
+                pair(c.open, "open conns"),
+                pair(c.connects, "connects"),
+                pair(c.reconnects, "reconnects"),
+            ],
+            width,
+            t,
+        );
+        let mut lines = vec![fit(items, width, t), conns];
+        lines.extend(server_lines(s, t, Some(width)));
+        Paragraph::new(lines)
+            .block(panel_block("Responses · conns · server", t))
+            .render(area, buf);
+    }
+}
+
+/// The latest session events (stage changes, knob changes, saves).
+pub struct EventsPanel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: Theme,
+}
+
+impl Widget for EventsPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let room = usize::from(area.height.saturating_sub(1));
+        let events = &self.snapshot.events;
+        let lines: Vec<Line> = events[events.len().saturating_sub(room)..]
+            .iter()
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(format!("{:>6} ", format::clock_duration(e.at)), t.label()),
+                    Span::raw(e.text.clone()),
+                ])
+            })
+            .collect();
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(t.border())
+                    .title(Span::styled(" Events ", t.title())),
+            )
+            .render(area, buf);
+    }
+}

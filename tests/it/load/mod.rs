@@ -1,0 +1,50 @@
+//! Integration tests: the load engine against small local targets.
+
+mod control;
+mod counts;
+mod errors;
+mod targets;
+
+use std::time::{Duration, Instant};
+
+use loadtop::load::{EngineHandle, Tick};
+use loadtop::stats::Interval;
+
+/// Collects ticks until `stop_when` says so or `limit` passes; returns them.
+fn collect_ticks(
+    engine: &EngineHandle,
+    limit: Duration,
+    mut stop_when: impl FnMut(&Tick) -> bool,
+) -> Vec<Tick> {
+    let deadline = Instant::now() + limit;
+    let mut ticks = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(tick) = engine.ticks().recv_timeout(Duration::from_millis(50)) {
+            let stop = stop_when(&tick);
+            ticks.push(tick);
+            if stop {
+                break;
+            }
+        }
+    }
+    ticks
+}
+
+/// Everything recorded: the ticks seen plus the final tick from `stop`.
+fn total(ticks: &[Tick], last: &Tick) -> Interval {
+    let mut sum = Interval::new();
+    for tick in ticks {
+        sum.merge(&tick.interval);
+    }
+    sum.merge(&last.interval);
+    sum
+}
+
+/// Stops the engine after draining its ticks; returns the whole run's total.
+fn stop_and_total(engine: EngineHandle, mut ticks: Vec<Tick>) -> Interval {
+    while let Ok(tick) = engine.ticks().try_recv() {
+        ticks.push(tick);
+    }
+    let last = engine.stop();
+    total(&ticks, &last)
+}

@@ -1,0 +1,191 @@
+//! End to end under a real terminal: tmux runs this test binary again as a
+//! child (`child_dashboard`, which does nothing unless tmux started it) with a
+//! scripted session behind `tui::run`; the parent types keys and reads the
+//! screen. Checks what only a terminal shows: raw mode delivers keys, the
+//! controls reach the session, quitting shows the summary, and the shell is
+//! cooked again afterwards.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use loadtop::session::Control;
+use loadtop::tui;
+use tokio::sync::watch;
+
+use super::fixtures;
+
+const CHILD_ENV: &str = "LOADTOP_TUI_E2E_LOG";
+
+/// The scripted session: serves a healthy snapshot, logs every control,
+/// applies connections and finishes on Quit. Bounded to 60 s.
+#[test]
+#[ignore = "run by tui_end_to_end_under_tmux inside tmux"]
+fn child_dashboard() {
+    let Some(log_path) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let (snapshot_tx, snapshot_rx) = watch::channel(fixtures::healthy());
+    let (control_tx, control_rx) = mpsc::channel::<Control>();
+    let session = std::thread::spawn(move || {
+        let mut snapshot = fixtures::healthy();
+        let mut log = String::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            match control_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(control) => {
+                    log.push_str(&format!("{control:?}\n"));
+                    std::fs::write(&log_path, &log).unwrap();
+                    match control {
+                        Control::SetConnections(n) => snapshot.connections = n,
+                        Control::Quit => {
+                            let finished = fixtures::finished();
+                            snapshot.finished = true;
+                            snapshot.stage_rows = finished.stage_rows;
+                            snapshot.thresholds = finished.thresholds;
+                            snapshot.report_path = finished.report_path;
+                        }
+                        _ => {}
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            snapshot_tx.send_replace(snapshot.clone());
+        }
+    });
+    tui::run(snapshot_rx, control_tx).unwrap();
+    session.join().unwrap();
+}
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "dash"])
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never appeared:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.screen().contains(needle) {
+            assert!(Instant::now() < deadline, "{needle:?} never went away");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &str) {
+        self.cmd(&["send-keys", "-t", "dash", keys]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn wait_for_file(path: &Path, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} never logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn tui_end_to_end_under_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed; the end-to-end dashboard test is skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("controls.log");
+    let exe = std::env::current_exe().unwrap();
+    let script = format!(
+        "{CHILD_ENV}='{}' '{}' --exact tui::e2e::child_dashboard --ignored --nocapture \
+         --test-threads=1; echo EXIT=$?; \
+         stty -a | tr ' ;' '\\n\\n' | grep -qx icanon && echo COOKED; sleep 60",
+        log.display(),
+        exe.display()
+    );
+    let tmux = Tmux {
+        socket: format!("loadtop-e2e-{}", std::process::id()),
+    };
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    tmux.wait_for("Throughput");
+    tmux.wait_for("open 1000 req/s");
+
+    tmux.keys("C");
+    wait_for_file(&log, "SetConnections(100)");
+    tmux.wait_for("100 conns");
+
+    tmux.keys("?");
+    tmux.wait_for("Keys —");
+    // `?` again, not Esc: an Esc followed at once by `q` may be read as Alt-q.
+    tmux.keys("?");
+    tmux.wait_gone("Keys —");
+
+    tmux.keys("q");
+    wait_for_file(&log, "Quit");
+    let summary = tmux.wait_for("Run finished");
+    assert!(summary.contains("reports/loadtop-run.json"), "{summary}");
+
+    tmux.keys("q");
+    let after = tmux.wait_for("COOKED");
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(
+        !after.contains("Throughput"),
+        "left the alternate screen:\n{after}"
+    );
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(log_text.matches("Quit").count(), 1, "{log_text}");
+}
