@@ -217,7 +217,6 @@ impl Drop for Server {
 }
 
 #[test]
-#[ignore = "needs the load engine and the embedded server (stubs on this branch); run with --ignored once they land"]
 fn a_bench_run_writes_every_requested_file() {
     let mut child = Command::new(loadtop_bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--threads", "1"])
@@ -286,5 +285,101 @@ fn a_bench_run_writes_every_requested_file() {
         std::fs::read_to_string(&hlog)
             .unwrap()
             .contains("#[StartTime: ")
+    );
+}
+
+const TWO_STAGES: &str = r#"
+name = "two stages"
+thresholds = ["error_rate < 1%"]
+
+[target]
+route = "/plaintext"
+
+[server]
+threads = 1
+
+[load]
+model = "open"
+connections = 4
+
+[[stages]]
+name = "low rate"
+duration = "1s"
+rate = 50
+
+[[stages]]
+name = "higher"
+duration = "1s"
+rate = 100
+thresholds = ["p99 < 5s"]
+"#;
+
+/// A real profile run: its report, re-rendered later, shows every stage in
+/// every chart and its interval log carries every stage.
+#[test]
+fn a_profile_run_report_renders_every_stage_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("two.toml");
+    std::fs::write(&profile, TWO_STAGES).unwrap();
+    let json = dir.path().join("run.json");
+    let out = loadtop(&[
+        "run",
+        profile.to_str().unwrap(),
+        "--headless",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let report: Report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names: Vec<&str> = report.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["low rate", "higher"]);
+
+    let html = dir.path().join("run.html");
+    let hlog = dir.path().join("run.hlog");
+    let out = loadtop(&[
+        "report",
+        json.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--hlog",
+        hlog.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    for id in [
+        "chart-throughput",
+        "chart-latency",
+        "chart-cpu",
+        "chart-memory",
+    ] {
+        let start = page.find(&format!("<figure id=\"{id}\">")).unwrap();
+        let figure = &page[start..start + page[start..].find("</figure>").unwrap()];
+        for name in &names {
+            assert!(
+                figure.contains(&format!(">\n{name}\n</text>")),
+                "{id} lacks {name}"
+            );
+        }
+    }
+    let start = page.find("<figure id=\"chart-distribution\">").unwrap();
+    let distribution = &page[start..start + page[start..].find("</figure>").unwrap()];
+    for name in &names {
+        assert!(
+            distribution.contains(&format!("\"name\":\"{name}\",\"color\"")),
+            "no curve for {name}"
+        );
+    }
+    let log = std::fs::read_to_string(&hlog).unwrap();
+    assert!(
+        log.contains("Tag=low_rate,") && log.contains("Tag=higher,"),
+        "{log}"
+    );
+
+    let out = loadtop(&["check", json.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("threshold pass: p99 < 5s [higher]"),
+        "{}",
+        stdout(&out)
     );
 }
