@@ -112,7 +112,10 @@ fn plan_shape(report: &Report) -> String {
     )
 }
 
-fn check_same_plan(shards: &[(String, Report)]) -> Result<(), MergeError> {
+/// Same plan: name, model and planned stages. The stages a shard ran must
+/// be a prefix of the longest shard's (a shard stopped early ran fewer).
+/// Returns the index of the shard whose stage list the merge follows.
+fn check_same_plan(shards: &[(String, Report)]) -> Result<usize, MergeError> {
     let Some((first_name, first)) = shards.first() else {
         return Err(MergeError::Empty);
     };
@@ -123,32 +126,46 @@ fn check_same_plan(shards: &[(String, Report)]) -> Result<(), MergeError> {
             .map(|s| s.name.clone())
             .collect::<Vec<_>>()
     };
-    for (name, report) in &shards[1..] {
-        let same = report.plan.name == first.plan.name
+    let mut longest = 0;
+    for (index, (_, report)) in shards.iter().enumerate() {
+        if report.stages.len() > shards[longest].1.stages.len() {
+            longest = index;
+        }
+    }
+    let (longest_name, longest_report) = &shards[longest];
+    for (name, report) in shards {
+        let same_plan = report.plan.name == first.plan.name
             && report.plan.model == first.plan.model
-            && planned(report) == planned(first)
-            && report.stages.len() == first.stages.len()
-            && report
-                .stages
-                .iter()
-                .zip(&first.stages)
-                .all(|(a, b)| a.name == b.name);
-        if !same {
+            && planned(report) == planned(first);
+        if !same_plan {
             return Err(MergeError::DifferentPlans(format!(
                 "{name} ran {}, but {first_name} ran {}; only shards of the same plan can be merged",
                 plan_shape(report),
                 plan_shape(first)
             )));
         }
+        let same_stages = report
+            .stages
+            .iter()
+            .zip(&longest_report.stages)
+            .all(|(a, b)| a.name == b.name);
+        if !same_stages {
+            return Err(MergeError::DifferentPlans(format!(
+                "{name} ran {}, but {longest_name} ran {}; only shards of the same plan can be merged",
+                plan_shape(report),
+                plan_shape(longest_report)
+            )));
+        }
     }
-    Ok(())
+    Ok(longest)
 }
 
 pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> {
-    check_same_plan(shards)?;
+    let longest = check_same_plan(shards)?;
     let Some((_, first)) = shards.first() else {
         return Err(MergeError::Empty);
     };
+    let stage_list = &shards[longest].1.stages;
     let starts: Vec<u64> = shards
         .iter()
         .map(|(_, r)| epoch_secs(&r.started_at))
@@ -162,13 +179,17 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
     };
 
     let mut whole = Interval::new();
-    let mut stages = Vec::with_capacity(first.stages.len());
-    for (index, first_stage) in first.stages.iter().enumerate() {
+    let mut stages = Vec::with_capacity(stage_list.len());
+    for (index, first_stage) in stage_list.iter().enumerate() {
         let mut total = Interval::new();
         let mut duration = 0f64;
         let mut started = f64::INFINITY;
+        let mut resources = None;
         for ((source, report), offset) in shards.iter().zip(&offsets) {
-            let stage = &report.stages[index];
+            let Some(stage) = report.stages.get(index) else {
+                continue;
+            };
+            resources.get_or_insert_with(|| stage.resources.clone());
             let latency = decode_histogram(&stage.histogram)
                 .map_err(|e| histogram_error(source, &stage.name, e.to_string()))?;
             let service = decode_histogram(&stage.service_histogram)
@@ -190,7 +211,7 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
             measured: first_stage.measured,
             started_secs: if started.is_finite() { started } else { 0.0 },
             summary: Summary::from_interval(&total, secs(duration)),
-            resources: first_stage.resources.clone(),
+            resources: resources.unwrap_or_default(),
             histogram: encode(&total.latency)?,
             service_histogram: encode(&total.service)?,
         });

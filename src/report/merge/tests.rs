@@ -121,3 +121,32 @@ fn merged_json_carries_the_shards() {
     let back: Report = serde_json::from_value(value).unwrap();
     assert_eq!(back.summary.requests, 1002);
 }
+
+#[test]
+fn a_shard_stopped_early_contributes_the_stages_it_ran() {
+    let mut full = shard("2026-01-01T00:00:00Z", 0);
+    let mut second_stage = full.stages[0].clone();
+    second_stage.name = "later".into();
+    second_stage.started_secs = 2.0;
+    full.stages.push(second_stage);
+    let early = shard("2026-01-01T00:00:00Z", 0);
+    let shards = vec![("early".to_string(), early), ("full".to_string(), full)];
+    let merged = merge_reports(&shards).unwrap().report;
+    let names: Vec<&str> = merged.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["only", "later"]);
+    assert_eq!(merged.stages[0].summary.requests, 2 * 501);
+    assert_eq!(merged.stages[1].summary.requests, 501);
+    assert_eq!(merged.summary.requests, 3 * 501);
+
+    let mut renamed = shard("2026-01-01T00:00:00Z", 0);
+    renamed.stages[0].name = "other".into();
+    let shards = vec![
+        ("a".to_string(), shards[1].1.clone()),
+        ("b".to_string(), renamed),
+    ];
+    let err = merge_reports(&shards).unwrap_err().to_string();
+    assert!(
+        err.contains("[other]") && err.contains("[only, later]"),
+        "{err}"
+    );
+}
