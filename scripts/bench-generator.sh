@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 echo "== building (release)"
 cargo build --release --quiet --bin loadtop
-loadtop=target/release/loadtop
+loadtop=${CARGO_TARGET_DIR:-target}/release/loadtop
 if [[ "$GENERATOR" == harness ]]; then
     harness=$(cargo bench --bench generator --no-run --message-format=json 2>/dev/null \
         | python3 -c 'import json,sys

@@ -34,6 +34,9 @@ pub enum TargetPlan {
         url: String,
         parsed: HttpUrl,
         pid: Option<u32>,
+        /// Started before the run (and stopped after it); serves `url`.
+        command: Option<String>,
+        ready_timeout: Duration,
     },
 }
 
@@ -117,6 +120,13 @@ impl RunPlan {
                 args.scale_time
             )));
         }
+        if profile.targets.len() > 1 {
+            return Err(invalid(format!(
+                "{} lists {} targets: run it with `loadtop compare`",
+                profile.origin,
+                profile.targets.len()
+            )));
+        }
         RunPlan::from_profile(profile, args.scale_time, &args.load)
     }
 
@@ -131,10 +141,17 @@ impl RunPlan {
                 server_threads: profile.server.threads,
                 knobs: profile.server.knobs,
             },
-            Target::Url { url, pid } => TargetPlan::Url {
+            Target::Url {
+                url,
+                pid,
+                command,
+                ready_timeout,
+            } => TargetPlan::Url {
                 parsed: profile::url::parse(&url).map_err(invalid)?,
                 url,
                 pid,
+                command,
+                ready_timeout,
             },
         };
         let scale = |d: Duration| {
@@ -278,6 +295,8 @@ impl RunPlan {
                 url: args.url.clone(),
                 parsed,
                 pid: None,
+                command: None,
+                ready_timeout: Duration::ZERO,
             },
             method,
             headers,

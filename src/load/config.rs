@@ -94,6 +94,12 @@ impl LoadConfig {
                 )));
             }
         }
+        if self.tick < MIN_TICK {
+            return Err(EngineError::InvalidConfig(format!(
+                "tick must be at least {} ms",
+                MIN_TICK.as_millis()
+            )));
+        }
         if self.max_requests == Some(0) {
             return Err(EngineError::InvalidConfig(
                 "max requests must be at least 1".into(),
@@ -102,6 +108,9 @@ impl LoadConfig {
         self.request.validate()
     }
 }
+
+/// Shorter ticks would spend the workers' time merging and sending intervals.
+const MIN_TICK: Duration = Duration::from_millis(10);
 
 /// Rates below one request per thousand seconds would need periods no timer can hold.
 pub(crate) fn check_rate(rate: f64) -> Result<(), EngineError> {

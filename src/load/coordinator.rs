@@ -55,6 +55,8 @@ pub(crate) struct Coordinator {
     max_requests: Option<u64>,
     /// Quota returned by retired workers and not yet handed on.
     spare_quota: u64,
+    /// Workers added by the last `SetThreads`, waiting for released quota.
+    hungry: Vec<usize>,
     pending: Interval,
     start: Instant,
     tick: Duration,
@@ -79,6 +81,7 @@ impl Coordinator {
             paused: false,
             max_requests: config.max_requests,
             spare_quota: 0,
+            hungry: Vec::new(),
             pending: Interval::new(),
             start: Instant::now(),
             tick: config.tick,
@@ -183,12 +186,23 @@ impl Coordinator {
                         self.retiring.push(slot);
                     }
                 }
-                // New workers join with no quota: the requests are already
-                // promised to the existing ones.
+                // New workers start without quota; the old ones release the
+                // new workers' share of what they have left, and it is handed
+                // on as it comes back (see `absorb`).
                 let quota = self.max_requests.map(|_| 0);
+                let before = self.workers.len();
+                self.hungry.clear();
                 while self.workers.len() < wanted {
                     if self.spawn_worker(0, Vec::new(), quota).is_err() {
                         break;
+                    }
+                    self.hungry.push(self.next_id - 1);
+                }
+                let grown = self.workers.len() - before.min(self.workers.len());
+                if self.max_requests.is_some() && grown > 0 {
+                    let share = grown as f64 / self.workers.len() as f64;
+                    for slot in &self.workers[..before] {
+                        let _ = slot.command_tx.send(WorkerCommand::ReleaseQuota(share));
                     }
                 }
                 self.spread_connections();
@@ -219,14 +233,36 @@ impl Coordinator {
                 }
             }
             self.spare_quota += unspent.unwrap_or(0);
-            if self.spare_quota > 0 {
-                if let Some(slot) = self.workers.first_mut() {
-                    let _ = slot
-                        .command_tx
-                        .send(WorkerCommand::AddQuota(self.spare_quota));
+        }
+        self.spare_quota += report.released;
+        self.hand_on_spare_quota();
+    }
+
+    /// Gives returned quota to the workers waiting for some (new ones), or
+    /// else to the first worker.
+    fn hand_on_spare_quota(&mut self) {
+        if self.spare_quota == 0 {
+            return;
+        }
+        self.hungry
+            .retain(|id| self.workers.iter().any(|slot| slot.id == *id));
+        let recipients: Vec<usize> = if self.hungry.is_empty() {
+            self.workers
+                .first()
+                .map(|slot| slot.id)
+                .into_iter()
+                .collect()
+        } else {
+            self.hungry.clone()
+        };
+        let shares = split(self.spare_quota, recipients.len());
+        for (id, share) in recipients.iter().zip(shares) {
+            if let Some(slot) = self.workers.iter_mut().find(|slot| slot.id == *id) {
+                if share > 0 {
+                    let _ = slot.command_tx.send(WorkerCommand::AddQuota(share));
                     slot.idle = false;
-                    self.spare_quota = 0;
                 }
+                self.spare_quota -= share;
             }
         }
     }

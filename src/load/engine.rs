@@ -158,3 +158,22 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
         coordinator: Some(thread),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handle_can_move_to_the_session_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<EngineHandle>();
+        assert_send::<Tick>();
+    }
+
+    #[test]
+    fn shares_add_up_and_differ_by_at_most_one() {
+        assert_eq!(split(10, 3), vec![4, 3, 3]);
+        assert_eq!(split(2, 4), vec![1, 1, 0, 0]);
+        assert_eq!(split(7, 0), vec![7]);
+    }
+}

@@ -46,6 +46,8 @@ pub(crate) enum WorkerCommand {
     Pause,
     Resume,
     AddQuota(u64),
+    /// Hand this fraction of the unspent quota back (for new workers).
+    ReleaseQuota(f64),
     Stop,
 }
 
@@ -58,6 +60,8 @@ pub(crate) struct WorkerReport {
     pub(crate) idle: bool,
     /// The worker's last report: carries the quota it did not spend.
     pub(crate) last: Option<Option<u64>>,
+    /// Quota given back on `ReleaseQuota`.
+    pub(crate) released: u64,
 }
 
 /// State shared by one worker's tasks. Single-threaded: plain cells.
@@ -74,6 +78,8 @@ pub(crate) struct WorkerShared {
     pub(crate) last_pause: Cell<(u64, Instant)>,
     quota: Cell<Option<u64>>,
     pub(crate) open_connections: Cell<u64>,
+    /// Quota released for other workers, not yet reported.
+    released: Cell<u64>,
     /// Wakes connections that wait on a pacer, a backoff or a pause.
     pub(crate) wake: Notify,
 }
@@ -143,6 +149,7 @@ async fn run(mut setup: WorkerSetup) {
         last_pause: Cell::new((0, setup.start)),
         quota: Cell::new(setup.quota),
         open_connections: Cell::new(0),
+        released: Cell::new(0),
         wake: Notify::new(),
     });
     let mut slots: Vec<ConnSlot> = Vec::new();
@@ -174,6 +181,13 @@ async fn run(mut setup: WorkerSetup) {
                     shared.paused.set(false);
                     shared.changed();
                 }
+                Some(WorkerCommand::ReleaseQuota(share)) => {
+                    if let Some(left) = shared.quota.get() {
+                        let give = ((left as f64 * share).floor() as u64).min(left);
+                        shared.quota.set(Some(left - give));
+                        shared.released.set(shared.released.get() + give);
+                    }
+                }
                 Some(WorkerCommand::AddQuota(more)) => {
                     shared.quota.set(shared.quota.get().map(|left| left + more));
                     reconcile(&shared, &mut slots, target_connections, &mut phases);
@@ -204,6 +218,7 @@ async fn run(mut setup: WorkerSetup) {
         open_connections: 0,
         idle: true,
         last: Some(shared.quota.get()),
+        released: shared.released.take(),
     };
     // The coordinator waits for this report; it only fails if it is gone.
     let _ = setup.report_tx.send(report).await;
@@ -249,11 +264,13 @@ fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &WorkerSetup) {
         open_connections: shared.open_connections.get(),
         idle: !shared.has_quota() && slots.iter().all(|slot| slot.task.is_finished()),
         last: None,
+        released: shared.released.take(),
     };
     match setup.report_tx.try_send(report) {
         Ok(()) => {}
         Err(TrySendError::Full(report) | TrySendError::Closed(report)) => {
             shared.recorder.borrow_mut().merge(&report.interval);
+            shared.released.set(shared.released.get() + report.released);
         }
     }
 }

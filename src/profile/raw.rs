@@ -14,25 +14,50 @@ pub struct RawProfile {
     pub description: Option<String>,
     #[serde(default)]
     pub thresholds: Vec<Spanned<String>>,
-    pub target: Spanned<RawTarget>,
+    /// One target (run, bench-like profiles) ...
+    pub target: Option<Spanned<RawTarget>>,
+    /// ... or several (`loadtop compare`).
+    pub targets: Option<Spanned<Vec<Spanned<RawTarget>>>>,
     #[serde(default)]
     pub request: RawRequest,
     #[serde(default)]
     pub server: RawServer,
     #[serde(default)]
     pub load: RawLoad,
-    pub stages: Spanned<Vec<RawStage>>,
+    pub stages: Option<Spanned<Vec<RawStage>>>,
+    /// Stages generated from a list of knob values, after `stages`.
+    pub sweep: Option<Spanned<RawSweep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// A server knob, e.g. `pool_size`.
+    pub knob: Spanned<String>,
+    pub values: Spanned<Vec<toml::Value>>,
+    pub duration: Spanned<DurationValue>,
+    pub rate: Option<Spanned<f64>>,
+    pub connections: Option<Spanned<usize>>,
+    /// Applied to every generated stage.
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTarget {
+    /// For tables that compare targets.
+    pub name: Option<Spanned<String>>,
     /// A route on the embedded server, e.g. `/pool`.
     pub route: Option<Spanned<String>>,
     /// Any HTTP URL.
     pub url: Option<Spanned<String>>,
     /// The process serving `url`, for CPU and memory charts.
     pub pid: Option<Spanned<u32>>,
+    /// A command that serves `url`: started before the run, stopped after.
+    pub command: Option<Spanned<String>>,
+    /// How long `command` gets to start answering on `url`.
+    pub ready_timeout: Option<Spanned<DurationValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

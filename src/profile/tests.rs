@@ -185,3 +185,83 @@ rate = 10
         "{err}"
     );
 }
+
+#[test]
+fn a_sweep_makes_one_stage_per_value() {
+    let text = r#"
+[target]
+route = "/pool"
+
+[load]
+rate = 500
+
+[sweep]
+knob = "pool_size"
+values = [1, 2, 4]
+duration = "3s"
+thresholds = ["p99 < 1s"]
+"#;
+    let profile = parse(text).unwrap();
+    let names: Vec<_> = profile.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["pool_size=1", "pool_size=2", "pool_size=4"]);
+    assert_eq!(
+        profile.stages[2].knobs.get("pool_size"),
+        Some(&serde_json::json!(4))
+    );
+    assert_eq!(profile.stages[1].rate, None);
+    assert_eq!(profile.stages[0].thresholds.len(), 1);
+    assert_eq!(profile.total_duration(), Duration::from_secs(9));
+
+    let err = error_of(&text.replace("values = [1, 2, 4]", "values = [1, 0]"));
+    assert!(
+        err.contains("sweep.values[1]") && err.contains("out of range"),
+        "{err}"
+    );
+    let err = error_of(&text.replace("pool_size", "pool_sighs"));
+    assert!(
+        err.contains("sweep.values[0]") && err.contains("unknown field"),
+        "{err}"
+    );
+}
+
+#[test]
+fn compare_profiles_list_named_targets() {
+    let text = r#"
+[[targets]]
+name = "embedded"
+route = "/plaintext"
+
+[[targets]]
+name = "python"
+url = "http://127.0.0.1:8000/"
+command = "python3 -m http.server 8000"
+ready_timeout = "5s"
+
+[[stages]]
+name = "only"
+duration = "2s"
+rate = 10
+"#;
+    let profile = parse(text).unwrap();
+    assert_eq!(profile.targets.len(), 2);
+    assert_eq!(profile.targets[1].name, "python");
+    assert_eq!(
+        profile.targets[1].target,
+        Target::Url {
+            url: "http://127.0.0.1:8000/".into(),
+            pid: None,
+            command: Some("python3 -m http.server 8000".into()),
+            ready_timeout: Duration::from_secs(5),
+        }
+    );
+    let err = error_of(&text.replace("name = \"python\"", "name = \"embedded\""));
+    assert!(err.contains("duplicate target name"), "{err}");
+    let err = error_of(&text.replace("route = \"/plaintext\"", "route = \"/plaintext\"\npid = 3"));
+    assert!(err.contains("targets[0]"), "{err}");
+}
+
+#[test]
+fn a_profile_needs_a_target() {
+    let err = error_of("[[stages]]\nname = \"a\"\nduration = 1\nrate = 1\n");
+    assert!(err.contains("missing `[target]`"), "{err}");
+}

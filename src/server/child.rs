@@ -23,7 +23,8 @@ const STDERR_LINES: usize = 20;
 /// A running `loadtop serve` child.
 #[derive(Debug)]
 pub struct ChildServer {
-    child: Child,
+    // A Mutex so status checks work through `&self` from any thread.
+    child: Mutex<Child>,
     url: String,
     addr: SocketAddr,
     pid: u32,
@@ -104,8 +105,8 @@ impl ChildServer {
                     for _ in lines {}
                 });
         }
-        let mut server = ChildServer {
-            child,
+        let server = ChildServer {
+            child: Mutex::new(child),
             url: String::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             pid: 0,
@@ -117,7 +118,7 @@ impl ChildServer {
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 // stdout closed without a line: the child died; wait for the
                 // stderr thread to catch its last words.
-                let _ = server.child.wait();
+                let _ = server.lock_child().wait();
                 std::thread::sleep(Duration::from_millis(50));
                 return Err(ServerError::ChildExited(server.describe_exit()));
             }
@@ -130,6 +131,7 @@ impl ChildServer {
             }
         };
         let ready = parse_ready_line(&line).ok_or_else(|| ServerError::ReadyLine(line.clone()))?;
+        let mut server = server;
         server.url = ready.url;
         server.addr = ready.addr;
         server.pid = ready.pid;
@@ -153,9 +155,14 @@ impl ChildServer {
         &self.token
     }
 
+    fn lock_child(&self) -> std::sync::MutexGuard<'_, Child> {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// `Some(description)` once the child has exited.
-    pub fn try_exit_status(&mut self) -> Option<String> {
-        match self.child.try_wait() {
+    pub fn try_exit_status(&self) -> Option<String> {
+        let status = self.lock_child().try_wait();
+        match status {
             Ok(Some(_)) => Some(self.describe_exit()),
             Ok(None) => None,
             Err(err) => Some(format!("cannot query the target server: {err}")),
@@ -170,8 +177,9 @@ impl ChildServer {
         tail.back().cloned()
     }
 
-    fn describe_exit(&mut self) -> String {
-        let status = match self.child.try_wait() {
+    fn describe_exit(&self) -> String {
+        let status = self.lock_child().try_wait();
+        let status = match status {
             Ok(Some(status)) => status.to_string(),
             _ => "still running".to_string(),
         };
@@ -182,11 +190,12 @@ impl ChildServer {
     }
 
     /// SIGTERM, wait up to the grace period, then SIGKILL; always reaps.
-    pub fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
+    pub fn stop(&self) {
+        let mut child = self.lock_child();
+        if let Ok(Some(_)) = child.try_wait() {
             return;
         }
-        let pid = self.child.id().to_string();
+        let pid = child.id().to_string();
         let termed = Command::new("kill")
             .args(["-TERM", &pid])
             .stdout(Stdio::null())
@@ -196,14 +205,14 @@ impl ChildServer {
         if termed {
             let deadline = Instant::now() + TERM_GRACE;
             while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
+                if let Ok(Some(_)) = child.try_wait() {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 

@@ -100,7 +100,8 @@ impl Session<'_> {
                     crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
                     crate::plan::TargetPlan::Url { .. } => Default::default(),
                 },
-                stages: plan
+                stages: self
+                    .clock
                     .stages
                     .iter()
                     .map(|s| PlannedStage {

@@ -15,6 +15,7 @@ mod target;
 mod view;
 
 pub use control::{Control, KnobChange};
+pub use stages::{FinishedStage, StagePlanner};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,6 +96,16 @@ pub struct SessionIo {
 
 /// Runs the plan to its end (or until stopped) and returns what was measured.
 pub fn run(plan: &RunPlan, io: SessionIo) -> Result<RunResult, SessionError> {
+    run_planned(plan, io, None)
+}
+
+/// Like [`run`], with a planner that may append stages once the planned
+/// ones are done.
+pub fn run_planned(
+    plan: &RunPlan,
+    io: SessionIo,
+    planner: Option<Box<dyn StagePlanner>>,
+) -> Result<RunResult, SessionError> {
     let target = TargetHandle::start(plan, &io.server_exe)?;
     let monitor = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
@@ -106,10 +117,10 @@ pub fn run(plan: &RunPlan, io: SessionIo) -> Result<RunResult, SessionError> {
         addr: target.addr,
         request: target.request.clone(),
         threads: plan.threads,
-        connections: clock.planned_connections(plan, 0),
+        connections: clock.planned_connections(0),
         model: match plan.model {
             ModelKind::Open => Model::Open {
-                rate: clock.planned_rate(plan, 0).unwrap_or(1.0),
+                rate: clock.planned_rate(0).unwrap_or(1.0),
             },
             ModelKind::Closed => Model::Closed,
         },
@@ -136,6 +147,7 @@ pub fn run(plan: &RunPlan, io: SessionIo) -> Result<RunResult, SessionError> {
         outcome: None,
         paused: false,
         current: view::LiveSettings::default(),
+        planner,
     };
     session.begin_stage(0);
     session.main_loop();
@@ -160,6 +172,7 @@ struct Session<'a> {
     outcome: Option<Outcome>,
     paused: bool,
     current: view::LiveSettings,
+    planner: Option<Box<dyn StagePlanner>>,
 }
 
 mod report_event {

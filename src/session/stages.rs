@@ -1,16 +1,42 @@
 //! The stage clock: which stage is running, for how long (pauses excluded),
 //! whether the user holds or skips it, and the rate or connection count a
-//! ramp asks for at this instant.
+//! ramp asks for at this instant. The clock owns the stage list, so a
+//! [`StagePlanner`] can append stages while the run goes on (capacity
+//! search adds its probes this way).
 
 use std::time::Duration;
 
 use crate::load::LoadCommand;
-use crate::plan::RunPlan;
+use crate::plan::{RunPlan, StagePlan};
 use crate::profile::ModelKind;
+use crate::stats::summary::Summary;
 
 use super::{Outcome, Session};
 
+/// What a planner learns about a stage that just ended.
+pub struct FinishedStage<'a> {
+    pub index: usize,
+    pub stage: &'a StagePlan,
+    pub summary: Summary,
+    /// The generator, not the target, may have been the limit.
+    pub generator_saturated: bool,
+}
+
+/// Decides, when the planned stages run out, whether the run goes on.
+pub trait StagePlanner: Send {
+    /// The next stage, or `None` to end the run.
+    fn next_stage(&mut self, finished: &FinishedStage<'_>) -> Option<StagePlan>;
+
+    /// A line for the event list and the summary (e.g. the search's answer).
+    fn conclusion(&self) -> Option<String> {
+        None
+    }
+}
+
 pub struct StageClock {
+    pub stages: Vec<StagePlan>,
+    model: ModelKind,
+    default_connections: usize,
     pub index: usize,
     pub elapsed: Duration,
     pub held: bool,
@@ -22,8 +48,11 @@ pub struct StageClock {
 }
 
 impl StageClock {
-    pub fn new(_plan: &RunPlan) -> StageClock {
+    pub fn new(plan: &RunPlan) -> StageClock {
         StageClock {
+            stages: plan.stages.clone(),
+            model: plan.model,
+            default_connections: plan.connections,
             index: 0,
             elapsed: Duration::ZERO,
             held: false,
@@ -35,14 +64,29 @@ impl StageClock {
         }
     }
 
+    pub fn current(&self) -> Option<&StagePlan> {
+        self.stages.get(self.index)
+    }
+
+    fn stage_rate(&self, index: usize) -> Option<f64> {
+        self.stages.get(index).and_then(|s| s.rate)
+    }
+
+    fn stage_connections(&self, index: usize) -> usize {
+        self.stages
+            .get(index)
+            .and_then(|s| s.connections)
+            .unwrap_or(self.default_connections)
+    }
+
     /// The stage's rate at its start (a ramp starts from the previous stage's).
-    pub fn planned_rate(&self, plan: &RunPlan, index: usize) -> Option<f64> {
-        let stage = plan.stages.get(index)?;
+    pub fn planned_rate(&self, index: usize) -> Option<f64> {
+        let stage = self.stages.get(index)?;
         if stage.ramp {
             Some(
                 index
                     .checked_sub(1)
-                    .and_then(|i| plan.stage_rate(i))
+                    .and_then(|i| self.stage_rate(i))
                     .unwrap_or(1.0),
             )
         } else {
@@ -50,12 +94,12 @@ impl StageClock {
         }
     }
 
-    pub fn planned_connections(&self, plan: &RunPlan, index: usize) -> usize {
-        match plan.stages.get(index) {
-            Some(stage) if stage.ramp && plan.model == ModelKind::Closed => index
+    pub fn planned_connections(&self, index: usize) -> usize {
+        match self.stages.get(index) {
+            Some(stage) if stage.ramp && self.model == ModelKind::Closed => index
                 .checked_sub(1)
-                .map_or(1, |i| plan.stage_connections(i)),
-            _ => plan.stage_connections(index),
+                .map_or(1, |i| self.stage_connections(i)),
+            _ => self.stage_connections(index),
         }
     }
 
@@ -93,16 +137,16 @@ impl StageClock {
         self.last_sent_connections = Some(connections);
     }
 
-    fn over(&self, plan: &RunPlan) -> bool {
+    fn over(&self) -> bool {
         if self.skip_requested {
             return true;
         }
-        let duration = plan.stages.get(self.index).and_then(|s| s.duration);
+        let duration = self.current().and_then(|s| s.duration);
         !self.held && duration.is_some_and(|d| self.elapsed >= d)
     }
 
-    fn ramp_fraction(&self, plan: &RunPlan) -> Option<f64> {
-        let stage = plan.stages.get(self.index)?;
+    fn ramp_fraction(&self) -> Option<f64> {
+        let stage = self.current()?;
         let duration = stage.duration?;
         stage
             .ramp
@@ -110,13 +154,13 @@ impl StageClock {
     }
 
     /// The rate this instant asks for, when it differs enough from what was sent.
-    fn ramp_rate(&mut self, plan: &RunPlan) -> Option<f64> {
+    fn ramp_rate(&mut self) -> Option<f64> {
         if self.rate_override.is_some() {
             return None;
         }
-        let fraction = self.ramp_fraction(plan)?;
-        let from = self.planned_rate(plan, self.index)?;
-        let to = plan.stage_rate(self.index)?;
+        let fraction = self.ramp_fraction()?;
+        let from = self.planned_rate(self.index)?;
+        let to = self.stage_rate(self.index)?;
         let rate = (from + (to - from) * fraction).max(1.0);
         let changed = self
             .last_sent_rate
@@ -127,13 +171,13 @@ impl StageClock {
         })
     }
 
-    fn ramp_connections(&mut self, plan: &RunPlan) -> Option<usize> {
-        if self.connections_override.is_some() || plan.model != ModelKind::Closed {
+    fn ramp_connections(&mut self) -> Option<usize> {
+        if self.connections_override.is_some() || self.model != ModelKind::Closed {
             return None;
         }
-        let fraction = self.ramp_fraction(plan)?;
-        let from = self.planned_connections(plan, self.index) as f64;
-        let to = plan.stage_connections(self.index) as f64;
+        let fraction = self.ramp_fraction()?;
+        let from = self.planned_connections(self.index) as f64;
+        let to = self.stage_connections(self.index) as f64;
         let connections = ((from + (to - from) * fraction).round() as usize).max(1);
         (self.last_sent_connections != Some(connections)).then(|| {
             self.last_sent_connections = Some(connections);
@@ -144,23 +188,22 @@ impl StageClock {
 
 impl Session<'_> {
     pub(super) fn begin_stage(&mut self, index: usize) {
-        let plan = self.plan;
-        let Some(stage) = plan.stages.get(index) else {
+        let Some(stage) = self.clock.stages.get(index).cloned() else {
             return;
         };
         self.clock.enter(index);
         self.ledger
             .start_stage(&stage.name, stage.measured, self.started.elapsed());
         if index > 0 {
-            if let Some(rate) = self.clock.planned_rate(plan, index) {
+            if let Some(rate) = self.clock.planned_rate(index) {
                 self.send_load(LoadCommand::SetRate(rate));
             }
-            let connections = self.clock.planned_connections(plan, index);
+            let connections = self.clock.planned_connections(index);
             if connections != self.current.connections {
                 self.send_load(LoadCommand::SetConnections(connections));
             }
         }
-        self.current.rate = self.clock.planned_rate(plan, index);
+        self.current.rate = self.clock.planned_rate(index);
         if !stage.knobs.is_empty()
             && let Some(admin) = &self.target.admin
         {
@@ -171,32 +214,63 @@ impl Session<'_> {
             }
             self.last_server_poll = None;
         }
-        let what = match (plan.model, stage.rate) {
+        let what = match (self.plan.model, stage.rate) {
             (ModelKind::Open, Some(rate)) => format!("{rate:.0} req/s"),
-            _ => format!("{} connections", plan.stage_connections(index)),
+            _ => format!("{} connections", self.clock.stage_connections(index)),
         };
         self.event("stage", format!("stage {} started ({what})", stage.name));
     }
 
     pub(super) fn advance_stages(&mut self) {
-        let plan = self.plan;
         if let Some(stage) = self.ledger.current_stage_mut() {
             stage.active = self.clock.elapsed;
         }
-        if let Some(rate) = self.clock.ramp_rate(plan) {
+        if let Some(rate) = self.clock.ramp_rate() {
             self.send_load(LoadCommand::SetRate(rate));
             self.current.rate = Some(rate);
         }
-        if let Some(connections) = self.clock.ramp_connections(plan) {
+        if let Some(connections) = self.clock.ramp_connections() {
             self.send_load(LoadCommand::SetConnections(connections));
         }
-        if self.clock.over(plan) {
-            let next = self.clock.index + 1;
-            if next < plan.stages.len() {
-                self.begin_stage(next);
-            } else {
-                self.outcome = Some(Outcome::Completed);
-            }
+        if !self.clock.over() {
+            return;
         }
+        let next = self.clock.index + 1;
+        if next >= self.clock.stages.len()
+            && let Some(stage) = self.plan_next_stage()
+        {
+            self.clock.stages.push(stage);
+        }
+        if next < self.clock.stages.len() {
+            self.begin_stage(next);
+        } else {
+            self.outcome = Some(Outcome::Completed);
+        }
+    }
+
+    /// Asks the planner (if any) for one more stage after the planned ones.
+    fn plan_next_stage(&mut self) -> Option<StagePlan> {
+        let record = self.ledger.current_stage()?;
+        let summary = Summary::from_interval(&record.interval, record.active);
+        let generator_saturated = record
+            .resources
+            .worker_cpu_max
+            .is_some_and(|cpu| cpu >= 90.0);
+        let stage = self.clock.current()?.clone();
+        let finished = FinishedStage {
+            index: self.clock.index,
+            stage: &stage,
+            summary,
+            generator_saturated,
+        };
+        let planner = self.planner.as_mut()?;
+        let next = planner.next_stage(&finished);
+        let conclusion = planner.conclusion();
+        if next.is_none()
+            && let Some(line) = conclusion
+        {
+            self.event("stage", line);
+        }
+        next
     }
 }

@@ -50,7 +50,15 @@ impl TargetHandle {
                     admin: Some(admin),
                 })
             }
-            TargetPlan::Url { url, parsed, pid } => {
+            TargetPlan::Url {
+                command: Some(_), ..
+            } => Err(SessionError::Target(
+                "target commands are not supported yet; start the server yourself and give `pid`"
+                    .into(),
+            )),
+            TargetPlan::Url {
+                url, parsed, pid, ..
+            } => {
                 let addr = (parsed.host.as_str(), parsed.port)
                     .to_socket_addrs()
                     .map_err(|e| {

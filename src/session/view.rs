@@ -73,7 +73,7 @@ impl Session<'_> {
     pub(super) fn evaluate_thresholds(&self, run_over: bool) -> Verdicts {
         let mut results = Vec::new();
         let mut decided = Vec::new();
-        for (index, stage) in self.plan.stages.iter().enumerate() {
+        for (index, stage) in self.clock.stages.iter().enumerate() {
             for threshold in &stage.thresholds {
                 let record = self.ledger.stages.get(index);
                 let (passed, observed, observed_text, done) = match record {
@@ -204,10 +204,14 @@ impl Session<'_> {
             connections: self.current.connections,
             paused: self.paused,
             elapsed: self.started.elapsed(),
-            total: plan.total_duration(),
-            stage: plan.stages.get(self.clock.index).map(|s| StageView {
+            total: if self.planner.is_some() {
+                None
+            } else {
+                self.clock.stages.iter().map(|s| s.duration).sum()
+            },
+            stage: self.clock.current().map(|s| StageView {
                 index: self.clock.index,
-                count: plan.stages.len(),
+                count: self.clock.stages.len(),
                 name: s.name.clone(),
                 elapsed: self.clock.elapsed,
                 duration: s.duration,

@@ -212,3 +212,54 @@ fn pause_holds_a_closed_run_with_connections_open() {
     assert_eq!(total.responses, target.requests());
     assert_eq!(total.connects, 4);
 }
+
+#[test]
+fn set_threads_with_max_requests_shares_the_quota_and_counts_exactly() {
+    let target = Target::start(Behavior::Slow(Duration::from_millis(5)));
+    let mut config = target.config();
+    config.threads = 1;
+    config.connections = 4;
+    config.max_requests = Some(1200);
+    let engine = load::start(config).unwrap();
+    let mut all = collect_ticks(&engine, Duration::from_millis(300), |_| false);
+    engine.send(LoadCommand::SetThreads(2));
+    // The new worker gets quota back from the old one and opens its share.
+    let grown = collect_ticks(&engine, Duration::from_secs(1), |tick| {
+        tick.threads == 2 && tick.open_connections == 4
+    });
+    assert_eq!(grown.last().unwrap().open_connections, 4);
+    engine.send(LoadCommand::SetThreads(1));
+    all.extend(grown);
+    all.extend(collect_ticks(&engine, Duration::from_secs(10), |tick| {
+        tick.done
+    }));
+    assert!(all.last().unwrap().done, "quota never spent");
+    let total = stop_and_total(engine, all);
+    assert_eq!(total.responses, 1200);
+    assert_eq!(target.requests(), 1200);
+}
+
+#[test]
+fn a_rate_cut_drops_the_backlog_instead_of_replaying_it() {
+    // 2 connections at 50 ms per response manage ~40 req/s of the 200 asked.
+    let target = Target::start(Behavior::Slow(Duration::from_millis(50)));
+    let mut config = target.config();
+    config.threads = 1;
+    config.connections = 2;
+    config.model = Model::Open { rate: 200.0 };
+    let engine = load::start(config).unwrap();
+    let mut all = collect_ticks(&engine, Duration::from_millis(1000), |_| false);
+    let late: u64 = all.iter().map(|t| t.interval.late_sends).sum();
+    assert!(late > 10, "late sends {late}");
+    engine.send(LoadCommand::SetRate(4.0));
+    let after = collect_ticks(&engine, Duration::from_millis(1000), |_| false);
+    let dropped: u64 = after.iter().map(|t| t.interval.dropped_sends).sum();
+    // About 160 sends were behind schedule when the rate was cut.
+    assert!(dropped >= 80, "dropped {dropped}");
+    // After the cut the connections keep up: at most a few sends a second.
+    let after_cut: u64 = after[3..].iter().map(|t| t.interval.responses).sum();
+    assert!(after_cut <= 10, "responses after the cut {after_cut}");
+    all.extend(after);
+    let total = stop_and_total(engine, all);
+    assert_eq!(total.responses, target.requests());
+}

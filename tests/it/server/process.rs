@@ -22,7 +22,7 @@ fn process_alive(pid: u32) -> bool {
 
 #[test]
 fn child_server_reports_ready_and_is_killed_on_drop() {
-    let mut child = ChildServer::spawn(&loadtop_bin(), &["--threads".into(), "1".into()]).unwrap();
+    let child = ChildServer::spawn(&loadtop_bin(), &["--threads".into(), "1".into()]).unwrap();
     assert!(child.url().starts_with("http://127.0.0.1:"));
     assert_eq!(child.addr().ip().to_string(), "127.0.0.1");
     assert_eq!(child.token().len(), 32);
@@ -35,6 +35,22 @@ fn child_server_reports_ready_and_is_killed_on_drop() {
     assert!(process_alive(pid));
     drop(child);
     assert!(!process_alive(pid), "the child outlived its ChildServer");
+}
+
+#[test]
+fn child_server_notices_its_death() {
+    let child = ChildServer::spawn(&loadtop_bin(), &[]).unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", &child.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut status = None;
+    assert!(wait_until(Duration::from_secs(5), || {
+        status = child.try_exit_status();
+        status.is_some()
+    }));
+    assert!(status.unwrap().contains("signal"));
 }
 
 #[test]

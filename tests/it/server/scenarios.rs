@@ -177,3 +177,28 @@ fn cpu_workers_limit_serializes_computations() {
     assert!(results.iter().all(|(s, _)| *s == 200), "{results:?}");
     assert_eq!(max_seen, 1);
 }
+
+#[test]
+fn jitter_delays_scenario_routes_only() {
+    let server = InProc::with_defaults();
+    server.patch(KnobPatch {
+        jitter_ms: Some(300),
+        ..KnobPatch::default()
+    });
+    let addr = server.addr();
+    let latencies: Vec<Duration> = (0..8)
+        .map(|_| {
+            let (response, took) = timed_get(addr, "/sleep?ms=0");
+            assert_eq!(response.status, 200);
+            took
+        })
+        .collect();
+    // Eight uniform draws from 0..=300 ms all staying under 50 ms has odds
+    // (1/6)^8; their sum (expected 1.2 s) under 200 ms is rarer still.
+    assert!(
+        latencies.iter().any(|t| *t >= Duration::from_millis(50)),
+        "{latencies:?}"
+    );
+    let total: Duration = latencies.iter().sum();
+    assert!(total >= Duration::from_millis(200), "{latencies:?}");
+}

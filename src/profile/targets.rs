@@ -1,0 +1,128 @@
+//! `[target]` and `[[targets]]`: the embedded server's route, or a URL with
+//! the process behind it (a pid to watch, or a command loadtop starts).
+
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::raw::{RawProfile, RawTarget};
+use super::validate::Ctx;
+use super::{NamedTarget, ProfileError, Target, url};
+
+/// How long a started command gets to answer, unless the profile says.
+pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Ctx<'_> {
+    /// The single target and, for compare profiles, the whole list.
+    pub(super) fn targets(
+        &self,
+        raw: &RawProfile,
+    ) -> Result<(Target, Vec<NamedTarget>), ProfileError> {
+        match (&raw.target, &raw.targets) {
+            (Some(target), None) => Ok((self.target(target, "target")?, Vec::new())),
+            (None, Some(list)) => {
+                if list.get_ref().is_empty() {
+                    return Err(self.at(list, "targets", "list at least one target"));
+                }
+                let mut named: Vec<NamedTarget> = Vec::new();
+                for (i, entry) in list.get_ref().iter().enumerate() {
+                    let key = format!("targets[{i}]");
+                    let target = self.target(entry, &key)?;
+                    let name = match &entry.get_ref().name {
+                        Some(name) if name.get_ref().trim().is_empty() => {
+                            return Err(self.at(
+                                name,
+                                &format!("{key}.name"),
+                                "a name cannot be empty",
+                            ));
+                        }
+                        Some(name) => name.get_ref().trim().to_string(),
+                        None => default_name(&target),
+                    };
+                    if named.iter().any(|t| t.name == name) {
+                        return Err(self.at(
+                            entry,
+                            &format!("{key}.name"),
+                            format!("duplicate target name `{name}`"),
+                        ));
+                    }
+                    named.push(NamedTarget { name, target });
+                }
+                Ok((named[0].target.clone(), named))
+            }
+            (Some(target), Some(_)) => Err(self.at(
+                target,
+                "target",
+                "give either `[target]` or `[[targets]]`, not both",
+            )),
+            (None, None) => Err(self.error_at(
+                0,
+                "target",
+                "missing `[target]` (a `route` on the embedded server or a `url`)",
+            )),
+        }
+    }
+
+    fn target(&self, spanned: &Spanned<RawTarget>, key: &str) -> Result<Target, ProfileError> {
+        let t = spanned.get_ref();
+        match (&t.route, &t.url) {
+            (Some(route), None) => {
+                if t.pid.is_some() || t.command.is_some() || t.ready_timeout.is_some() {
+                    return Err(self.at(
+                        spanned,
+                        key,
+                        "`pid`, `command` and `ready_timeout` are for `url` targets; the embedded server is started and monitored by loadtop",
+                    ));
+                }
+                if !route.get_ref().starts_with('/') {
+                    return Err(self.at(
+                        route,
+                        &format!("{key}.route"),
+                        "a route starts with `/`, e.g. `/pool`",
+                    ));
+                }
+                Ok(Target::Embedded {
+                    route: route.get_ref().clone(),
+                })
+            }
+            (None, Some(url)) => {
+                url::validate(url.get_ref()).map_err(|m| self.at(url, &format!("{key}.url"), m))?;
+                if let (Some(pid), Some(_)) = (&t.pid, &t.command) {
+                    return Err(self.at(
+                        pid,
+                        &format!("{key}.pid"),
+                        "give `pid` or `command`, not both",
+                    ));
+                }
+                let command = match &t.command {
+                    Some(c) if c.get_ref().trim().is_empty() => {
+                        return Err(self.at(c, &format!("{key}.command"), "the command is empty"));
+                    }
+                    other => other.as_ref().map(|c| c.get_ref().trim().to_string()),
+                };
+                let ready_timeout = match &t.ready_timeout {
+                    Some(d) => self.duration(d, &format!("{key}.ready_timeout"))?,
+                    None => DEFAULT_READY_TIMEOUT,
+                };
+                Ok(Target::Url {
+                    url: url.get_ref().clone(),
+                    pid: t.pid.as_ref().map(|p| *p.get_ref()),
+                    command,
+                    ready_timeout,
+                })
+            }
+            _ => Err(self.at(
+                spanned,
+                key,
+                "give exactly one of `route` (embedded server) or `url`",
+            )),
+        }
+    }
+}
+
+fn default_name(target: &Target) -> String {
+    match target {
+        Target::Embedded { .. } => "loadtop".to_string(),
+        Target::Url { url, .. } => url.clone(),
+    }
+}

@@ -1,0 +1,396 @@
+//! Validation of a parsed profile: the spanned raw structs become typed
+//! values, and every error carries the file, line, column and key.
+
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::raw::{DurationValue, RawProfile, RawStage, RawSweep};
+use super::{
+    LoadSettings, ModelKind, Profile, ProfileError, RequestTemplate, ServerSettings, Stage, Target,
+    Threshold, knobs,
+};
+
+pub(super) struct Ctx<'a> {
+    pub text: &'a str,
+    pub origin: &'a str,
+}
+
+impl Ctx<'_> {
+    pub(super) fn error_at(
+        &self,
+        offset: usize,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ProfileError {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+        ProfileError::Invalid {
+            origin: self.origin.to_string(),
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn toml_error(&self, error: &toml::de::Error, key: &str) -> ProfileError {
+        let offset = error.span().map_or(0, |span| span.start);
+        // toml's messages may span lines; one line reads better in a terminal.
+        let message = error
+            .message()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.error_at(offset, key, message)
+    }
+
+    pub(super) fn at<T>(
+        &self,
+        value: &Spanned<T>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ProfileError {
+        self.error_at(value.span().start, key, message)
+    }
+
+    pub(super) fn duration(
+        &self,
+        value: &Spanned<DurationValue>,
+        key: &str,
+    ) -> Result<Duration, ProfileError> {
+        let parsed = match value.get_ref() {
+            DurationValue::Seconds(secs) if secs.is_finite() && *secs >= 0.0 => {
+                Ok(Duration::from_secs_f64(*secs))
+            }
+            DurationValue::Seconds(secs) => Err(format!("invalid duration {secs}")),
+            DurationValue::Text(text) => crate::cli::parse_duration(text),
+        };
+        parsed.map_err(|message| self.at(value, key, message))
+    }
+
+    fn thresholds(
+        &self,
+        list: &[Spanned<String>],
+        key: &str,
+    ) -> Result<Vec<Threshold>, ProfileError> {
+        list.iter()
+            .enumerate()
+            .map(|(i, text)| {
+                Threshold::parse(text.get_ref())
+                    .map_err(|m| self.at(text, &format!("{key}[{i}]"), m))
+            })
+            .collect()
+    }
+
+    fn knobs(
+        &self,
+        table: &Option<Spanned<toml::Table>>,
+        key: &str,
+        embedded: bool,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ProfileError> {
+        let Some(table) = table else {
+            return Ok(serde_json::Map::new());
+        };
+        if !embedded {
+            return Err(self.at(
+                table,
+                key,
+                "server knobs need the embedded target (`target.route`)",
+            ));
+        }
+        knobs::validate(table.get_ref()).map_err(|(knob, message)| {
+            if knob.is_empty() {
+                return self.at(table, key, message);
+            }
+            // The table's span starts at its header; its keys follow it.
+            let span = table.span();
+            let offset = self
+                .text
+                .get(span.start..)
+                .and_then(|t| t.find(knob.as_str()));
+            let at = offset.map_or(span.start, |o| span.start + o);
+            self.error_at(at, &format!("{key}.{knob}"), message)
+        })
+    }
+
+    pub(super) fn validate(&self, raw: RawProfile) -> Result<Profile, ProfileError> {
+        let (target, targets) = self.targets(&raw)?;
+        let embedded = matches!(target, Target::Embedded { .. })
+            || targets
+                .iter()
+                .any(|t| matches!(t.target, Target::Embedded { .. }));
+        let load = self.load(&raw)?;
+
+        let server = ServerSettings {
+            threads: match &raw.server.threads {
+                Some(t) if *t.get_ref() == 0 => {
+                    return Err(self.at(t, "server.threads", "must be at least 1"));
+                }
+                Some(_) if !embedded => {
+                    return Err(self.error_at(
+                        0,
+                        "server.threads",
+                        "only applies to the embedded target",
+                    ));
+                }
+                other => other.as_ref().map(|t| *t.get_ref()),
+            },
+            knobs: self.knobs(&raw.server.knobs, "server.knobs", embedded)?,
+        };
+
+        let mut stages = Vec::new();
+        if let Some(raw_stages) = &raw.stages {
+            for (i, stage) in raw_stages.get_ref().iter().enumerate() {
+                let stage = self.stage(stage, i, &load, embedded)?;
+                if stages.iter().any(|s: &Stage| s.name == stage.name) {
+                    let raw_name = &raw_stages.get_ref()[i].name;
+                    return Err(self.at(
+                        raw_name,
+                        &format!("stages[{i}].name"),
+                        format!("duplicate stage name `{}`", stage.name),
+                    ));
+                }
+                stages.push(stage);
+            }
+        }
+        if let Some(sweep) = &raw.sweep {
+            stages.extend(self.sweep(sweep, &load, embedded, &stages)?);
+        }
+        if stages.is_empty() {
+            return Err(self.error_at(
+                0,
+                "stages",
+                "a profile needs at least one stage (`[[stages]]` or `[sweep]`)",
+            ));
+        }
+
+        let method = raw.request.method.as_ref().map_or_else(
+            || Ok("GET".to_string()),
+            |m| {
+                let method = m.get_ref().trim().to_ascii_uppercase();
+                if !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    Ok(method)
+                } else {
+                    Err(self.at(
+                        m,
+                        "request.method",
+                        format!("invalid HTTP method `{}`", m.get_ref()),
+                    ))
+                }
+            },
+        )?;
+
+        Ok(Profile {
+            name: raw.name.clone().unwrap_or_else(|| stem(self.origin)),
+            description: raw.description.clone(),
+            origin: self.origin.to_string(),
+            target,
+            targets,
+            request: RequestTemplate {
+                method,
+                headers: raw.request.headers.clone().into_iter().collect(),
+                body: raw.request.body.clone(),
+            },
+            server,
+            load,
+            stages,
+            thresholds: self.thresholds(&raw.thresholds, "thresholds")?,
+        })
+    }
+
+    /// One stage per value of a server knob, named `knob=value`.
+    fn sweep(
+        &self,
+        sweep: &Spanned<RawSweep>,
+        load: &LoadSettings,
+        embedded: bool,
+        existing: &[Stage],
+    ) -> Result<Vec<Stage>, ProfileError> {
+        let raw = sweep.get_ref();
+        if !embedded {
+            return Err(self.at(
+                sweep,
+                "sweep",
+                "a sweep changes server knobs: it needs the embedded target",
+            ));
+        }
+        if raw.values.get_ref().is_empty() {
+            return Err(self.at(&raw.values, "sweep.values", "list at least one value"));
+        }
+        let duration = self.duration(&raw.duration, "sweep.duration")?;
+        if duration.is_zero() {
+            return Err(self.at(
+                &raw.duration,
+                "sweep.duration",
+                "a stage lasts more than 0s",
+            ));
+        }
+        let rate = match &raw.rate {
+            Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
+                return Err(self.at(r, "sweep.rate", "a rate is at least 1 request per second"));
+            }
+            Some(r) if load.model == ModelKind::Closed => {
+                return Err(self.at(r, "sweep.rate", "`rate` needs the open model"));
+            }
+            other => other.as_ref().map(|r| *r.get_ref()),
+        };
+        if load.model == ModelKind::Open && rate.is_none() && load.rate.is_none() {
+            return Err(self.at(
+                sweep,
+                "sweep.rate",
+                "the open model needs `sweep.rate` (or `load.rate`)",
+            ));
+        }
+        let connections = match &raw.connections {
+            Some(c) if *c.get_ref() == 0 => {
+                return Err(self.at(c, "sweep.connections", "must be at least 1"));
+            }
+            other => other.as_ref().map(|c| *c.get_ref()),
+        };
+        let thresholds = self.thresholds(&raw.thresholds, "sweep.thresholds")?;
+        let knob = raw.knob.get_ref().trim();
+        let mut stages = Vec::new();
+        for (i, value) in raw.values.get_ref().iter().enumerate() {
+            let mut table = toml::Table::new();
+            table.insert(knob.to_string(), value.clone());
+            let knobs = knobs::validate(&table).map_err(|(_, message)| {
+                self.at(&raw.values, &format!("sweep.values[{i}]"), message)
+            })?;
+            let shown = match value {
+                toml::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let name = format!("{knob}={shown}");
+            if existing
+                .iter()
+                .chain(&stages)
+                .any(|s: &Stage| s.name == name)
+            {
+                return Err(self.at(
+                    &raw.values,
+                    &format!("sweep.values[{i}]"),
+                    format!("duplicate stage name `{name}`"),
+                ));
+            }
+            stages.push(Stage {
+                name,
+                duration,
+                rate,
+                connections,
+                ramp: false,
+                knobs,
+                thresholds: thresholds.clone(),
+            });
+        }
+        Ok(stages)
+    }
+
+    fn load(&self, raw: &RawProfile) -> Result<LoadSettings, ProfileError> {
+        let l = &raw.load;
+        let model = match l.model.as_ref().map(|m| (m, m.get_ref().as_str())) {
+            None | Some((_, "open")) => ModelKind::Open,
+            Some((_, "closed")) => ModelKind::Closed,
+            Some((m, other)) => {
+                return Err(self.at(
+                    m,
+                    "load.model",
+                    format!("unknown model `{other}` (expected `open` or `closed`)"),
+                ));
+            }
+        };
+        let positive = |v: &Option<Spanned<usize>>, key: &str, default: usize| match v {
+            Some(n) if *n.get_ref() == 0 => Err(self.at(n, key, "must be at least 1")),
+            Some(n) => Ok(*n.get_ref()),
+            None => Ok(default),
+        };
+        let rate = match &l.rate {
+            Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
+                return Err(self.at(r, "load.rate", "a rate is at least 1 request per second"));
+            }
+            other => other.as_ref().map(|r| *r.get_ref()),
+        };
+        let duration_or = |v: &Option<Spanned<DurationValue>>, key: &str, default: Duration| {
+            v.as_ref().map_or(Ok(default), |d| self.duration(d, key))
+        };
+        let timeout = duration_or(&l.timeout, "load.timeout", Duration::from_secs(10))?;
+        if timeout.is_zero() {
+            return Err(self.error_at(0, "load.timeout", "must be above 0"));
+        }
+        Ok(LoadSettings {
+            model,
+            threads: positive(&l.threads, "load.threads", 1)?,
+            connections: positive(&l.connections, "load.connections", 64)?,
+            rate,
+            timeout,
+            connect_timeout: duration_or(
+                &l.connect_timeout,
+                "load.connect_timeout",
+                Duration::from_secs(3),
+            )?,
+            warmup: duration_or(&l.warmup, "load.warmup", Duration::ZERO)?,
+            keepalive: l.keepalive.unwrap_or(true),
+        })
+    }
+
+    fn stage(
+        &self,
+        s: &RawStage,
+        i: usize,
+        load: &LoadSettings,
+        embedded: bool,
+    ) -> Result<Stage, ProfileError> {
+        let key = |field: &str| format!("stages[{i}].{field}");
+        let name = s.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(self.at(&s.name, &key("name"), "a stage needs a name"));
+        }
+        let duration = self.duration(&s.duration, &key("duration"))?;
+        if duration.is_zero() {
+            return Err(self.at(&s.duration, &key("duration"), "a stage lasts more than 0s"));
+        }
+        let rate = match &s.rate {
+            Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
+                return Err(self.at(r, &key("rate"), "a rate is at least 1 request per second"));
+            }
+            Some(r) if load.model == ModelKind::Closed => {
+                return Err(self.at(r, &key("rate"), "`rate` needs the open model (`load.model = \"open\"`); the closed model sets `connections`"));
+            }
+            other => other.as_ref().map(|r| *r.get_ref()),
+        };
+        if load.model == ModelKind::Open && rate.is_none() && load.rate.is_none() {
+            return Err(self.at(
+                &s.name,
+                &key("rate"),
+                "the open model needs a rate for every stage (or `load.rate`)",
+            ));
+        }
+        let connections = match &s.connections {
+            Some(c) if *c.get_ref() == 0 => {
+                return Err(self.at(c, &key("connections"), "must be at least 1"));
+            }
+            other => other.as_ref().map(|c| *c.get_ref()),
+        };
+        Ok(Stage {
+            name,
+            duration,
+            rate,
+            connections,
+            ramp: s.ramp,
+            knobs: self.knobs(&s.knobs, &key("knobs"), embedded)?,
+            thresholds: self.thresholds(&s.thresholds, &key("thresholds"))?,
+        })
+    }
+}
+
+fn stem(origin: &str) -> String {
+    Path::new(origin.split(' ').next().unwrap_or(origin))
+        .file_stem()
+        .map_or_else(
+            || "profile".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+}
