@@ -20,6 +20,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process: boxing the large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the embedded target server (routes, bottleneck scenarios, admin API).
@@ -28,6 +30,12 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run a profile's stages (the default profile when none is given).
     Run(RunArgs),
+    /// Print a saved JSON report again, or turn it into HTML, .hgrm, .hlog or CSV files.
+    Report(ReportArgs),
+    /// Combine the JSON reports of shards that ran the same plan into one.
+    Merge(MergeArgs),
+    /// Evaluate thresholds against a saved report (exit 0 pass, 1 fail, 2 bad input).
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -59,7 +67,7 @@ pub struct ServeArgs {
 }
 
 /// Options shared by every command that generates load.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct LoadArgs {
     /// Force headless output even on a terminal.
     #[arg(long, alias = "no-tui")]
@@ -67,6 +75,18 @@ pub struct LoadArgs {
     /// Write the JSON report here ("-" for stdout).
     #[arg(long, value_name = "FILE|-", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<String>,
+    /// After the run, write a self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// After the run, write the measured latency distribution (HdrHistogram .hgrm text, ms).
+    #[arg(long, value_name = "FILE")]
+    pub hgrm: Option<PathBuf>,
+    /// After the run, write an HdrHistogram interval log, one histogram per stage.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+    /// After the run, write the per-second timeline as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,6 +165,50 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
     text.parse::<SocketAddr>().map_err(|_| {
         format!("invalid bind address `{text}` (expected IP:PORT, e.g. 127.0.0.1:8080)")
     })
+}
+
+/// Files `report` (and a run) can write from a JSON report.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Measured latency distribution, HdrHistogram .hgrm text in ms.
+    #[arg(long, value_name = "FILE")]
+    pub hgrm: Option<PathBuf>,
+    /// HdrHistogram interval log, one histogram per stage tagged with its name.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+    /// Per-second timeline as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by a run (or by `merge`).
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Reports of shards that ran the same plan at the same time.
+    #[arg(required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// A JSON report (merged ones included).
+    pub report: PathBuf,
+    /// Take the thresholds from this profile instead of those recorded in the report.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 }
 
 #[cfg(test)]

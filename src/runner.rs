@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub server_exe: Option<PathBuf>,
     /// When false, the dashboard is never used.
     pub allow_tui: bool,
+    /// Extra files (HTML, .hgrm, .hlog, CSV) written from the report afterwards.
+    pub outputs: crate::report::OutputFiles,
 }
 
 pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
@@ -92,6 +94,13 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     let result = session.join().map_err(|_| RunError::Crashed)??;
     tui_result?;
     print_results(plan, &result);
+    // A file that cannot be written is reported but does not change the run's verdict.
+    match crate::report::write_outputs(&result.report, &options.outputs) {
+        Ok(paths) => paths
+            .iter()
+            .for_each(|p| eprintln!("wrote {}", p.display())),
+        Err(err) => eprintln!("loadtop: {err}"),
+    }
     Ok(exit_code(&result))
 }
 
