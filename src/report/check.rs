@@ -101,6 +101,7 @@ mod tests {
         report.summary = summary.clone();
         report.stages.push(StageReport {
             name: "steady".into(),
+            latency_corrected: true,
             measured: true,
             started_secs: 0.0,
             summary,

@@ -134,6 +134,7 @@ mod tests {
             hist.record_n(value, 10).unwrap();
             report.stages.push(StageReport {
                 name: name.into(),
+                latency_corrected: true,
                 measured,
                 started_secs: 0.0,
                 summary: Default::default(),

@@ -95,6 +95,7 @@ mod tests {
             };
             report.stages.push(StageReport {
                 name: name.into(),
+                latency_corrected: true,
                 measured: i > 0,
                 started_secs: 2.5 * i as f64,
                 summary,

@@ -209,6 +209,7 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
         stages.push(StageReport {
             name: first_stage.name.clone(),
             measured: first_stage.measured,
+            latency_corrected: first_stage.latency_corrected,
             started_secs: if started.is_finite() { started } else { 0.0 },
             summary: Summary::from_interval(&total, secs(duration)),
             resources: resources.unwrap_or_default(),

@@ -89,6 +89,7 @@ pub fn build_report(
         }
         stage_reports.push(StageReport {
             name: spec.name.into(),
+            latency_corrected: true,
             measured: spec.measured,
             started_secs: spec.started_secs,
             summary,
@@ -126,6 +127,7 @@ pub fn build_report(
                 .iter()
                 .map(|s| PlannedStage {
                     name: s.name.into(),
+                    model: "open".into(),
                     duration_secs: Some(s.duration_secs),
                     rate: Some(100.0),
                     connections: None,
