@@ -25,9 +25,8 @@ impl Session<'_> {
                 self.latest_sample.as_ref(),
             );
             if self.ledger.pending_second_has_data() {
-                let fraction = final_tick.elapsed.as_secs_f64().fract();
                 self.ledger
-                    .close_second(fraction, rate, self.latest_sample.as_ref());
+                    .close_second(final_tick.elapsed, rate, self.latest_sample.as_ref());
             }
         }
         if let Some(stage) = self.ledger.current_stage_mut() {
