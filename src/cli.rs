@@ -87,12 +87,18 @@ pub struct LoadArgs {
     /// After the run, write the per-second timeline as CSV.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// How often CPU and memory are sampled (default 1s; never below 200ms).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub sample_interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// http://host[:port]/path
     pub url: String,
+    /// The process serving URL: its CPU and memory are charted and reported.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
     /// Open connections (closed model: each sends as soon as its last response is done).
     #[arg(short = 'c', long, default_value_t = 50)]
     pub connections: usize,

@@ -211,7 +211,7 @@ impl RunPlan {
             report: report_dest(load),
             headless: load.headless,
             print_latency: false,
-            sample_interval: Duration::from_secs(1),
+            sample_interval: sample_interval(load),
         })
     }
 
@@ -298,7 +298,7 @@ impl RunPlan {
             target: TargetPlan::Url {
                 url: args.url.clone(),
                 parsed,
-                pid: None,
+                pid: args.pid,
                 command: None,
                 ready_timeout: Duration::ZERO,
             },
@@ -317,9 +317,13 @@ impl RunPlan {
             report: report_dest(&args.load),
             headless: args.load.headless,
             print_latency: args.latency,
-            sample_interval: Duration::from_secs(1),
+            sample_interval: sample_interval(&args.load),
         })
     }
+}
+
+fn sample_interval(load: &LoadArgs) -> Duration {
+    load.sample_interval.unwrap_or(Duration::from_secs(1))
 }
 
 fn report_dest(load: &LoadArgs) -> Option<ReportDest> {

@@ -383,3 +383,47 @@ fn a_closed_stage_after_an_open_one_switches_the_model() {
     let closed = stages[1]["summary"]["requests"].as_u64().unwrap();
     assert!(closed > 3 * open, "closed {closed} vs open {open}");
 }
+
+#[test]
+fn bench_with_pid_reports_the_target_process_resources() {
+    let (server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let pid = server.0.id().to_string();
+    let out = loadtop(
+        &[
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "2",
+            "-d",
+            "2s",
+            "--pid",
+            &pid,
+            "--sample-interval",
+            "500ms",
+            "--json",
+            "-",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&report);
+    let resources = &report["stages"][0]["resources"];
+    assert!(
+        resources["target_rss_peak"].as_u64().unwrap_or(0) > 0,
+        "{resources}"
+    );
+    let timeline = report["timeline"].as_array().unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|p| p["rss_target"].as_u64().unwrap_or(0) > 0),
+        "{timeline:?}"
+    );
+}
