@@ -95,7 +95,9 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     tui_result?;
     print_results(plan, &result);
     if let Outcome::TargetExited(reason) = &result.outcome {
-        eprintln!("loadtop: the target exited mid-run ({reason}); the report holds what was measured");
+        eprintln!(
+            "loadtop: the target exited mid-run ({reason}); the report holds what was measured"
+        );
     }
     // A file that cannot be written is reported but does not change the run's verdict.
     match crate::report::write_outputs(&result.report, &options.outputs) {

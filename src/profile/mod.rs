@@ -6,6 +6,7 @@
 
 mod knobs;
 mod raw;
+mod sweep;
 mod targets;
 pub mod threshold;
 pub mod url;
