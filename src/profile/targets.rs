@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{RawProfile, RawTarget};
+use super::raw::{RawProfile, RawTarget, Requires};
 use super::validate::Ctx;
 use super::{NamedTarget, ProfileError, Target, url};
 
@@ -19,7 +19,16 @@ impl Ctx<'_> {
         raw: &RawProfile,
     ) -> Result<(Target, Vec<NamedTarget>), ProfileError> {
         match (&raw.target, &raw.targets) {
-            (Some(target), None) => Ok((self.target(target, "target")?, Vec::new())),
+            (Some(target), None) => {
+                if let Some(requires) = &target.get_ref().requires {
+                    return Err(self.at(
+                        requires,
+                        "target.requires",
+                        "`requires` is checked by `loadtop compare`: list the target under `[[targets]]`",
+                    ));
+                }
+                Ok((self.target(target, "target")?, Vec::new()))
+            }
             (None, Some(list)) => {
                 if list.get_ref().is_empty() {
                     return Err(self.at(list, "targets", "list at least one target"));
@@ -46,7 +55,12 @@ impl Ctx<'_> {
                             format!("duplicate target name `{name}`"),
                         ));
                     }
-                    named.push(NamedTarget { name, target });
+                    let requires = self.requires(entry.get_ref(), &key)?;
+                    named.push(NamedTarget {
+                        name,
+                        target,
+                        requires,
+                    });
                 }
                 Ok((named[0].target.clone(), named))
             }
@@ -61,6 +75,34 @@ impl Ctx<'_> {
                 "missing `[target]` (a `route` on the embedded server or a `url`)",
             )),
         }
+    }
+
+    fn requires(&self, t: &RawTarget, key: &str) -> Result<Vec<String>, ProfileError> {
+        let Some(requires) = &t.requires else {
+            return Ok(Vec::new());
+        };
+        let programs = match requires.get_ref() {
+            Requires::One(program) => vec![program.trim().to_string()],
+            Requires::Many(list) => list.iter().map(|p| p.trim().to_string()).collect(),
+        };
+        if t.route.is_some() {
+            return Err(self.at(
+                requires,
+                &format!("{key}.requires"),
+                "`requires` is for `command` targets; the embedded server is part of loadtop",
+            ));
+        }
+        if let Some(bad) = programs
+            .iter()
+            .find(|p| p.is_empty() || p.contains(char::is_whitespace))
+        {
+            return Err(self.at(
+                requires,
+                &format!("{key}.requires"),
+                format!("`{bad}` is not a program name (list programs, e.g. [\"go\"])"),
+            ));
+        }
+        Ok(programs)
     }
 
     fn target(&self, spanned: &Spanned<RawTarget>, key: &str) -> Result<Target, ProfileError> {
