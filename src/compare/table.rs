@@ -114,7 +114,9 @@ fn caption(report: &Report, stage: &str) -> String {
 }
 
 fn seconds(secs: f64) -> String {
-    if secs.fract() == 0.0 {
+    if secs < 1.0 {
+        format!("{:.0}ms", secs * 1e3)
+    } else if secs.fract() == 0.0 {
         format!("{secs:.0}s")
     } else {
         format!("{secs:.1}s")
