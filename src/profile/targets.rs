@@ -168,3 +168,59 @@ fn default_name(target: &Target) -> String {
         Target::Url { url, .. } => url.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::profile::Profile;
+
+    const TEXT: &str = r#"
+[[targets]]
+name = "go"
+url = "http://127.0.0.1:8000/"
+command = "go run main.go"
+requires = "go"
+
+[[targets]]
+name = "gunicorn"
+url = "http://127.0.0.1:8001/"
+command = "gunicorn app:app"
+requires = ["gunicorn", "flask"]
+
+[[stages]]
+name = "s"
+duration = "1s"
+rate = 1
+"#;
+
+    fn error_of(text: &str) -> String {
+        Profile::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn requires_takes_one_program_or_a_list() {
+        let profile = Profile::parse(TEXT, "t.toml").unwrap();
+        assert_eq!(profile.targets[0].requires, ["go"]);
+        assert_eq!(profile.targets[1].requires, ["gunicorn", "flask"]);
+    }
+
+    #[test]
+    fn requires_is_refused_where_it_cannot_be_checked_or_is_not_a_name() {
+        let err = error_of(&TEXT.replace("requires = \"go\"", "requires = [\"go run\"]"));
+        assert!(
+            err.contains("targets[0].requires") && err.contains("not a program"),
+            "{err}"
+        );
+        let err = error_of(&TEXT.replacen(
+            "url = \"http://127.0.0.1:8000/\"\ncommand = \"go run main.go\"",
+            "route = \"/plaintext\"",
+            1,
+        ));
+        assert!(err.contains("`requires` is for `command` targets"), "{err}");
+        let single = "[target]\nurl = \"http://127.0.0.1:1/\"\nrequires = \"go\"\n\n[[stages]]\nname = \"s\"\nduration = 1\nrate = 1\n";
+        let err = error_of(single);
+        assert!(
+            err.contains("target.requires") && err.contains("[[targets]]"),
+            "{err}"
+        );
+    }
+}
