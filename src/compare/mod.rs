@@ -70,10 +70,12 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
     let mut entries = Vec::new();
     let mut outcomes = Vec::new();
     for (target, plan) in targets.iter().zip(&plans) {
-        if interrupted.load(Ordering::Relaxed) {
-            break;
-        }
-        if let Some(note) = requires::missing(&target.requires) {
+        let not_run = if interrupted.load(Ordering::Relaxed) {
+            Some("not run: the comparison was interrupted".to_string())
+        } else {
+            requires::missing(&target.requires)
+        };
+        if let Some(note) = not_run {
             eprintln!("skipped {}: {note}", target.name);
             entries.push(TargetEntry {
                 name: target.name.clone(),

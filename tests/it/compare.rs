@@ -308,3 +308,44 @@ fn a_command_target_killed_mid_run_is_recorded_as_exited() {
     assert!(report["duration_secs"].as_f64().unwrap() < 15.0);
     assert_eq!(document["passed"], false);
 }
+
+#[test]
+fn ctrl_c_prints_what_was_measured_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (free_port(), free_port());
+    let profile = format!(
+        "{}{}[load]\nmodel = \"closed\"\nconnections = 2\n\n[[stages]]\nname = \"long\"\nduration = \"20s\"\n",
+        own_server("first", first),
+        own_server("second", second)
+    );
+    let path = write_profile(dir.path(), &profile);
+    let json = dir.path().join("compare.json");
+    let child = spawn_compare(
+        &[path.to_str().unwrap(), "--json", json.to_str().unwrap()],
+        dir.path(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !answers(first) {
+        assert!(Instant::now() < deadline, "the first target never came up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = finish(child, Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("stage `long`"), "{stdout}");
+    assert!(
+        stdout.contains("skipped second: not run: the comparison was interrupted"),
+        "{stdout}"
+    );
+    assert!(!answers(first) && !answers(second));
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(compare_schema_errors(&document).is_empty());
+    assert_eq!(document["targets"][0]["report"]["outcome"], "interrupted");
+    assert!(document["targets"][1]["report"].is_null());
+}

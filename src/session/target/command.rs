@@ -45,6 +45,15 @@ pub struct CommandTarget {
 impl CommandTarget {
     /// Starts `command` and waits until it answers on the URL.
     pub fn start(command: &str, ready: &Readiness<'_>) -> Result<CommandTarget, String> {
+        // Otherwise a stale server on a fixed port would be measured in the
+        // command's place while the command fails to bind.
+        if TcpStream::connect_timeout(&ready.addr, Duration::from_millis(300)).is_ok() {
+            return Err(format!(
+                "target `{}`: something already answers on {} before `{command}` started; \
+                 stop it or choose another port",
+                ready.name, ready.url
+            ));
+        }
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!("exec {command}"))
@@ -224,6 +233,15 @@ mod tests {
             .unwrap()
             .local_addr()
             .unwrap()
+    }
+
+    #[test]
+    fn a_busy_port_is_refused_before_anything_starts() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let err = CommandTarget::start("sleep 0.1", &readiness(addr, Duration::from_secs(5)))
+            .unwrap_err();
+        assert!(err.contains("something already answers"), "{err}");
     }
 
     #[test]
