@@ -158,6 +158,9 @@ impl CommandTarget {
             std::thread::sleep(Duration::from_millis(20));
         }
         kill_group(pid, "-KILL");
+        // The leader directly too, in case the system `kill` could not run:
+        // `wait` must never block on a live process.
+        let _ = self.child.kill();
         self.status = self.child.wait().ok();
     }
 }
