@@ -117,7 +117,16 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
     } else {
         table::render_text(&tables)
     };
-    out.push_str(&notes(&entries, profile.load.model));
+    let notes = notes(&entries, profile.load.model);
+    if args.markdown && !notes.is_empty() {
+        // A line right under a Markdown table would become one of its rows.
+        out.push('\n');
+        for line in notes.lines() {
+            out.push_str(&format!("- {line}\n"));
+        }
+    } else {
+        out.push_str(&notes);
+    }
     print!("{out}");
     let _ = std::io::stdout().flush();
 

@@ -202,7 +202,7 @@ fn markdown_tables_and_a_missing_runtime_is_a_skip_with_a_note() {
     );
     assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
     let note = "skipped go-net-http: `go-xyz-not-installed` not found on PATH";
-    assert!(stdout.contains(note), "{stdout}");
+    assert!(stdout.contains(&format!("|\n\n- {note}\n")), "{stdout}");
     assert!(stderr.contains(note), "{stderr}");
     let header = "| target | req/s | mean | p50 | p99 | p99.9 | errors | mean CPU % | max CPU % | peak RSS MiB |";
     assert_eq!(stdout.matches(header).count(), 2, "{stdout}");
