@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cli;
+pub mod compare;
 pub mod load;
 pub mod monitor;
 pub mod plan;

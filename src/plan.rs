@@ -348,5 +348,6 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+mod compare;
 #[cfg(test)]
 mod tests;
