@@ -83,7 +83,7 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
         crate::tui::run(snapshot_rx, control_tx.clone())
     } else {
         if !use_tui && std::io::stderr().is_terminal() {
-            spawn_progress(snapshot_rx);
+            spawn_progress(snapshot_rx, String::new());
         }
         Ok(())
     };
@@ -197,7 +197,7 @@ fn stage_verdict(report: &crate::report::Report, stage: &str) -> Option<bool> {
 }
 
 /// One line per second on stderr while a headless run goes on.
-fn spawn_progress(mut snapshot_rx: tokio::sync::watch::Receiver<Snapshot>) {
+pub fn spawn_progress(mut snapshot_rx: tokio::sync::watch::Receiver<Snapshot>, prefix: String) {
     let _ = std::thread::Builder::new()
         .name("loadtop-progress".into())
         .spawn(move || {
@@ -210,7 +210,7 @@ fn spawn_progress(mut snapshot_rx: tokio::sync::watch::Receiver<Snapshot>) {
                 if snapshot.finished {
                     return;
                 }
-                eprintln!("{}", progress_line(&snapshot));
+                eprintln!("{prefix}{}", progress_line(&snapshot));
             }
         });
 }

@@ -3,7 +3,6 @@
 //! by the tests): every target's full `loadtop.report/1` plus the tables.
 //! Field names are the public contract: add fields freely, never rename.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -40,25 +39,8 @@ pub struct TargetEntry {
 }
 
 /// Atomic: a temporary file beside the destination, then a rename.
-pub fn write(document: &CompareDocument, path: &Path) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec_pretty(document)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let name = path.file_name().map_or_else(
-        || "compare.json".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut file| {
-            file.write_all(&bytes)?;
-            file.write_all(b"\n")?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+pub fn write(document: &CompareDocument, path: &Path) -> Result<(), crate::report::ReportError> {
+    let mut bytes = serde_json::to_vec_pretty(document)?;
+    bytes.push(b'\n');
+    crate::report::files::write_atomic(path, &bytes)
 }

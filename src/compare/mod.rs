@@ -12,10 +12,8 @@ pub mod requires;
 pub mod table;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use crate::cli::{CompareArgs, LoadArgs};
 use crate::plan::{PlanError, RunPlan};
@@ -39,11 +37,8 @@ pub enum CompareError {
     },
     #[error("cannot locate the loadtop binary to start the embedded server: {0}")]
     Exe(std::io::Error),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::report::ReportError),
 }
 
 /// Runs the comparison, prints the tables and returns the exit code:
@@ -143,10 +138,7 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
             tables,
             passed: code == exit::OK,
         };
-        document::write(&document, path).map_err(|source| CompareError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        document::write(&document, path)?;
         println!("comparison: {}", path.display());
     }
     Ok(code)
@@ -217,23 +209,8 @@ fn progress(target: &str) -> Option<tokio::sync::watch::Sender<Snapshot>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let (snapshot_tx, mut snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
-    let target = target.to_string();
-    let _ = std::thread::Builder::new()
-        .name("loadtop-progress".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_secs(1));
-                if snapshot_rx.has_changed().is_err() {
-                    return;
-                }
-                let snapshot = snapshot_rx.borrow_and_update().clone();
-                if snapshot.finished {
-                    return;
-                }
-                eprintln!("{target}: {}", runner::progress_line(&snapshot));
-            }
-        });
+    let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
+    runner::spawn_progress(snapshot_rx, format!("{target}: "));
     Some(snapshot_tx)
 }
 

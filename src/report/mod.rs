@@ -19,7 +19,6 @@ pub use files::{OutputFiles, write_outputs};
 pub use input::{ReportInputError, load_report};
 pub use json::{EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry};
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,34 +34,12 @@ pub enum ReportError {
     Histogram(String),
 }
 
-/// Writes atomically: a temporary file beside the target, then a rename, so
-/// a reader (or a crash) never sees half a report.
+/// Writes the JSON report atomically (see [`files::write_atomic`]): a
+/// reader, or a crash, never sees half a report.
 pub fn write_json(report: &Report, path: &Path) -> Result<(), ReportError> {
-    let write_error = |source| ReportError::Write {
-        path: path.display().to_string(),
-        source,
-    };
-    let bytes = serde_json::to_vec_pretty(report)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(write_error)?;
-    }
-    let file_name = path.file_name().map_or_else(
-        || "report.json".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut file| {
-            file.write_all(&bytes)?;
-            file.write_all(b"\n")?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(err) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_error(err));
-    }
-    Ok(())
+    let mut bytes = serde_json::to_vec_pretty(report)?;
+    bytes.push(b'\n');
+    files::write_atomic(path, &bytes)
 }
 
 /// Where a run's report goes when the user did not say: a timestamped file
