@@ -38,6 +38,7 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
             let plan = RunPlan::from_run_args(&args)?;
             Ok(runner::run(&plan, options)?)
         }
+        Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, options)?),
         None => {
             let args = RunArgs {
                 profile: None,

@@ -340,5 +340,7 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+mod max;
+
 #[cfg(test)]
 mod tests;

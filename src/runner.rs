@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::plan::{ReportDest, RunPlan};
 use crate::profile::ModelKind;
 use crate::report::text::{self, StageTableRow, TextOptions};
-use crate::session::{self, Outcome, RunResult, SessionError, SessionIo};
+use crate::session::{self, Outcome, RunResult, SessionError, SessionIo, StagePlanner};
 use crate::snapshot::Snapshot;
 
 /// Process exit codes shared by every command that runs load.
@@ -47,6 +47,24 @@ pub struct RunOptions {
 }
 
 pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
+    let result = run_planned(plan, options, None)?;
+    print_results(plan, &result);
+    Ok(exit_code(&result))
+}
+
+/// Whether a run with these options shows the dashboard.
+pub fn uses_dashboard(plan: &RunPlan, options: &RunOptions) -> bool {
+    options.allow_tui && !plan.headless && std::io::stdout().is_terminal()
+}
+
+/// Runs the plan like [`run`], with a planner that may append stages, and
+/// returns the result unprinted: the caller prints and picks the exit code.
+pub fn run_planned(
+    plan: &RunPlan,
+    options: RunOptions,
+    planner: Option<Box<dyn StagePlanner>>,
+) -> Result<RunResult, RunError> {
+    let use_tui = uses_dashboard(plan, &options);
     let server_exe = match options.server_exe {
         Some(path) => path,
         None => std::env::current_exe().map_err(RunError::Exe)?,
@@ -60,7 +78,6 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
         None if plan.name != "bench" => Some(crate::report::default_path(&plan.name)),
         None => None,
     };
-    let use_tui = options.allow_tui && !plan.headless && std::io::stdout().is_terminal();
     let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
     let (control_tx, control_rx) = mpsc::channel();
     let io = SessionIo {
@@ -74,7 +91,7 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     let session_plan = plan.clone();
     let session = std::thread::Builder::new()
         .name("loadtop-session".into())
-        .spawn(move || session::run(&session_plan, io))
+        .spawn(move || session::run_planned(&session_plan, io, planner))
         .map_err(|_| RunError::Crashed)?;
 
     let tui_result = if use_tui {
@@ -91,8 +108,7 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     }
     let result = session.join().map_err(|_| RunError::Crashed)??;
     tui_result?;
-    print_results(plan, &result);
-    Ok(exit_code(&result))
+    Ok(result)
 }
 
 fn exit_code(result: &RunResult) -> u8 {
