@@ -108,7 +108,7 @@ fn exit_code(result: &RunResult, state: &SearchState) -> u8 {
 
 fn header(plan: &MaxPlan) -> String {
     let mut text = format!(
-        "max rate meeting {} against {}: probes of {} from {} req/s (cap {}), precision {:.0}%, {} connections\n",
+        "loadtop max: {} against {}, probes of {} from {} req/s (cap {}), precision {:.0}%, {} connections\n",
         planner::slo_text(&plan.slos),
         plan.run.target.describe(),
         humantime::format_duration(plan.step_time),
