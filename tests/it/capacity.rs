@@ -322,3 +322,58 @@ fn no_slo_at_all_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--slo"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn sigint_mid_search_exits_130_with_the_probes_so_far_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve_pool();
+    let report_path = dir.path().join("max.json");
+    let mut child = Spawned(
+        Command::new(loadtop_bin())
+            .args(["max", &format!("{url}/pool"), "--slo", "p99<100ms"])
+            .args(["--step-time", "1s", "--headless", "--json"])
+            .arg(&report_path)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // Probe lines come out as each probe ends: interrupt during probe 2.
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.contains("probe 1:") {
+        assert!(Instant::now() < deadline, "no probe line: {seen}");
+        if stdout.read_line(&mut seen).unwrap() == 0 {
+            panic!("loadtop ended early: {seen}");
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loadtop did not stop after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(130));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(
+        rest.contains("search not finished: 100 req/s passed so far"),
+        "{seen}{rest}"
+    );
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "interrupted");
+    assert_eq!(report["stages"][1]["name"], "probe 1: 100 req/s");
+}
