@@ -29,6 +29,19 @@ pub enum Command {
     /// Run a profile's stages (the default profile when none is given).
     Run(RunArgs),
     /// Find the highest fixed rate at which every SLO holds (capacity search).
+    ///
+    /// Short open-model probes (fixed rate, corrected latency) double from
+    /// --start-rate until an SLO fails, then bisect between the last pass and the
+    /// first failure until they are within --precision. The answer is the highest
+    /// rate that passed. When the generator rather than the target is the limit,
+    /// the search stops and says the answer is a lower bound.
+    ///
+    /// From a profile, the target, request, server knobs and load settings are
+    /// used; its stages are ignored, and its whole-run thresholds are the SLOs
+    /// when no --slo is given.
+    ///
+    /// Exit codes: 0 an answer, 1 no rate met the SLOs, 2 bad input or an
+    /// unreachable target, 130 interrupted (the report is still written).
     Max(MaxArgs),
 }
 
@@ -150,16 +163,6 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    long_about = "Finds the highest fixed rate (open model, corrected latency) at which every \
-                  SLO holds: short probes doubling from --start-rate until an SLO fails, then \
-                  bisection between the last pass and the first failure until the two are within \
-                  --precision. Stops early, and says the answer is a lower bound, when the \
-                  generator rather than the target is the limit.\n\n\
-                  TARGET is an http:// URL or a profile file. From a profile the target, \
-                  request, server knobs and load settings are used; its stages are ignored, \
-                  and its whole-run thresholds are the SLOs when no --slo is given."
-)]
 pub struct MaxArgs {
     /// http://host[:port]/path, or a profile file (its stages are ignored).
     #[arg(value_name = "URL|PROFILE")]
