@@ -17,6 +17,10 @@ pub const FAR_BELOW: f64 = 0.8;
 /// Late sends above this fraction of the attempts "explode": a generator
 /// that keeps up sends nearly all of them on time.
 const LATE_EXPLODES: f64 = 0.2;
+/// A rate far below the asked one counts only with at least this fraction of
+/// sends late: with every send on time the generator kept its schedule, and
+/// the shortfall is the stage's tick quantisation, not a limit.
+const SOME_LATE: f64 = 0.02;
 /// Service time within this factor of the baseline's counts as "low": the
 /// target answers as fast as when idle, so it is not queueing.
 const SERVICE_GROWTH: f64 = 3.0;
@@ -139,9 +143,10 @@ pub fn judge(context: &ProbeContext<'_>, summary: &Summary) -> Probe {
 }
 
 /// The saturation rule. The generator is the limit when a worker thread ran
-/// out of CPU, or when the probe fell far short of its rate (or many sends
-/// left late) while the target kept answering about as fast as when idle: a
-/// target that is the limit queues, and its service time grows with it.
+/// out of CPU, or when it fell behind its schedule (many sends late, or the
+/// rate far short with some sends late) while the target kept answering
+/// about as fast as when idle: a target that is the limit queues, and its
+/// service time grows with it.
 fn generator_limit(context: &ProbeContext<'_>, summary: &Summary) -> Option<String> {
     if context.generator_saturated {
         return Some("a generator thread at >= 90% CPU".into());
@@ -153,8 +158,14 @@ fn generator_limit(context: &ProbeContext<'_>, summary: &Summary) -> Option<Stri
         return None;
     }
     let attempts = summary.requests + summary.errors.iter().map(|e| e.count).sum::<u64>();
-    let far_below = summary.rps < far_below_factor(context.step_time) * context.rate;
-    let late_explodes = attempts > 0 && summary.late_sends as f64 > LATE_EXPLODES * attempts as f64;
+    let late_share = if attempts > 0 {
+        summary.late_sends as f64 / attempts as f64
+    } else {
+        0.0
+    };
+    let far_below =
+        summary.rps < far_below_factor(context.step_time) * context.rate && late_share > SOME_LATE;
+    let late_explodes = late_share > LATE_EXPLODES;
     let service_text = format_duration_us(summary.service.p50_us);
     if far_below {
         Some(format!(
@@ -285,10 +296,17 @@ mod tests {
         assert!(far_below_factor(Duration::from_millis(100)) > 0.0);
         // 74% of the asked rate is short for a 5 s probe, not for a 1 s one.
         let mut context = context(700.0, &[]);
-        let short = summary(518.0, 19_000, 14_000, 0);
+        let short = summary(518.0, 19_000, 14_000, 30);
         assert!(judge(&context, &short).generator_limit.is_some());
         context.step_time = Duration::from_secs(1);
         assert_eq!(judge(&context, &short).generator_limit, None);
+    }
+
+    #[test]
+    fn a_short_rate_with_every_send_on_time_is_not_a_limit() {
+        // What a probe looks like when its last tick has not come in yet.
+        let probe = judge(&context(700.0, &[]), &summary(350.0, 19_000, 12_000, 0));
+        assert_eq!(probe.generator_limit, None);
     }
 
     #[test]
