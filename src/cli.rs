@@ -20,6 +20,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process: boxing the large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the embedded target server (routes, bottleneck scenarios, admin API).
@@ -28,6 +30,12 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run a profile's stages (the default profile when none is given).
     Run(RunArgs),
+    /// Print a saved JSON report again, or turn it into HTML, .hgrm, .hlog or CSV files.
+    Report(ReportArgs),
+    /// Combine the JSON reports of shards that ran the same plan into one.
+    Merge(MergeArgs),
+    /// Evaluate thresholds against a saved report (exit 0 pass, 1 fail, 2 bad input).
+    Check(CheckArgs),
     /// Find the highest fixed rate at which every SLO holds (capacity search).
     ///
     /// Short open-model probes (fixed rate, corrected latency) double from
@@ -74,7 +82,7 @@ pub struct ServeArgs {
 }
 
 /// Options shared by every command that generates load.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct LoadArgs {
     /// Force headless output even on a terminal.
     #[arg(long, alias = "no-tui")]
@@ -82,12 +90,30 @@ pub struct LoadArgs {
     /// Write the JSON report here ("-" for stdout).
     #[arg(long, value_name = "FILE|-", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<String>,
+    /// After the run, write a self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// After the run, write the measured latency distribution (HdrHistogram .hgrm text, ms).
+    #[arg(long, value_name = "FILE")]
+    pub hgrm: Option<PathBuf>,
+    /// After the run, write an HdrHistogram interval log, one histogram per stage.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+    /// After the run, write the per-second timeline as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// How often CPU and memory are sampled (default 1s; never below 200ms).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub sample_interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// http://host[:port]/path
     pub url: String,
+    /// The process serving URL: its CPU and memory are charted and reported.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
     /// Open connections (closed model: each sends as soon as its last response is done).
     #[arg(short = 'c', long, default_value_t = 50)]
     pub connections: usize,
@@ -160,6 +186,50 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
     text.parse::<SocketAddr>().map_err(|_| {
         format!("invalid bind address `{text}` (expected IP:PORT, e.g. 127.0.0.1:8080)")
     })
+}
+
+/// Files `report` (and a run) can write from a JSON report.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Measured latency distribution, HdrHistogram .hgrm text in ms.
+    #[arg(long, value_name = "FILE")]
+    pub hgrm: Option<PathBuf>,
+    /// HdrHistogram interval log, one histogram per stage tagged with its name.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+    /// Per-second timeline as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by a run (or by `merge`).
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Reports of shards that ran the same plan at the same time.
+    #[arg(required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// A JSON report (merged ones included).
+    pub report: PathBuf,
+    /// Take the thresholds from this profile instead of those recorded in the report.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

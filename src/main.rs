@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use loadtop::cli::{Cli, Command, LoadArgs, RunArgs};
 use loadtop::plan::RunPlan;
+use loadtop::report::OutputFiles;
 use loadtop::runner::{self, RunOptions, exit};
 
 fn main() -> ExitCode {
@@ -20,11 +21,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
-    let options = RunOptions {
+fn run_options(load: &LoadArgs) -> RunOptions {
+    RunOptions {
         server_exe: None,
         allow_tui: true,
-    };
+        outputs: OutputFiles::from_load_args(load),
+    }
+}
+
+fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
     match command {
         Some(Command::Serve(args)) => {
             loadtop::server::run(args)?;
@@ -32,24 +37,24 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
         }
         Some(Command::Bench(args)) => {
             let plan = RunPlan::from_bench_args(&args)?;
-            Ok(runner::run(&plan, options)?)
+            Ok(runner::run(&plan, run_options(&args.load))?)
         }
         Some(Command::Run(args)) => {
             let plan = RunPlan::from_run_args(&args)?;
-            Ok(runner::run(&plan, options)?)
+            Ok(runner::run(&plan, run_options(&args.load))?)
         }
-        Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, options)?),
+        Some(Command::Report(args)) => Ok(loadtop::report::commands::report(&args)?),
+        Some(Command::Merge(args)) => Ok(loadtop::report::commands::merge(&args)?),
+        Some(Command::Check(args)) => Ok(loadtop::report::commands::check(&args)?),
+        Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, run_options(&args.load))?),
         None => {
             let args = RunArgs {
                 profile: None,
                 scale_time: 1.0,
-                load: LoadArgs {
-                    headless: false,
-                    json: None,
-                },
+                load: LoadArgs::default(),
             };
             let plan = RunPlan::from_run_args(&args)?;
-            Ok(runner::run(&plan, options)?)
+            Ok(runner::run(&plan, run_options(&args.load))?)
         }
     }
 }

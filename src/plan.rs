@@ -52,6 +52,7 @@ impl TargetPlan {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StagePlan {
     pub name: String,
+    pub model: ModelKind,
     /// `None`: until the request budget is spent (`bench -n`).
     pub duration: Option<Duration>,
     pub rate: Option<f64>,
@@ -157,14 +158,14 @@ impl RunPlan {
         let scale = |d: Duration| {
             Duration::from_secs_f64(d.as_secs_f64() * scale_time).max(Duration::from_millis(100))
         };
-        let open = profile.load.model == ModelKind::Open;
         let mut stages = Vec::new();
         if !profile.load.warmup.is_zero() {
             let first = profile.stages.first();
             stages.push(StagePlan {
                 name: "warmup".into(),
+                model: first.map_or(profile.load.model, |s| s.model),
                 duration: Some(scale(profile.load.warmup)),
-                rate: if open {
+                rate: if first.is_some_and(|s| s.model == ModelKind::Open) {
                     first.and_then(|s| s.rate).or(profile.load.rate)
                 } else {
                     None
@@ -178,8 +179,9 @@ impl RunPlan {
         }
         stages.extend(profile.stages.into_iter().map(|s| StagePlan {
             name: s.name,
+            model: s.model,
             duration: Some(scale(s.duration)),
-            rate: if open {
+            rate: if s.model == ModelKind::Open {
                 s.rate.or(profile.load.rate)
             } else {
                 None
@@ -209,7 +211,7 @@ impl RunPlan {
             report: report_dest(load),
             headless: load.headless,
             print_latency: false,
-            sample_interval: Duration::from_secs(1),
+            sample_interval: sample_interval(load),
         })
     }
 
@@ -269,6 +271,7 @@ impl RunPlan {
         if let Some(warmup) = args.warmup.filter(|w| !w.is_zero()) {
             stages.push(StagePlan {
                 name: "warmup".into(),
+                model,
                 duration: Some(warmup),
                 rate: args.rate,
                 connections: None,
@@ -280,6 +283,7 @@ impl RunPlan {
         }
         stages.push(StagePlan {
             name: "bench".into(),
+            model,
             duration,
             rate: args.rate,
             connections: None,
@@ -294,7 +298,7 @@ impl RunPlan {
             target: TargetPlan::Url {
                 url: args.url.clone(),
                 parsed,
-                pid: None,
+                pid: args.pid,
                 command: None,
                 ready_timeout: Duration::ZERO,
             },
@@ -313,9 +317,13 @@ impl RunPlan {
             report: report_dest(&args.load),
             headless: args.load.headless,
             print_latency: args.latency,
-            sample_interval: Duration::from_secs(1),
+            sample_interval: sample_interval(&args.load),
         })
     }
+}
+
+fn sample_interval(load: &LoadArgs) -> Duration {
+    load.sample_interval.unwrap_or(Duration::from_secs(1))
 }
 
 fn report_dest(load: &LoadArgs) -> Option<ReportDest> {

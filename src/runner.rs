@@ -44,11 +44,15 @@ pub struct RunOptions {
     pub server_exe: Option<PathBuf>,
     /// When false, the dashboard is never used.
     pub allow_tui: bool,
+    /// Extra files (HTML, .hgrm, .hlog, CSV) written from the report afterwards.
+    pub outputs: crate::report::OutputFiles,
 }
 
 pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
+    let outputs = options.outputs.clone();
     let result = run_planned(plan, options, None)?;
     print_results(plan, &result);
+    after_run(&result, &outputs);
     Ok(exit_code(&result))
 }
 
@@ -58,7 +62,8 @@ pub fn uses_dashboard(plan: &RunPlan, options: &RunOptions) -> bool {
 }
 
 /// Runs the plan like [`run`], with a planner that may append stages, and
-/// returns the result unprinted: the caller prints and picks the exit code.
+/// returns the result unprinted: the caller prints, calls [`after_run`] and
+/// picks the exit code.
 pub fn run_planned(
     plan: &RunPlan,
     options: RunOptions,
@@ -109,6 +114,23 @@ pub fn run_planned(
     let result = session.join().map_err(|_| RunError::Crashed)??;
     tui_result?;
     Ok(result)
+}
+
+/// What every command says after its own summary: a target that died, and
+/// the extra files written from the report.
+pub fn after_run(result: &RunResult, outputs: &crate::report::OutputFiles) {
+    if let Outcome::TargetExited(reason) = &result.outcome {
+        eprintln!(
+            "loadtop: the target exited mid-run ({reason}); the report holds what was measured"
+        );
+    }
+    // A file that cannot be written is reported but does not change the run's verdict.
+    match crate::report::write_outputs(&result.report, outputs) {
+        Ok(paths) => paths
+            .iter()
+            .for_each(|p| eprintln!("wrote {}", p.display())),
+        Err(err) => eprintln!("loadtop: {err}"),
+    }
 }
 
 fn exit_code(result: &RunResult) -> u8 {

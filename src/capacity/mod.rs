@@ -67,6 +67,7 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
             write_text(json_on_stdout, &format!("{}\n", probe.line()));
         }));
     }
+    let outputs = options.outputs.clone();
     let result = runner::run_planned(&plan.run, options, Some(Box::new(capacity_planner)))?;
     let state = planner::lock(&state);
     let mut out = String::new();
@@ -91,6 +92,7 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
         println!("report: {}", path.display());
     }
     let _ = std::io::stdout().flush();
+    runner::after_run(&result, &outputs);
     Ok(exit_code(&result, &state))
 }
 

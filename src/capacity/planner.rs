@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::plan::StagePlan;
-use crate::profile::Threshold;
+use crate::profile::{ModelKind, Threshold};
 use crate::session::{FinishedStage, StagePlanner};
 
 use super::probe::{self, Probe, ProbeContext, thousands};
@@ -85,6 +85,7 @@ impl CapacityPlanner {
     /// The stage for probe `number` at `rate`.
     pub fn probe_stage(&self, number: usize, rate: f64) -> StagePlan {
         StagePlan {
+            model: ModelKind::Open,
             name: format!("probe {number}: {rate:.0} req/s"),
             duration: Some(self.step_time),
             rate: Some(rate),
@@ -108,6 +109,7 @@ impl CapacityPlanner {
             longest
         };
         StagePlan {
+            model: ModelKind::Open,
             name: "settle".into(),
             duration: Some(drain.clamp(SHORTEST_SETTLE, longest)),
             rate: Some(SETTLE_RATE),

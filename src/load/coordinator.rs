@@ -162,6 +162,10 @@ impl Coordinator {
                     self.broadcast(WorkerCommand::Pacing(self.period()));
                 }
             }
+            LoadCommand::SetClosed => {
+                self.model = Model::Closed;
+                self.broadcast(WorkerCommand::Pacing(None));
+            }
             LoadCommand::SetConnections(wanted) => {
                 let threads = self.workers.len();
                 let wanted = wanted.clamp(1, limits::max_connections(threads).max(1));

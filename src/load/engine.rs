@@ -20,6 +20,9 @@ use crate::stats::Interval;
 pub enum LoadCommand {
     /// Requests per second; on a closed run this switches to the open model.
     SetRate(f64),
+    /// Switch to the closed model: each connection sends as soon as its
+    /// previous response is done (a profile stage may ask for it).
+    SetClosed,
     /// Total connections, spread over the threads (clamped to at least 1).
     SetConnections(usize),
     /// Worker threads (clamped to 1..=256); retiring threads flush first.

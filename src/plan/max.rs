@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest};
+use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval};
 use crate::capacity::MaxPlan;
 use crate::capacity::search::SearchConfig;
 use crate::cli::MaxArgs;
@@ -75,6 +75,7 @@ impl RunPlan {
         }
         let start_rate = args.start_rate.min(args.max_rate);
         run.stages = vec![StagePlan {
+            model: ModelKind::Open,
             name: "warmup".into(),
             duration: Some((args.step_time / 2).clamp(SHORTEST_STEP, Duration::from_secs(2))),
             rate: Some(start_rate),
@@ -141,7 +142,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
         report: report_dest(&args.load),
         headless: args.load.headless,
         print_latency: false,
-        sample_interval: Duration::from_secs(1),
+        sample_interval: sample_interval(&args.load),
     })
 }
 

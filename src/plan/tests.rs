@@ -95,6 +95,7 @@ fn run_scales_stage_durations() {
     let load = LoadArgs {
         headless: true,
         json: Some("-".into()),
+        ..LoadArgs::default()
     };
     let plan = RunPlan::from_profile(profile, 0.1, &load).unwrap();
     assert_eq!(plan.stages.len(), 3);

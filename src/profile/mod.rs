@@ -124,6 +124,8 @@ pub struct LoadSettings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage {
     pub name: String,
+    /// The model of this stage (`load.model` unless the stage overrides it).
+    pub model: ModelKind,
     pub duration: Duration,
     /// Open model: the rate of this stage (falls back to `load.rate`).
     pub rate: Option<f64>,

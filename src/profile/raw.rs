@@ -93,6 +93,8 @@ pub struct RawLoad {
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
     pub name: Spanned<String>,
+    /// `open` or `closed`: overrides `load.model` for this stage.
+    pub model: Option<Spanned<String>>,
     pub duration: Spanned<DurationValue>,
     pub rate: Option<Spanned<f64>>,
     pub connections: Option<Spanned<usize>>,

@@ -265,3 +265,21 @@ fn a_profile_needs_a_target() {
     let err = error_of("[[stages]]\nname = \"a\"\nduration = 1\nrate = 1\n");
     assert!(err.contains("missing `[target]`"), "{err}");
 }
+
+#[test]
+fn a_stage_may_switch_the_model() {
+    let text = MINIMAL.replace(
+        "rate = 10\n",
+        "rate = 10\n\n[[stages]]\nname = \"closed\"\nmodel = \"closed\"\nduration = 1\nconnections = 2\n",
+    );
+    let profile = parse(&text).unwrap();
+    assert_eq!(profile.stages[0].model, ModelKind::Open);
+    assert_eq!(profile.stages[1].model, ModelKind::Closed);
+    let err = error_of(&text.replace("connections = 2", "rate = 5"));
+    assert!(
+        err.contains("stages[1].rate") && err.contains("open model"),
+        "{err}"
+    );
+    let err = error_of(&text.replace("model = \"closed\"", "model = \"ajar\""));
+    assert!(err.contains("stages[1].model"), "{err}");
+}

@@ -278,6 +278,7 @@ impl Ctx<'_> {
             }
             stages.push(Stage {
                 name,
+                model: load.model,
                 duration,
                 rate,
                 connections,
@@ -289,18 +290,23 @@ impl Ctx<'_> {
         Ok(stages)
     }
 
+    fn model(&self, value: &Spanned<String>, key: &str) -> Result<ModelKind, ProfileError> {
+        match value.get_ref().as_str() {
+            "open" => Ok(ModelKind::Open),
+            "closed" => Ok(ModelKind::Closed),
+            other => Err(self.at(
+                value,
+                key,
+                format!("unknown model `{other}` (expected `open` or `closed`)"),
+            )),
+        }
+    }
+
     fn load(&self, raw: &RawProfile) -> Result<LoadSettings, ProfileError> {
         let l = &raw.load;
-        let model = match l.model.as_ref().map(|m| (m, m.get_ref().as_str())) {
-            None | Some((_, "open")) => ModelKind::Open,
-            Some((_, "closed")) => ModelKind::Closed,
-            Some((m, other)) => {
-                return Err(self.at(
-                    m,
-                    "load.model",
-                    format!("unknown model `{other}` (expected `open` or `closed`)"),
-                ));
-            }
+        let model = match &l.model {
+            Some(m) => self.model(m, "load.model")?,
+            None => ModelKind::Open,
         };
         let positive = |v: &Option<Spanned<usize>>, key: &str, default: usize| match v {
             Some(n) if *n.get_ref() == 0 => Err(self.at(n, key, "must be at least 1")),
@@ -352,16 +358,24 @@ impl Ctx<'_> {
         if duration.is_zero() {
             return Err(self.at(&s.duration, &key("duration"), "a stage lasts more than 0s"));
         }
+        let model = match &s.model {
+            Some(m) => self.model(m, &key("model"))?,
+            None => load.model,
+        };
         let rate = match &s.rate {
             Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
                 return Err(self.at(r, &key("rate"), "a rate is at least 1 request per second"));
             }
-            Some(r) if load.model == ModelKind::Closed => {
-                return Err(self.at(r, &key("rate"), "`rate` needs the open model (`load.model = \"open\"`); the closed model sets `connections`"));
+            Some(r) if model == ModelKind::Closed => {
+                return Err(self.at(
+                    r,
+                    &key("rate"),
+                    "`rate` needs the open model; the closed model sets `connections`",
+                ));
             }
             other => other.as_ref().map(|r| *r.get_ref()),
         };
-        if load.model == ModelKind::Open && rate.is_none() && load.rate.is_none() {
+        if model == ModelKind::Open && rate.is_none() && load.rate.is_none() {
             return Err(self.at(
                 &s.name,
                 &key("rate"),
@@ -376,6 +390,7 @@ impl Ctx<'_> {
         };
         Ok(Stage {
             name,
+            model,
             duration,
             rate,
             connections,

@@ -59,6 +59,8 @@ pub struct PlanReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedStage {
     pub name: String,
+    /// `open` or `closed`.
+    pub model: String,
     pub duration_secs: Option<f64>,
     pub rate: Option<f64>,
     pub connections: Option<usize>,
@@ -71,6 +73,8 @@ pub struct PlannedStage {
 pub struct StageReport {
     pub name: String,
     pub measured: bool,
+    /// Open-model stage: latency measured from the intended send time.
+    pub latency_corrected: bool,
     /// Seconds since the run started.
     pub started_secs: f64,
     pub summary: Summary,

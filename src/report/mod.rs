@@ -3,10 +3,20 @@
 //! are written to. Reports are built by `session` from what it measured; the
 //! histograms inside are exact, so reports can be merged or re-checked later.
 
+pub mod check;
+pub mod commands;
+pub mod csv;
+pub mod files;
 pub mod hgrm;
+pub mod hlog;
+pub mod html;
+pub mod input;
 pub mod json;
+pub mod merge;
 pub mod text;
 
+pub use files::{OutputFiles, write_outputs};
+pub use input::{ReportInputError, load_report};
 pub use json::{EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry};
 
 use std::io::Write;

@@ -25,9 +25,8 @@ impl Session<'_> {
                 self.latest_sample.as_ref(),
             );
             if self.ledger.pending_second_has_data() {
-                let fraction = final_tick.elapsed.as_secs_f64().fract();
                 self.ledger
-                    .close_second(fraction, rate, self.latest_sample.as_ref());
+                    .close_second(final_tick.elapsed, rate, self.latest_sample.as_ref());
             }
         }
         if let Some(stage) = self.ledger.current_stage_mut() {
@@ -86,10 +85,7 @@ impl Session<'_> {
                 },
                 target: plan.target.describe(),
                 method: plan.method.clone(),
-                model: match plan.model {
-                    ModelKind::Open => "open".into(),
-                    ModelKind::Closed => "closed".into(),
-                },
+                model: model_name(plan.model).into(),
                 latency_corrected: plan.model == ModelKind::Open,
                 threads: plan.threads,
                 connections: plan.connections,
@@ -106,6 +102,7 @@ impl Session<'_> {
                     .iter()
                     .map(|s| PlannedStage {
                         name: s.name.clone(),
+                        model: model_name(s.model).into(),
                         duration_secs: s.duration.map(|d| d.as_secs_f64()),
                         rate: s.rate,
                         connections: s.connections,
@@ -120,9 +117,15 @@ impl Session<'_> {
                 .ledger
                 .stages
                 .iter()
-                .map(|record| StageReport {
+                .enumerate()
+                .map(|(index, record)| StageReport {
                     name: record.name.clone(),
                     measured: record.measured,
+                    latency_corrected: self
+                        .clock
+                        .stages
+                        .get(index)
+                        .is_some_and(|s| s.model == ModelKind::Open),
                     started_secs: record.started.as_secs_f64(),
                     summary: Summary::from_interval(&record.interval, record.active),
                     resources: record.resources.clone(),
@@ -168,6 +171,13 @@ impl Session<'_> {
             passed: verdicts.results.iter().all(|r| r.passed),
             thresholds: verdicts.results,
         }
+    }
+}
+
+fn model_name(model: ModelKind) -> &'static str {
+    match model {
+        ModelKind::Open => "open",
+        ModelKind::Closed => "closed",
     }
 }
 

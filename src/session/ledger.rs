@@ -31,6 +31,10 @@ pub struct Ledger {
     pub last_second_late: u64,
     second: Interval,
     next_boundary: u64,
+    /// Engine time at which the last point was closed: each point's rate is
+    /// computed over the time it really covers, so ticks that arrive in a
+    /// bunch (a lagging reader) never show as a spike.
+    last_close: Duration,
     pub open_connections: u64,
     pub connects: u64,
 }
@@ -98,25 +102,28 @@ impl Ledger {
         self.connects += interval.connects;
         self.second.merge(interval);
         if (elapsed + half_tick).as_secs() >= self.next_boundary {
-            self.close_second(1.0, target_rps, resources);
+            self.close_second(elapsed, target_rps, resources);
         }
     }
 
-    /// Closes the second being accumulated; `fraction` < 1 for the last,
-    /// partial second of a run.
+    /// Closes the second being accumulated at engine time `at` (the last,
+    /// partial second of a run covers less than a second).
     pub fn close_second(
         &mut self,
-        fraction: f64,
+        at: Duration,
         target_rps: Option<f64>,
         resources: Option<&ResourceSample>,
     ) {
+        let second_index = (at + Duration::from_millis(500))
+            .as_secs()
+            .max(self.next_boundary);
         let second = std::mem::take(&mut self.second);
         let view = latency_view(&second);
-        let fraction = fraction.clamp(0.05, 1.0);
+        let span = at.saturating_sub(self.last_close).as_secs_f64().max(0.05);
         self.timeline.push(TimelinePoint {
-            second: self.next_boundary,
+            second: second_index,
             stage_index: self.stages.len().saturating_sub(1),
-            rps: second.responses as f64 / fraction,
+            rps: second.responses as f64 / span,
             target_rps,
             p50_us: view.p50_us,
             p90_us: view.p90_us,
@@ -137,7 +144,8 @@ impl Ledger {
         });
         self.last_second = view;
         self.last_second_late = second.late_sends;
-        self.next_boundary += 1;
+        self.last_close = at;
+        self.next_boundary = second_index + 1;
     }
 
     /// Whether the second in progress holds anything worth a partial point.
@@ -198,7 +206,7 @@ mod tests {
         }
         assert_eq!(ledger.timeline.len(), 1);
         assert!(ledger.pending_second_has_data());
-        ledger.close_second(0.5, None, None);
+        ledger.close_second(Duration::from_millis(1500), None, None);
         assert_eq!(ledger.timeline[1].rps, 40.0);
         assert_eq!(ledger.timeline[1].stage_index, 1);
         assert!(ledger.stages[0].finished);
@@ -206,6 +214,39 @@ mod tests {
         assert_eq!(ledger.stages[1].interval.responses, 20);
         // Only measured stages count towards the run.
         assert_eq!(ledger.measured_total().0.responses, 100);
+    }
+
+    #[test]
+    fn ticks_arriving_in_a_bunch_are_spread_over_the_time_they_cover() {
+        let mut ledger = Ledger::new();
+        ledger.start_stage("a", true, Duration::ZERO);
+        let half = Duration::from_millis(125);
+        ledger.add_tick(
+            &tick_with(100),
+            Duration::from_millis(1000),
+            half,
+            None,
+            None,
+        );
+        // Three seconds of responses in one late tick: 100 req/s, not 300.
+        ledger.add_tick(
+            &tick_with(300),
+            Duration::from_millis(4000),
+            half,
+            None,
+            None,
+        );
+        assert_eq!(ledger.timeline.len(), 2);
+        assert_eq!(ledger.timeline[1].rps, 100.0);
+        assert_eq!(ledger.timeline[1].second, 4);
+        ledger.add_tick(
+            &tick_with(100),
+            Duration::from_millis(5000),
+            half,
+            None,
+            None,
+        );
+        assert_eq!(ledger.timeline[2].second, 5);
     }
 
     #[test]

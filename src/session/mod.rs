@@ -118,7 +118,7 @@ pub fn run_planned(
         request: target.request.clone(),
         threads: plan.threads,
         connections: clock.planned_connections(0),
-        model: match plan.model {
+        model: match plan.stages.first().map_or(plan.model, |s| s.model) {
             ModelKind::Open => Model::Open {
                 rate: clock.planned_rate(0).unwrap_or(1.0),
             },
@@ -308,7 +308,13 @@ impl Session<'_> {
                 self.clock.override_connections(n);
                 self.event("control", format!("connections set to {n}"));
             }
-            Control::SetRate(rate) if rate >= 1.0 && self.plan.model == ModelKind::Open => {
+            Control::SetRate(rate)
+                if rate >= 1.0
+                    && self
+                        .clock
+                        .current()
+                        .is_some_and(|s| s.model == ModelKind::Open) =>
+            {
                 self.send_load(LoadCommand::SetRate(rate));
                 self.clock.override_rate(rate);
                 self.current.rate = Some(rate);

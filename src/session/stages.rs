@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::load::LoadCommand;
+use crate::load::{LoadCommand, Model};
 use crate::plan::{RunPlan, StagePlan};
 use crate::profile::ModelKind;
 use crate::stats::summary::Summary;
@@ -35,7 +35,6 @@ pub trait StagePlanner: Send {
 
 pub struct StageClock {
     pub stages: Vec<StagePlan>,
-    model: ModelKind,
     default_connections: usize,
     pub index: usize,
     pub elapsed: Duration,
@@ -51,7 +50,6 @@ impl StageClock {
     pub fn new(plan: &RunPlan) -> StageClock {
         StageClock {
             stages: plan.stages.clone(),
-            model: plan.model,
             default_connections: plan.connections,
             index: 0,
             elapsed: Duration::ZERO,
@@ -96,7 +94,7 @@ impl StageClock {
 
     pub fn planned_connections(&self, index: usize) -> usize {
         match self.stages.get(index) {
-            Some(stage) if stage.ramp && self.model == ModelKind::Closed => index
+            Some(stage) if stage.ramp && stage.model == ModelKind::Closed => index
                 .checked_sub(1)
                 .map_or(1, |i| self.stage_connections(i)),
             _ => self.stage_connections(index),
@@ -172,7 +170,8 @@ impl StageClock {
     }
 
     fn ramp_connections(&mut self) -> Option<usize> {
-        if self.connections_override.is_some() || self.model != ModelKind::Closed {
+        let closed = self.current().is_some_and(|s| s.model == ModelKind::Closed);
+        if self.connections_override.is_some() || !closed {
             return None;
         }
         let fraction = self.ramp_fraction()?;
@@ -195,8 +194,12 @@ impl Session<'_> {
         self.ledger
             .start_stage(&stage.name, stage.measured, self.started.elapsed());
         if index > 0 {
-            if let Some(rate) = self.clock.planned_rate(index) {
-                self.send_load(LoadCommand::SetRate(rate));
+            match (stage.model, self.clock.planned_rate(index)) {
+                (ModelKind::Open, Some(rate)) => self.send_load(LoadCommand::SetRate(rate)),
+                (ModelKind::Closed, _) if self.current.model != Model::Closed => {
+                    self.send_load(LoadCommand::SetClosed);
+                }
+                _ => {}
             }
             let connections = self.clock.planned_connections(index);
             if connections != self.current.connections {
@@ -214,7 +217,7 @@ impl Session<'_> {
             }
             self.last_server_poll = None;
         }
-        let what = match (self.plan.model, stage.rate) {
+        let what = match (stage.model, stage.rate) {
             (ModelKind::Open, Some(rate)) => format!("{rate:.0} req/s"),
             _ => format!("{} connections", self.clock.stage_connections(index)),
         };

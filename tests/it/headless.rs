@@ -346,3 +346,160 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
     assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
     assert_eq!(report["stages"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_closed_stage_after_an_open_one_switches_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = QUICK.replace(
+        "[[stages]]\nname = \"two\"\nduration = \"1s\"\nrate = 200",
+        "[[stages]]\nname = \"two\"\nmodel = \"closed\"\nconnections = 2\nduration = \"1s\"",
+    );
+    assert!(text.contains("model = \"closed\""));
+    let profile = write_profile(dir.path(), "switch.toml", &text);
+    let report_path = dir.path().join("r.json");
+    let out = loadtop(
+        &[
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read_valid_report(&report_path);
+    let stages = report["stages"].as_array().unwrap();
+    assert_eq!(stages[0]["latency_corrected"], true);
+    assert_eq!(stages[1]["latency_corrected"], false);
+    assert_eq!(report["plan"]["stages"][1]["model"], "closed");
+    // Back to back on loopback, two connections outrun 100 req/s by far.
+    let open = stages[0]["summary"]["requests"].as_u64().unwrap();
+    let closed = stages[1]["summary"]["requests"].as_u64().unwrap();
+    assert!(closed > 3 * open, "closed {closed} vs open {open}");
+}
+
+#[test]
+fn bench_with_pid_reports_the_target_process_resources() {
+    let (server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let pid = server.0.id().to_string();
+    let out = loadtop(
+        &[
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "2",
+            "-d",
+            "2s",
+            "--pid",
+            &pid,
+            "--sample-interval",
+            "500ms",
+            "--json",
+            "-",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&report);
+    let resources = &report["stages"][0]["resources"];
+    assert!(
+        resources["target_rss_peak"].as_u64().unwrap_or(0) > 0,
+        "{resources}"
+    );
+    let timeline = report["timeline"].as_array().unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|p| p["rss_target"].as_u64().unwrap_or(0) > 0),
+        "{timeline:?}"
+    );
+}
+
+/// Children of `pid`, from /proc (Linux).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+#[test]
+fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        "long.toml",
+        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
+    );
+    let report_path = dir.path().join("died.json");
+    let child = Command::new(loadtop_bin())
+        .args([
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Spawned(child);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let server = loop {
+        if let Some(&pid) = children_of(child.0.id()).first() {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the embedded server never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &server.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loadtop did not stop after its target died"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(1));
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "target_exited");
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
+    let events = report["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "target"), "{events:?}");
+}

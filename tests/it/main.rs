@@ -7,6 +7,7 @@ mod headless;
 mod load;
 mod monitor;
 mod profile;
+mod reports;
 mod server;
 mod support;
 mod tui;

@@ -56,6 +56,25 @@ fn set_rate_on_a_closed_run_switches_to_open() {
 }
 
 #[test]
+fn set_closed_on_an_open_run_sends_back_to_back() {
+    let target = Target::start(Behavior::Respond(OK_RESPONSE));
+    let mut config = target.config();
+    config.threads = 1;
+    config.connections = 2;
+    config.model = Model::Open { rate: 50.0 };
+    let engine = load::start(config).unwrap();
+    let open = collect_ticks(&engine, Duration::from_millis(1000), |_| false);
+    engine.send(LoadCommand::SetClosed);
+    let _ = collect_ticks(&engine, Duration::from_millis(300), |_| false);
+    let closed = collect_ticks(&engine, Duration::from_millis(1000), |_| false);
+    let (before, after) = (rps(&open[1..]), rps(&closed));
+    assert!(before < 100.0, "open at 50 req/s ran at {before}");
+    // Two connections back to back on loopback go far beyond 50 req/s.
+    assert!(after > 4.0 * before, "closed {after} vs open {before}");
+    assert_eq!(closed.last().unwrap().model, Model::Closed);
+}
+
+#[test]
 fn set_connections_opens_and_closes_connections() {
     let target = Target::start(Behavior::Respond(OK_RESPONSE));
     let mut config = target.config();

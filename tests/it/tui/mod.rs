@@ -4,6 +4,7 @@
 
 mod e2e;
 mod fixtures;
+mod real;
 
 use loadtop::snapshot::Snapshot;
 use loadtop::tui::{AppState, KEY_GROUPS, draw};

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Dashboard overhead: the same `loadtop bench` run headless and with the
+# dashboard open (under tmux), in alternating rounds, generator pinned to
+# CPU 0 and the target (`loadtop serve --threads 1`) to CPU 1.
+# Prints achieved req/s of both, the ratio (target >= 0.97), and the CPU
+# used by the dashboard's render thread (the main thread) as a share of one
+# core (target <= 3%).
+#
+#   scripts/bench-dashboard.sh [ROUNDS]     (env: DURATION=10s CONNS=50 URL_PATH=/plaintext)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${1:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-50}
+URL_PATH=${URL_PATH:-/plaintext}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+
+command -v tmux >/dev/null || { echo "tmux is required (apt-get install -y tmux)"; exit 1; }
+command -v taskset >/dev/null || { echo "taskset is required (util-linux)"; exit 1; }
+cargo build --release --quiet
+BIN="$TARGET_DIR/release/loadtop"
+[ -x "$BIN" ] || BIN="$(pwd)/$BIN"
+BIN=$(readlink -f "$BIN")
+WORK=$(mktemp -d)
+SOCKET="loadtop-bench-$$"
+
+cleanup() {
+  tmux -L "$SOCKET" kill-server 2>/dev/null || true
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+taskset -c 1 "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
+SERVER_PID=$!
+for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
+BASE=$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out")
+URL="$BASE$URL_PATH"
+echo "target: $URL (loadtop serve --threads 1 on CPU 1); generator on CPU 0; $DURATION, $CONNS connections"
+
+rps_of() { python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['summary']['rps']))" "$1"; }
+
+headless_round() {
+  taskset -c 0 "$BIN" bench "$URL" -c "$CONNS" -d "$DURATION" --headless --json "$WORK/h.json" > /dev/null
+  rps_of "$WORK/h.json"
+}
+
+# Prints "RPS RENDER_PERCENT".
+dashboard_round() {
+  rm -f "$WORK/d.json" "$WORK/pid"
+  tmux -L "$SOCKET" new-session -d -s dash -x 120 -y 40 \
+    "sh -c 'echo \$\$ > $WORK/pid; exec taskset -c 0 $BIN bench $URL -c $CONNS -d $DURATION --json $WORK/d.json'"
+  for _ in $(seq 50); do [ -s "$WORK/pid" ] && break; sleep 0.1; done
+  local pid; pid=$(cat "$WORK/pid")
+  local start; start=$(date +%s.%N)
+  # The run is over when the summary shows; read the main (render) thread's CPU then.
+  for _ in $(seq 600); do
+    tmux -L "$SOCKET" capture-pane -p -t dash 2>/dev/null | grep -q "Run finished" && break
+    sleep 0.1
+  done
+  local end; end=$(date +%s.%N)
+  local ticks; ticks=$(awk '{print $14 + $15}' "/proc/$pid/task/$pid/stat")
+  tmux -L "$SOCKET" send-keys -t dash q
+  for _ in $(seq 100); do [ -s "$WORK/d.json" ] && ! kill -0 "$pid" 2>/dev/null && break; sleep 0.1; done
+  tmux -L "$SOCKET" kill-server 2>/dev/null || true
+  local rps; rps=$(rps_of "$WORK/d.json")
+  # /proc times are in clock ticks (100 per second on Linux).
+  local render; render=$(python3 -c "print(round($ticks / 100 / ($end - $start) * 100, 2))")
+  echo "$rps $render"
+}
+
+HEADLESS=(); DASH=(); RENDER=()
+for round in $(seq "$ROUNDS"); do
+  h=$(headless_round)
+  read -r d r < <(dashboard_round)
+  HEADLESS+=("$h"); DASH+=("$d"); RENDER+=("$r")
+  echo "round $round: headless $h req/s | dashboard $d req/s | render thread ${r}% of a core"
+done
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+MH=$(median "${HEADLESS[@]}"); MD=$(median "${DASH[@]}"); MR=$(median "${RENDER[@]}")
+python3 - "$MH" "$MD" "$MR" <<'EOF'
+import sys
+h, d, r = map(float, sys.argv[1:])
+print(f"median: headless {h:.0f} req/s, dashboard {d:.0f} req/s, ratio {d / h:.3f} (target >= 0.97)")
+print(f"median render thread CPU: {r:.2f}% of one core (target <= 3%)")
+EOF

@@ -1,0 +1,124 @@
+//! The real binary under tmux: `loadtop run` on a short profile against the
+//! embedded server, live numbers that change, keys that change connections
+//! and rate, quit, a restored terminal and a written report.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::e2e::Tmux;
+use crate::headless::read_valid_report;
+use crate::support::loadtop_bin;
+
+const PROFILE: &str = r#"
+name = "e2e"
+
+[target]
+route = "/plaintext"
+
+[server]
+threads = 1
+
+[load]
+model = "open"
+connections = 4
+
+[[stages]]
+name = "first"
+duration = "20s"
+rate = 200
+
+[[stages]]
+name = "second"
+duration = "20s"
+rate = 300
+"#;
+
+/// The throughput legend's figure, e.g. `⣿ 199 req/s`.
+fn throughput(screen: &str) -> Option<u64> {
+    let line = screen.lines().find(|l| l.contains("Throughput"))?;
+    let before = line.split(" req/s").next()?;
+    before.split_whitespace().last()?.parse().ok()
+}
+
+#[test]
+fn dashboard_on_the_real_binary() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed; the real-binary dashboard test is skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("e2e.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
+    let report = dir.path().join("report.json");
+    let script = format!(
+        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; \
+         stty -a | tr ' ;' '\\n\\n' | grep -qx icanon && echo COOKED; sleep 60",
+        dir.path().display(),
+        loadtop_bin().display(),
+        profile.display(),
+        report.display()
+    );
+    let tmux = Tmux {
+        socket: format!("loadtop-real-{}", std::process::id()),
+    };
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
+
+    // Live numbers appear and move: the first seconds climb towards 200 req/s.
+    let first = tmux.wait_for("req/s");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = vec![throughput(&first)];
+    while !seen.iter().flatten().any(|&rps| rps >= 100) {
+        assert!(
+            Instant::now() < deadline,
+            "throughput never rose:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        seen.push(throughput(&tmux.screen()));
+    }
+    let distinct: std::collections::BTreeSet<_> = seen.iter().flatten().collect();
+    assert!(distinct.len() >= 2, "numbers did not change: {seen:?}");
+    let screen = tmux.wait_for("open 200 req/s");
+    assert!(screen.contains("4 conns"), "{screen}");
+
+    // Keys change connections and rate; the header shows it within a second.
+    tmux.keys("C");
+    tmux.wait_for("8 conns");
+    tmux.keys("R");
+    tmux.wait_for("open 250 req/s");
+
+    tmux.keys("q");
+    tmux.wait_for("Run finished");
+    tmux.keys("q");
+    let after = tmux.wait_for("COOKED");
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(
+        !after.contains("Throughput"),
+        "still on the alternate screen:\n{after}"
+    );
+    assert!(after.contains("report:"), "{after}");
+
+    let report = read_valid_report(&report);
+    assert_eq!(report["outcome"], "quit");
+    let events: Vec<&str> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(events.contains(&"connections set to 8"), "{events:?}");
+    assert!(events.contains(&"rate set to 250 req/s"), "{events:?}");
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 100);
+}
