@@ -6,7 +6,8 @@
 # used by the dashboard's render thread (the main thread) as a share of one
 # core (target <= 3%).
 #
-#   scripts/bench-dashboard.sh [ROUNDS]     (env: DURATION=10s CONNS=50 URL_PATH=/plaintext)
+#   scripts/bench-dashboard.sh [ROUNDS]
+#   env: DURATION=10s CONNS=50 URL_PATH=/plaintext LOADTOP_BIN=(skip the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +19,12 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
 command -v tmux >/dev/null || { echo "tmux is required (apt-get install -y tmux)"; exit 1; }
 command -v taskset >/dev/null || { echo "taskset is required (util-linux)"; exit 1; }
-cargo build --release --quiet
-BIN="$TARGET_DIR/release/loadtop"
-[ -x "$BIN" ] || BIN="$(pwd)/$BIN"
-BIN=$(readlink -f "$BIN")
+if [ -n "${LOADTOP_BIN:-}" ]; then
+  BIN=$(readlink -f "$LOADTOP_BIN")
+else
+  cargo build --release --quiet
+  BIN=$(readlink -f "$TARGET_DIR/release/loadtop")
+fi
 WORK=$(mktemp -d)
 SOCKET="loadtop-bench-$$"
 

@@ -36,6 +36,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Evaluate thresholds against a saved report (exit 0 pass, 1 fail, 2 bad input).
     Check(CheckArgs),
+    /// Run a profile's stages against each of its `[[targets]]` and print side-by-side tables.
+    Compare(CompareArgs),
     /// Find the highest fixed rate at which every SLO holds (capacity search).
     ///
     /// Short open-model probes (fixed rate, corrected latency) double from
@@ -165,6 +167,24 @@ pub struct RunArgs {
     pub scale_time: f64,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Profile listing the targets under `[[targets]]`.
+    pub profile: PathBuf,
+    /// Print the tables as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Write one JSON document (schema `loadtop.compare/1`) with every target's report.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Multiply every stage duration (e.g. 0.1 for a quick pass).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale_time: f64,
+    /// Accepted for symmetry with `run`: comparisons always run headless.
+    #[arg(long, alias = "no-tui")]
+    pub headless: bool,
 }
 
 /// Durations as people write them for wrk and oha: `10s`, `2m`, `500ms`, `1h`;

@@ -10,6 +10,7 @@
 
 pub mod capacity;
 pub mod cli;
+pub mod compare;
 pub mod load;
 pub mod monitor;
 pub mod plan;

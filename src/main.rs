@@ -46,6 +46,10 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
         Some(Command::Report(args)) => Ok(loadtop::report::commands::report(&args)?),
         Some(Command::Merge(args)) => Ok(loadtop::report::commands::merge(&args)?),
         Some(Command::Check(args)) => Ok(loadtop::report::commands::check(&args)?),
+        Some(Command::Compare(args)) => Ok(loadtop::compare::run(
+            &args,
+            run_options(&LoadArgs::default()),
+        )?),
         Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, run_options(&args.load))?),
         None => {
             let args = RunArgs {

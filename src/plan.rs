@@ -348,6 +348,7 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+mod compare;
 mod max;
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
 
 /// SIGINT and SIGTERM set the flag; the session stops at its next loop and
 /// still writes the report.
-fn install_signal_handler(flag: Arc<AtomicBool>) {
+pub fn install_signal_handler(flag: Arc<AtomicBool>) {
     let _ = std::thread::Builder::new()
         .name("loadtop-signals".into())
         .spawn(move || {

@@ -6,6 +6,7 @@
 
 mod knobs;
 mod raw;
+mod sweep;
 mod targets;
 pub mod threshold;
 pub mod url;
@@ -85,6 +86,8 @@ pub enum Target {
 pub struct NamedTarget {
     pub name: String,
     pub target: Target,
+    /// Programs that must be on PATH (`requires`); `compare` skips the target otherwise.
+    pub requires: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -58,6 +58,16 @@ pub struct RawTarget {
     pub command: Option<Spanned<String>>,
     /// How long `command` gets to start answering on `url`.
     pub ready_timeout: Option<Spanned<DurationValue>>,
+    /// Programs that must be on PATH; `compare` skips the target otherwise.
+    pub requires: Option<Spanned<Requires>>,
+}
+
+/// `requires = "go"` or `requires = ["gunicorn", "flask"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Requires {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{RawProfile, RawTarget};
+use super::raw::{RawProfile, RawTarget, Requires};
 use super::validate::Ctx;
 use super::{NamedTarget, ProfileError, Target, url};
 
@@ -19,7 +19,16 @@ impl Ctx<'_> {
         raw: &RawProfile,
     ) -> Result<(Target, Vec<NamedTarget>), ProfileError> {
         match (&raw.target, &raw.targets) {
-            (Some(target), None) => Ok((self.target(target, "target")?, Vec::new())),
+            (Some(target), None) => {
+                if let Some(requires) = &target.get_ref().requires {
+                    return Err(self.at(
+                        requires,
+                        "target.requires",
+                        "`requires` is checked by `loadtop compare`: list the target under `[[targets]]`",
+                    ));
+                }
+                Ok((self.target(target, "target")?, Vec::new()))
+            }
             (None, Some(list)) => {
                 if list.get_ref().is_empty() {
                     return Err(self.at(list, "targets", "list at least one target"));
@@ -46,7 +55,12 @@ impl Ctx<'_> {
                             format!("duplicate target name `{name}`"),
                         ));
                     }
-                    named.push(NamedTarget { name, target });
+                    let requires = self.requires(entry.get_ref(), &key)?;
+                    named.push(NamedTarget {
+                        name,
+                        target,
+                        requires,
+                    });
                 }
                 Ok((named[0].target.clone(), named))
             }
@@ -61,6 +75,34 @@ impl Ctx<'_> {
                 "missing `[target]` (a `route` on the embedded server or a `url`)",
             )),
         }
+    }
+
+    fn requires(&self, t: &RawTarget, key: &str) -> Result<Vec<String>, ProfileError> {
+        let Some(requires) = &t.requires else {
+            return Ok(Vec::new());
+        };
+        let programs = match requires.get_ref() {
+            Requires::One(program) => vec![program.trim().to_string()],
+            Requires::Many(list) => list.iter().map(|p| p.trim().to_string()).collect(),
+        };
+        if t.route.is_some() {
+            return Err(self.at(
+                requires,
+                &format!("{key}.requires"),
+                "`requires` is for `command` targets; the embedded server is part of loadtop",
+            ));
+        }
+        if let Some(bad) = programs
+            .iter()
+            .find(|p| p.is_empty() || p.contains(char::is_whitespace))
+        {
+            return Err(self.at(
+                requires,
+                &format!("{key}.requires"),
+                format!("`{bad}` is not a program name (list programs, e.g. [\"go\"])"),
+            ));
+        }
+        Ok(programs)
     }
 
     fn target(&self, spanned: &Spanned<RawTarget>, key: &str) -> Result<Target, ProfileError> {
@@ -124,5 +166,61 @@ fn default_name(target: &Target) -> String {
     match target {
         Target::Embedded { .. } => "loadtop".to_string(),
         Target::Url { url, .. } => url.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::profile::Profile;
+
+    const TEXT: &str = r#"
+[[targets]]
+name = "go"
+url = "http://127.0.0.1:8000/"
+command = "go run main.go"
+requires = "go"
+
+[[targets]]
+name = "gunicorn"
+url = "http://127.0.0.1:8001/"
+command = "gunicorn app:app"
+requires = ["gunicorn", "flask"]
+
+[[stages]]
+name = "s"
+duration = "1s"
+rate = 1
+"#;
+
+    fn error_of(text: &str) -> String {
+        Profile::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn requires_takes_one_program_or_a_list() {
+        let profile = Profile::parse(TEXT, "t.toml").unwrap();
+        assert_eq!(profile.targets[0].requires, ["go"]);
+        assert_eq!(profile.targets[1].requires, ["gunicorn", "flask"]);
+    }
+
+    #[test]
+    fn requires_is_refused_where_it_cannot_be_checked_or_is_not_a_name() {
+        let err = error_of(&TEXT.replace("requires = \"go\"", "requires = [\"go run\"]"));
+        assert!(
+            err.contains("targets[0].requires") && err.contains("not a program"),
+            "{err}"
+        );
+        let err = error_of(&TEXT.replacen(
+            "url = \"http://127.0.0.1:8000/\"\ncommand = \"go run main.go\"",
+            "route = \"/plaintext\"",
+            1,
+        ));
+        assert!(err.contains("`requires` is for `command` targets"), "{err}");
+        let single = "[target]\nurl = \"http://127.0.0.1:1/\"\nrequires = \"go\"\n\n[[stages]]\nname = \"s\"\nduration = 1\nrate = 1\n";
+        let err = error_of(single);
+        assert!(
+            err.contains("target.requires") && err.contains("[[targets]]"),
+            "{err}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{DurationValue, RawProfile, RawStage, RawSweep};
+use super::raw::{DurationValue, RawProfile, RawStage};
 use super::{
     LoadSettings, ModelKind, Profile, ProfileError, RequestTemplate, ServerSettings, Stage, Target,
     Threshold, knobs,
@@ -72,7 +72,7 @@ impl Ctx<'_> {
         parsed.map_err(|message| self.at(value, key, message))
     }
 
-    fn thresholds(
+    pub(super) fn thresholds(
         &self,
         list: &[Spanned<String>],
         key: &str,
@@ -86,7 +86,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn knobs(
+    pub(super) fn knobs(
         &self,
         table: &Option<Spanned<toml::Table>>,
         key: &str,
@@ -200,94 +200,6 @@ impl Ctx<'_> {
             stages,
             thresholds: self.thresholds(&raw.thresholds, "thresholds")?,
         })
-    }
-
-    /// One stage per value of a server knob, named `knob=value`.
-    fn sweep(
-        &self,
-        sweep: &Spanned<RawSweep>,
-        load: &LoadSettings,
-        embedded: bool,
-        existing: &[Stage],
-    ) -> Result<Vec<Stage>, ProfileError> {
-        let raw = sweep.get_ref();
-        if !embedded {
-            return Err(self.at(
-                sweep,
-                "sweep",
-                "a sweep changes server knobs: it needs the embedded target",
-            ));
-        }
-        if raw.values.get_ref().is_empty() {
-            return Err(self.at(&raw.values, "sweep.values", "list at least one value"));
-        }
-        let duration = self.duration(&raw.duration, "sweep.duration")?;
-        if duration.is_zero() {
-            return Err(self.at(
-                &raw.duration,
-                "sweep.duration",
-                "a stage lasts more than 0s",
-            ));
-        }
-        let rate = match &raw.rate {
-            Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
-                return Err(self.at(r, "sweep.rate", "a rate is at least 1 request per second"));
-            }
-            Some(r) if load.model == ModelKind::Closed => {
-                return Err(self.at(r, "sweep.rate", "`rate` needs the open model"));
-            }
-            other => other.as_ref().map(|r| *r.get_ref()),
-        };
-        if load.model == ModelKind::Open && rate.is_none() && load.rate.is_none() {
-            return Err(self.at(
-                sweep,
-                "sweep.rate",
-                "the open model needs `sweep.rate` (or `load.rate`)",
-            ));
-        }
-        let connections = match &raw.connections {
-            Some(c) if *c.get_ref() == 0 => {
-                return Err(self.at(c, "sweep.connections", "must be at least 1"));
-            }
-            other => other.as_ref().map(|c| *c.get_ref()),
-        };
-        let thresholds = self.thresholds(&raw.thresholds, "sweep.thresholds")?;
-        let knob = raw.knob.get_ref().trim();
-        let mut stages = Vec::new();
-        for (i, value) in raw.values.get_ref().iter().enumerate() {
-            let mut table = toml::Table::new();
-            table.insert(knob.to_string(), value.clone());
-            let knobs = knobs::validate(&table).map_err(|(_, message)| {
-                self.at(&raw.values, &format!("sweep.values[{i}]"), message)
-            })?;
-            let shown = match value {
-                toml::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            let name = format!("{knob}={shown}");
-            if existing
-                .iter()
-                .chain(&stages)
-                .any(|s: &Stage| s.name == name)
-            {
-                return Err(self.at(
-                    &raw.values,
-                    &format!("sweep.values[{i}]"),
-                    format!("duplicate stage name `{name}`"),
-                ));
-            }
-            stages.push(Stage {
-                name,
-                model: load.model,
-                duration,
-                rate,
-                connections,
-                ramp: false,
-                knobs,
-                thresholds: thresholds.clone(),
-            });
-        }
-        Ok(stages)
     }
 
     fn model(&self, value: &Spanned<String>, key: &str) -> Result<ModelKind, ProfileError> {

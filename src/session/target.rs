@@ -1,6 +1,11 @@
 //! Bringing up the target of a run: the embedded server as a child process
-//! (with its admin client), or an external URL checked for reachability
-//! before any load is sent.
+//! (with its admin client), a `command` started here and polled until it
+//! answers (`command`), or an external URL checked for reachability before
+//! any load is sent. Whatever was started is stopped when the handle drops.
+
+mod command;
+
+pub use command::{CommandTarget, Readiness};
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
@@ -20,6 +25,8 @@ pub struct TargetHandle {
     pub pid: Option<u32>,
     pub child: Option<ChildServer>,
     pub admin: Option<AdminClient>,
+    /// A target started from the profile's `command`.
+    pub command: Option<CommandTarget>,
 }
 
 impl TargetHandle {
@@ -48,26 +55,42 @@ impl TargetHandle {
                     pid: Some(child.pid()),
                     child: Some(child),
                     admin: Some(admin),
+                    command: None,
                 })
             }
             TargetPlan::Url {
-                command: Some(_), ..
-            } => Err(SessionError::Target(
-                "target commands are not supported yet; start the server yourself and give `pid`"
-                    .into(),
-            )),
+                url,
+                parsed,
+                command: Some(command),
+                ready_timeout,
+                ..
+            } => {
+                let addr = resolve(&parsed.host, parsed.port)?;
+                let started = CommandTarget::start(
+                    command,
+                    &Readiness {
+                        name: &plan.name,
+                        url,
+                        addr,
+                        path: &parsed.path,
+                        timeout: *ready_timeout,
+                    },
+                )
+                .map_err(SessionError::Target)?;
+                Ok(TargetHandle {
+                    addr,
+                    request: request_spec(plan, parsed.path.clone(), parsed.host_header()),
+                    // `exec` keeps the shell's pid: this is the command itself.
+                    pid: Some(started.pid()),
+                    child: None,
+                    admin: None,
+                    command: Some(started),
+                })
+            }
             TargetPlan::Url {
                 url, parsed, pid, ..
             } => {
-                let addr = (parsed.host.as_str(), parsed.port)
-                    .to_socket_addrs()
-                    .map_err(|e| {
-                        SessionError::Target(format!("cannot resolve {}: {e}", parsed.host))
-                    })?
-                    .next()
-                    .ok_or_else(|| {
-                        SessionError::Target(format!("cannot resolve {}", parsed.host))
-                    })?;
+                let addr = resolve(&parsed.host, parsed.port)?;
                 // Refuse an unreachable target up front: a run of nothing but
                 // connect errors helps nobody.
                 TcpStream::connect_timeout(&addr, plan.connect_timeout).map_err(|e| {
@@ -79,6 +102,7 @@ impl TargetHandle {
                     pid: *pid,
                     child: None,
                     admin: None,
+                    command: None,
                 })
             }
         }
@@ -86,8 +110,19 @@ impl TargetHandle {
 
     /// `Some(reason)` once the target process has gone.
     pub fn exited(&mut self) -> Option<String> {
+        if let Some(reason) = self.command.as_mut().and_then(CommandTarget::try_exit) {
+            return Some(reason);
+        }
         self.child.as_mut().and_then(|c| c.try_exit_status())
     }
+}
+
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, SessionError> {
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| SessionError::Target(format!("cannot resolve {host}: {e}")))?
+        .next()
+        .ok_or_else(|| SessionError::Target(format!("cannot resolve {host}")))
 }
 
 /// Sends knobs (as written in a profile) to the embedded server.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod capacity;
+mod compare;
 mod headless;
 mod load;
 mod monitor;

@@ -10,6 +10,9 @@ use serde_json::Value;
 
 use crate::support::loadtop_bin;
 
+mod bench;
+mod lifecycle;
+
 fn schema() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -37,7 +40,7 @@ pub fn assert_valid(report: &Value) {
     );
 }
 
-fn loadtop(args: &[&str], dir: &Path) -> Output {
+pub(super) fn loadtop(args: &[&str], dir: &Path) -> Output {
     let mut child = Command::new(loadtop_bin())
         .args(args)
         .current_dir(dir)
@@ -57,13 +60,13 @@ fn loadtop(args: &[&str], dir: &Path) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn write_profile(dir: &Path, name: &str, body: &str) -> PathBuf {
+pub(super) fn write_profile(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, body).unwrap();
     path
 }
 
-const QUICK: &str = r#"
+pub(super) const QUICK: &str = r#"
 name = "quick"
 thresholds = ["error_rate < 1%"]
 
@@ -89,7 +92,7 @@ rate = 200
 thresholds = ["p99 < 5s"]
 "#;
 
-struct Spawned(Child);
+pub(super) struct Spawned(pub(super) Child);
 
 impl Drop for Spawned {
     fn drop(&mut self) {
@@ -99,7 +102,7 @@ impl Drop for Spawned {
 }
 
 /// `loadtop serve` on a free port; returns the process and its base URL.
-fn serve() -> (Spawned, String) {
+pub(super) fn serve() -> (Spawned, String) {
     let mut child = Command::new(loadtop_bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--threads", "1"])
         .stdout(Stdio::piped())
@@ -193,61 +196,6 @@ fn a_failing_threshold_exits_one_and_says_which() {
 }
 
 #[test]
-fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
-    let (_server, url) = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let out = loadtop(
-        &[
-            "bench",
-            &format!("{url}/plaintext"),
-            "-c",
-            "4",
-            "-n",
-            "300",
-            "--json",
-            "-",
-        ],
-        dir.path(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&report);
-    assert_eq!(report["summary"]["requests"], 300);
-    assert_eq!(report["summary"]["status_codes"][0]["code"], 200);
-    assert_eq!(report["plan"]["latency_corrected"], false);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Requests/sec"));
-}
-
-#[test]
-fn bench_prints_a_wrk_like_summary_and_the_latency_spectrum() {
-    let (_server, url) = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let out = loadtop(
-        &[
-            "bench",
-            &format!("{url}/json"),
-            "-c",
-            "2",
-            "-d",
-            "1s",
-            "--latency",
-        ],
-        dir.path(),
-    );
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("2 connections"), "{stdout}");
-    assert!(stdout.contains("Requests/sec"), "{stdout}");
-    assert!(stdout.contains("Percentile"), "{stdout}");
-    assert!(stdout.contains("#[Mean"), "{stdout}");
-}
-
-#[test]
 fn bad_flags_get_one_clear_line_and_exit_two() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 8] = [
@@ -301,53 +249,6 @@ fn an_invalid_profile_names_file_line_and_key() {
 }
 
 #[test]
-fn sigint_writes_a_valid_partial_report_and_exits_130() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(
-        dir.path(),
-        "long.toml",
-        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
-    );
-    let report_path = dir.path().join("partial.json");
-    let child = Command::new(loadtop_bin())
-        .args([
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Spawned(child);
-    std::thread::sleep(Duration::from_millis(2500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let code = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadtop did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(130));
-    let report = read_valid_report(&report_path);
-    assert_eq!(report["outcome"], "interrupted");
-    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
-    assert_eq!(report["stages"].as_array().unwrap().len(), 1);
-}
-
-#[test]
 fn a_closed_stage_after_an_open_one_switches_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let text = QUICK.replace(
@@ -382,124 +283,4 @@ fn a_closed_stage_after_an_open_one_switches_the_model() {
     let open = stages[0]["summary"]["requests"].as_u64().unwrap();
     let closed = stages[1]["summary"]["requests"].as_u64().unwrap();
     assert!(closed > 3 * open, "closed {closed} vs open {open}");
-}
-
-#[test]
-fn bench_with_pid_reports_the_target_process_resources() {
-    let (server, url) = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let pid = server.0.id().to_string();
-    let out = loadtop(
-        &[
-            "bench",
-            &format!("{url}/plaintext"),
-            "-c",
-            "2",
-            "-d",
-            "2s",
-            "--pid",
-            &pid,
-            "--sample-interval",
-            "500ms",
-            "--json",
-            "-",
-        ],
-        dir.path(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&report);
-    let resources = &report["stages"][0]["resources"];
-    assert!(
-        resources["target_rss_peak"].as_u64().unwrap_or(0) > 0,
-        "{resources}"
-    );
-    let timeline = report["timeline"].as_array().unwrap();
-    assert!(
-        timeline
-            .iter()
-            .any(|p| p["rss_target"].as_u64().unwrap_or(0) > 0),
-        "{timeline:?}"
-    );
-}
-
-/// Children of `pid`, from /proc (Linux).
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|text| {
-            text.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
-}
-
-#[test]
-fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(
-        dir.path(),
-        "long.toml",
-        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
-    );
-    let report_path = dir.path().join("died.json");
-    let child = Command::new(loadtop_bin())
-        .args([
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Spawned(child);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let server = loop {
-        if let Some(&pid) = children_of(child.0.id()).first() {
-            break pid;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the embedded server never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        Command::new("kill")
-            .args(["-KILL", &server.to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let code = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadtop did not stop after its target died"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(1));
-    let report = read_valid_report(&report_path);
-    assert_eq!(report["outcome"], "target_exited");
-    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
-    let events = report["events"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["kind"] == "target"), "{events:?}");
 }

@@ -1,0 +1,118 @@
+//! Live controls from the front end: applied between ticks, each recorded
+//! as an event so the report's timeline shows what changed and when.
+
+use std::path::PathBuf;
+
+use crate::load::LoadCommand;
+use crate::profile::ModelKind;
+
+use super::{Control, KnobChange, Outcome, Session, SessionError, target};
+
+impl Session<'_> {
+    pub(super) fn handle_controls(&mut self) {
+        let mut pending = Vec::new();
+        if let Some(controls) = &self.io.controls {
+            while let Ok(control) = controls.try_recv() {
+                pending.push(control);
+            }
+        }
+        for control in pending {
+            self.apply_control(control);
+        }
+    }
+
+    fn apply_control(&mut self, control: Control) {
+        match control {
+            Control::SetConnections(n) if n >= 1 => {
+                self.send_load(LoadCommand::SetConnections(n));
+                self.current.connections = n;
+                self.clock.override_connections(n);
+                self.event("control", format!("connections set to {n}"));
+            }
+            Control::SetRate(rate)
+                if rate >= 1.0
+                    && self
+                        .clock
+                        .current()
+                        .is_some_and(|s| s.model == ModelKind::Open) =>
+            {
+                self.send_load(LoadCommand::SetRate(rate));
+                self.clock.override_rate(rate);
+                self.current.rate = Some(rate);
+                self.event("control", format!("rate set to {rate:.0} req/s"));
+            }
+            Control::SetThreads(n) if n >= 1 => {
+                self.send_load(LoadCommand::SetThreads(n));
+                self.event("control", format!("threads set to {n}"));
+            }
+            Control::NextStage => {
+                self.event("control", "next stage".into());
+                self.clock.skip();
+            }
+            Control::ToggleHold => {
+                let held = self.clock.toggle_hold();
+                self.event(
+                    "control",
+                    if held { "stage held" } else { "stage released" }.into(),
+                );
+            }
+            Control::TogglePause => {
+                self.paused = !self.paused;
+                let (command, word) = if self.paused {
+                    (LoadCommand::Pause, "paused")
+                } else {
+                    (LoadCommand::Resume, "resumed")
+                };
+                self.send_load(command);
+                self.event("control", word.into());
+            }
+            Control::Knobs(change) => self.change_knobs(&change),
+            Control::SaveReport => match self.save_report_now() {
+                Ok(path) => self.event("report", format!("report saved to {}", path.display())),
+                Err(e) => self.event("warning", format!("report not saved: {e}")),
+            },
+            Control::Quit => self.outcome = Some(Outcome::Quit),
+            other => self.event("warning", format!("ignored {other:?}")),
+        }
+        self.publish(false);
+    }
+
+    fn change_knobs(&mut self, change: &KnobChange) {
+        let Some(admin) = &self.target.admin else {
+            self.event("warning", "server knobs need the embedded target".into());
+            return;
+        };
+        let mut knobs = serde_json::Map::new();
+        if let Some(v) = change.pool_size {
+            knobs.insert("pool_size".into(), v.into());
+        }
+        if let Some(v) = change.hold_ms {
+            knobs.insert("hold_ms".into(), v.into());
+        }
+        if let Some(v) = change.load_shedding {
+            knobs.insert("load_shedding".into(), v.into());
+        }
+        let text = serde_json::Value::Object(knobs.clone()).to_string();
+        match target::apply_knobs(admin, &knobs) {
+            Ok(()) => {
+                self.last_server_poll = None;
+                self.event("knobs", format!("server knobs {text}"));
+            }
+            Err(e) => self.event("warning", e.to_string()),
+        }
+    }
+
+    fn save_report_now(&mut self) -> Result<PathBuf, SessionError> {
+        let path = self
+            .io
+            .report_path
+            .clone()
+            .unwrap_or_else(|| crate::report::default_path(&self.plan.name));
+        let report = self.build_report(
+            Outcome::Completed.as_str(),
+            Some("saved during the run".into()),
+        );
+        crate::report::write_json(&report, &path)?;
+        Ok(path)
+    }
+}

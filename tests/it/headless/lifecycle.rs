@@ -1,0 +1,130 @@
+//! How runs end: SIGINT and a target that dies still leave a valid report.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{QUICK, Spawned, read_valid_report, write_profile};
+use crate::support::loadtop_bin;
+
+#[test]
+fn sigint_writes_a_valid_partial_report_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        "long.toml",
+        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
+    );
+    let report_path = dir.path().join("partial.json");
+    let child = Command::new(loadtop_bin())
+        .args([
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Spawned(child);
+    std::thread::sleep(Duration::from_millis(2500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loadtop did not stop after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(130));
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "interrupted");
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
+    assert_eq!(report["stages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        "long.toml",
+        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
+    );
+    let report_path = dir.path().join("died.json");
+    let child = Command::new(loadtop_bin())
+        .args([
+            "run",
+            profile.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report_path.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Spawned(child);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let server = loop {
+        if let Some(&pid) = children_of(child.0.id()).first() {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the embedded server never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &server.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loadtop did not stop after its target died"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(1));
+    let report = read_valid_report(&report_path);
+    assert_eq!(report["outcome"], "target_exited");
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
+    let events = report["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "target"), "{events:?}");
+}
+
+/// Children of `pid`, from /proc (Linux).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
