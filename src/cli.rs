@@ -38,6 +38,21 @@ pub enum Command {
     Check(CheckArgs),
     /// Run a profile's stages against each of its `[[targets]]` and print side-by-side tables.
     Compare(CompareArgs),
+    /// Find the highest fixed rate at which every SLO holds (capacity search).
+    ///
+    /// Short open-model probes (fixed rate, corrected latency) double from
+    /// --start-rate until an SLO fails, then bisect between the last pass and the
+    /// first failure until they are within --precision. The answer is the highest
+    /// rate that passed. When the generator rather than the target is the limit,
+    /// the search stops and says the answer is a lower bound.
+    ///
+    /// From a profile, the target, request, server knobs and load settings are
+    /// used; its stages are ignored, and its whole-run thresholds are the SLOs
+    /// when no --slo is given.
+    ///
+    /// Exit codes: 0 an answer, 1 no rate met the SLOs, 2 bad input or an
+    /// unreachable target, 130 interrupted (the report is still written).
+    Max(MaxArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -235,6 +250,51 @@ pub struct CheckArgs {
     /// Take the thresholds from this profile instead of those recorded in the report.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MaxArgs {
+    /// http://host[:port]/path, or a profile file (its stages are ignored).
+    #[arg(value_name = "URL|PROFILE")]
+    pub target: String,
+    /// Service level objective, threshold syntax (repeatable): `p99<50ms`, `errors<1%`.
+    #[arg(long = "slo", value_name = "EXPR")]
+    pub slos: Vec<String>,
+    /// Length of each probe.
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub step_time: Duration,
+    /// Stop when the failing rate is within this of the passing one (`5%` or `0.05`).
+    #[arg(long, value_parser = parse_fraction, default_value = "5%")]
+    pub precision: f64,
+    /// First probe's rate (req/s); doubled until an SLO fails.
+    #[arg(long, default_value_t = 100.0)]
+    pub start_rate: f64,
+    /// Never probe above this rate (req/s).
+    #[arg(long, default_value_t = 1_000_000.0)]
+    pub max_rate: f64,
+    /// Connections the open-model schedule is spread over [default: 256, or the profile's if larger].
+    #[arg(short = 'c', long)]
+    pub connections: Option<usize>,
+    /// Generator threads [default: 1, or the profile's].
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `5%` or `0.05`: a fraction above 0 and at most 1.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let value = match trimmed.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => trimmed.parse::<f64>(),
+    }
+    .map_err(|_| format!("invalid fraction `{text}` (e.g. 5% or 0.05)"))?;
+    if value.is_finite() && value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` must be above 0% and at most 100%"))
+    }
 }
 
 #[cfg(test)]

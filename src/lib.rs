@@ -8,6 +8,7 @@
 //! that the `tui` and `report` modules only read.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod capacity;
 pub mod cli;
 pub mod compare;
 pub mod load;

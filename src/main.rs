@@ -50,6 +50,7 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
             &args,
             run_options(&LoadArgs::default()),
         )?),
+        Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, run_options(&args.load))?),
         None => {
             let args = RunArgs {
                 profile: None,

@@ -349,5 +349,7 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
 }
 
 mod compare;
+mod max;
+
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::plan::{ReportDest, RunPlan};
 use crate::profile::ModelKind;
 use crate::report::text::{self, StageTableRow, TextOptions};
-use crate::session::{self, Outcome, RunResult, SessionError, SessionIo};
+use crate::session::{self, Outcome, RunResult, SessionError, SessionIo, StagePlanner};
 use crate::snapshot::Snapshot;
 
 /// Process exit codes shared by every command that runs load.
@@ -49,6 +49,27 @@ pub struct RunOptions {
 }
 
 pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
+    let outputs = options.outputs.clone();
+    let result = run_planned(plan, options, None)?;
+    print_results(plan, &result);
+    after_run(&result, &outputs);
+    Ok(exit_code(&result))
+}
+
+/// Whether a run with these options shows the dashboard.
+pub fn uses_dashboard(plan: &RunPlan, options: &RunOptions) -> bool {
+    options.allow_tui && !plan.headless && std::io::stdout().is_terminal()
+}
+
+/// Runs the plan like [`run`], with a planner that may append stages, and
+/// returns the result unprinted: the caller prints, calls [`after_run`] and
+/// picks the exit code.
+pub fn run_planned(
+    plan: &RunPlan,
+    options: RunOptions,
+    planner: Option<Box<dyn StagePlanner>>,
+) -> Result<RunResult, RunError> {
+    let use_tui = uses_dashboard(plan, &options);
     let server_exe = match options.server_exe {
         Some(path) => path,
         None => std::env::current_exe().map_err(RunError::Exe)?,
@@ -62,7 +83,6 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
         None if plan.name != "bench" => Some(crate::report::default_path(&plan.name)),
         None => None,
     };
-    let use_tui = options.allow_tui && !plan.headless && std::io::stdout().is_terminal();
     let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
     let (control_tx, control_rx) = mpsc::channel();
     let io = SessionIo {
@@ -76,7 +96,7 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     let session_plan = plan.clone();
     let session = std::thread::Builder::new()
         .name("loadtop-session".into())
-        .spawn(move || session::run(&session_plan, io))
+        .spawn(move || session::run_planned(&session_plan, io, planner))
         .map_err(|_| RunError::Crashed)?;
 
     let tui_result = if use_tui {
@@ -93,20 +113,24 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     }
     let result = session.join().map_err(|_| RunError::Crashed)??;
     tui_result?;
-    print_results(plan, &result);
+    Ok(result)
+}
+
+/// What every command says after its own summary: a target that died, and
+/// the extra files written from the report.
+pub fn after_run(result: &RunResult, outputs: &crate::report::OutputFiles) {
     if let Outcome::TargetExited(reason) = &result.outcome {
         eprintln!(
             "loadtop: the target exited mid-run ({reason}); the report holds what was measured"
         );
     }
     // A file that cannot be written is reported but does not change the run's verdict.
-    match crate::report::write_outputs(&result.report, &options.outputs) {
+    match crate::report::write_outputs(&result.report, outputs) {
         Ok(paths) => paths
             .iter()
             .for_each(|p| eprintln!("wrote {}", p.display())),
         Err(err) => eprintln!("loadtop: {err}"),
     }
-    Ok(exit_code(&result))
 }
 
 fn exit_code(result: &RunResult) -> u8 {

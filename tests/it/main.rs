@@ -2,6 +2,7 @@
 //! servers on 127.0.0.1 port 0 and bounds its load in count and time.
 #![allow(clippy::unwrap_used)]
 
+mod capacity;
 mod compare;
 mod headless;
 mod load;

@@ -1,0 +1,319 @@
+//! One probe's verdict: the SLOs evaluated on the probe's summary, and the
+//! saturation rule that tells a generator limit from a target limit. Pure
+//! functions of a `Summary`, so the rule is unit-tested without a server.
+
+use std::time::Duration;
+
+use crate::profile::Threshold;
+use crate::report::text::format_duration_us;
+use crate::session::TICK;
+use crate::stats::summary::Summary;
+
+use super::search::ProbeResult;
+
+/// Achieved below this fraction of the asked rate is "far below" (before
+/// the allowance for tick quantisation, see [`far_below_factor`]).
+pub const FAR_BELOW: f64 = 0.8;
+/// Late sends above this fraction of the attempts "explode": a generator
+/// that keeps up sends nearly all of them on time.
+const LATE_EXPLODES: f64 = 0.2;
+/// A rate far below the asked one counts only with at least this fraction of
+/// sends late: with every send on time the generator kept its schedule, and
+/// the shortfall is the stage's tick quantisation, not a limit.
+const SOME_LATE: f64 = 0.02;
+/// Service time within this factor of the baseline's counts as "low": the
+/// target answers as fast as when idle, so it is not queueing.
+const SERVICE_GROWTH: f64 = 3.0;
+/// ... or within this many microseconds of it (fast targets jitter by more
+/// than 3x at the microsecond scale).
+const SERVICE_SLACK_US: f64 = 2_000.0;
+
+/// One SLO that failed, with what was observed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloFailure {
+    pub expr: String,
+    pub observed: String,
+}
+
+/// What the search learned from one probe (kept for the table and reports).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// 1-based, as in the stage names.
+    pub number: usize,
+    pub rate: f64,
+    pub achieved: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub service_p50_us: u64,
+    pub error_rate: f64,
+    pub failures: Vec<SloFailure>,
+    /// Why the generator, not the target, was the limit (if it was).
+    pub generator_limit: Option<String>,
+}
+
+impl Probe {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    pub fn result(&self) -> ProbeResult {
+        match (&self.generator_limit, self.passed()) {
+            (Some(_), passed) => ProbeResult::GeneratorLimited {
+                passed,
+                achieved: self.achieved,
+            },
+            (None, true) => ProbeResult::Pass,
+            (None, false) => ProbeResult::Fail,
+        }
+    }
+
+    /// `probe 3: 1,600 req/s  achieved 731 req/s  p50 152ms  p99 348ms  errors 0.00%  FAIL p99<100ms (348ms)`
+    pub fn line(&self) -> String {
+        let verdict = if self.passed() {
+            "pass".to_string()
+        } else {
+            let failed: Vec<String> = self
+                .failures
+                .iter()
+                .map(|f| format!("{} ({})", f.expr, f.observed))
+                .collect();
+            format!("FAIL {}", failed.join(", "))
+        };
+        let limit = self
+            .generator_limit
+            .as_ref()
+            .map_or_else(String::new, |why| format!("  [generator limit: {why}]"));
+        format!(
+            "probe {}: {:>9} req/s  achieved {:>9} req/s  p50 {:>8}  p99 {:>8}  errors {:>6.2}%  {verdict}{limit}",
+            self.number,
+            thousands(self.rate),
+            thousands(self.achieved),
+            format_duration_us(self.p50_us),
+            format_duration_us(self.p99_us),
+            self.error_rate * 100.0,
+        )
+    }
+}
+
+/// What the planner knows about a probe besides its summary.
+pub struct ProbeContext<'a> {
+    pub number: usize,
+    pub rate: f64,
+    pub slos: &'a [Threshold],
+    /// A worker thread ran at >= 90% CPU during the probe.
+    pub generator_saturated: bool,
+    /// The lowest service p50 of the passing probes (the target nearly
+    /// idle), if known.
+    pub baseline_service_us: Option<u64>,
+    pub step_time: Duration,
+}
+
+/// A stage's counts arrive in whole engine ticks, so a probe's achieved rate
+/// can read up to one tick short of the truth; the shorter the probe, the
+/// more room "far below" leaves for that.
+pub fn far_below_factor(step_time: Duration) -> f64 {
+    let tick_share = TICK.as_secs_f64() / step_time.as_secs_f64().max(f64::MIN_POSITIVE);
+    FAR_BELOW * (1.0 - tick_share).max(0.25)
+}
+
+/// Judges one probe: which SLOs failed, and whether the generator was the limit.
+pub fn judge(context: &ProbeContext<'_>, summary: &Summary) -> Probe {
+    let failures = context
+        .slos
+        .iter()
+        .filter_map(|slo| {
+            let eval = slo.evaluate(summary);
+            (!eval.passed).then(|| SloFailure {
+                expr: slo.expr.clone(),
+                observed: eval.observed_text,
+            })
+        })
+        .collect();
+    Probe {
+        number: context.number,
+        rate: context.rate,
+        achieved: summary.rps,
+        p50_us: summary.latency.p50_us,
+        p99_us: summary.latency.p99_us,
+        service_p50_us: summary.service.p50_us,
+        error_rate: summary.error_rate,
+        failures,
+        generator_limit: generator_limit(context, summary),
+    }
+}
+
+/// The saturation rule. The generator is the limit when a worker thread ran
+/// out of CPU, or when it fell behind its schedule (many sends late, or the
+/// rate far short with some sends late) while the target kept answering
+/// about as fast as when idle: a target that is the limit queues, and its
+/// service time grows with it.
+fn generator_limit(context: &ProbeContext<'_>, summary: &Summary) -> Option<String> {
+    if context.generator_saturated {
+        return Some("a generator thread at >= 90% CPU".into());
+    }
+    let baseline = context.baseline_service_us? as f64;
+    let service = summary.service.p50_us as f64;
+    let service_low = service <= (baseline * SERVICE_GROWTH).max(baseline + SERVICE_SLACK_US);
+    if !service_low {
+        return None;
+    }
+    let attempts = summary.requests + summary.errors.iter().map(|e| e.count).sum::<u64>();
+    let late_share = if attempts > 0 {
+        summary.late_sends as f64 / attempts as f64
+    } else {
+        0.0
+    };
+    let far_below =
+        summary.rps < far_below_factor(context.step_time) * context.rate && late_share > SOME_LATE;
+    let late_explodes = late_share > LATE_EXPLODES;
+    let service_text = format_duration_us(summary.service.p50_us);
+    if far_below {
+        Some(format!(
+            "achieved {:.0}% of the asked rate with service p50 {service_text}",
+            summary.rps / context.rate * 100.0
+        ))
+    } else if late_explodes {
+        Some(format!(
+            "{} of {attempts} sends late with service p50 {service_text}",
+            summary.late_sends
+        ))
+    } else {
+        None
+    }
+}
+
+/// `1234567.8` → `1,234,568`.
+pub fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(rps: f64, p99_us: u64, service_p50_us: u64, late: u64) -> Summary {
+        let mut summary = Summary {
+            duration_secs: 1.0,
+            requests: rps as u64,
+            rps,
+            late_sends: late,
+            ..Summary::default()
+        };
+        summary.latency.p50_us = p99_us / 2;
+        summary.latency.p99_us = p99_us;
+        summary.service.p50_us = service_p50_us;
+        summary
+    }
+
+    fn context(rate: f64, slos: &[Threshold]) -> ProbeContext<'_> {
+        ProbeContext {
+            number: 3,
+            rate,
+            slos,
+            generator_saturated: false,
+            baseline_service_us: Some(11_000),
+            step_time: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn slos_decide_pass_and_fail_and_name_the_failure() {
+        let slos = [Threshold::parse("p99 < 100ms").unwrap()];
+        let ok = judge(&context(400.0, &slos), &summary(400.0, 15_000, 12_000, 0));
+        assert_eq!(ok.result(), ProbeResult::Pass);
+        // The target queues: the rate falls short, but service time grew.
+        let bad = judge(
+            &context(1_600.0, &slos),
+            &summary(730.0, 350_000, 340_000, 900),
+        );
+        assert_eq!(bad.result(), ProbeResult::Fail);
+        assert_eq!(bad.failures[0].expr, "p99 < 100ms");
+        assert!(
+            bad.line().contains("FAIL p99 < 100ms (350"),
+            "{}",
+            bad.line()
+        );
+        assert!(bad.line().contains("1,600 req/s"), "{}", bad.line());
+    }
+
+    #[test]
+    fn a_short_rate_with_idle_service_time_is_the_generator() {
+        let slos = [Threshold::parse("p99 < 100ms").unwrap()];
+        let probe = judge(
+            &context(1_600.0, &slos),
+            &summary(360.0, 900_000, 11_500, 1_200),
+        );
+        assert!(matches!(
+            probe.result(),
+            ProbeResult::GeneratorLimited { passed: false, achieved } if achieved == 360.0
+        ));
+        assert!(probe.line().contains("generator limit"), "{}", probe.line());
+    }
+
+    #[test]
+    fn late_sends_with_idle_service_time_are_the_generator() {
+        let probe = judge(&context(1_000.0, &[]), &summary(950.0, 40_000, 12_000, 800));
+        assert!(probe.generator_limit.is_some());
+        // The same lateness with a queueing target is the target's.
+        let probe = judge(&context(1_000.0, &[]), &summary(950.0, 40_000, 90_000, 800));
+        assert_eq!(probe.generator_limit, None);
+    }
+
+    #[test]
+    fn a_busy_generator_thread_is_a_limit_even_when_slos_hold() {
+        let mut context = context(400.0, &[]);
+        context.generator_saturated = true;
+        let probe = judge(&context, &summary(400.0, 5_000, 4_000, 0));
+        assert_eq!(
+            probe.result(),
+            ProbeResult::GeneratorLimited {
+                passed: true,
+                achieved: 400.0
+            }
+        );
+    }
+
+    #[test]
+    fn without_a_baseline_only_cpu_counts() {
+        let mut context = context(1_000.0, &[]);
+        context.baseline_service_us = None;
+        let probe = judge(&context, &summary(100.0, 1_000, 900, 900));
+        assert_eq!(probe.generator_limit, None);
+    }
+
+    #[test]
+    fn short_probes_leave_room_for_a_missing_tick() {
+        assert!((far_below_factor(Duration::from_secs(5)) - 0.76).abs() < 1e-9);
+        assert!((far_below_factor(Duration::from_secs(1)) - 0.6).abs() < 1e-9);
+        assert!(far_below_factor(Duration::from_millis(100)) > 0.0);
+        // 74% of the asked rate is short for a 5 s probe, not for a 1 s one.
+        let mut context = context(700.0, &[]);
+        let short = summary(518.0, 19_000, 14_000, 30);
+        assert!(judge(&context, &short).generator_limit.is_some());
+        context.step_time = Duration::from_secs(1);
+        assert_eq!(judge(&context, &short).generator_limit, None);
+    }
+
+    #[test]
+    fn a_short_rate_with_every_send_on_time_is_not_a_limit() {
+        // What a probe looks like when its last tick has not come in yet.
+        let probe = judge(&context(700.0, &[]), &summary(350.0, 19_000, 12_000, 0));
+        assert_eq!(probe.generator_limit, None);
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0.4), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(3_150.0), "3,150");
+        assert_eq!(thousands(1_234_567.8), "1,234,568");
+    }
+}

@@ -1,0 +1,213 @@
+//! `loadtop max` flags (plus a profile, when the target is one) become a
+//! [`MaxPlan`]: a `RunPlan` holding only a short warm-up, which the capacity
+//! planner extends probe by probe, and the search's validated settings.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval};
+use crate::capacity::MaxPlan;
+use crate::capacity::search::SearchConfig;
+use crate::cli::MaxArgs;
+use crate::profile::{self, ModelKind, Profile, Threshold};
+
+/// Enough outstanding requests for the open model at the rates a search reaches.
+pub const DEFAULT_CONNECTIONS: usize = 256;
+/// A probe shorter than two engine ticks measures almost nothing.
+const SHORTEST_STEP: Duration = Duration::from_millis(500);
+
+impl RunPlan {
+    pub fn for_max(args: &MaxArgs) -> Result<MaxPlan, PlanError> {
+        if args.step_time < SHORTEST_STEP {
+            return Err(invalid(format!(
+                "--step-time must be at least {}ms",
+                SHORTEST_STEP.as_millis()
+            )));
+        }
+        if !(args.precision.is_finite() && args.precision > 0.0 && args.precision <= 1.0) {
+            return Err(invalid("--precision must be above 0% and at most 100%"));
+        }
+        for (flag, rate) in [
+            ("--start-rate", args.start_rate),
+            ("--max-rate", args.max_rate),
+        ] {
+            if !(rate.is_finite() && rate >= 1.0) {
+                return Err(invalid(format!(
+                    "{flag} must be at least 1 request per second (got {rate})"
+                )));
+            }
+        }
+        if args.connections == Some(0) {
+            return Err(invalid("--connections must be at least 1"));
+        }
+        if args.threads == Some(0) {
+            return Err(invalid("--threads must be at least 1"));
+        }
+        let mut slos = args
+            .slos
+            .iter()
+            .map(|text| parse_slo(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut notes = Vec::new();
+        let mut run = if args.target.contains("://") {
+            url_plan(args)?
+        } else {
+            let (run, profile_slos) = profile_plan(args, &mut notes)?;
+            if slos.is_empty() {
+                slos = profile_slos;
+            } else if !profile_slos.is_empty() {
+                notes.push("the profile's thresholds are replaced by --slo".into());
+            }
+            run
+        };
+        if slos.is_empty() {
+            return Err(invalid(
+                "give at least one --slo (e.g. --slo 'p99<50ms'), or a profile with thresholds",
+            ));
+        }
+        if let Some(connections) = args.connections {
+            run.connections = connections;
+        }
+        if let Some(threads) = args.threads {
+            run.threads = threads;
+        }
+        let start_rate = args.start_rate.min(args.max_rate);
+        run.stages = vec![StagePlan {
+            model: ModelKind::Open,
+            name: "warmup".into(),
+            duration: Some((args.step_time / 2).clamp(SHORTEST_STEP, Duration::from_secs(2))),
+            rate: Some(start_rate),
+            connections: None,
+            ramp: false,
+            knobs: serde_json::Map::new(),
+            thresholds: Vec::new(),
+            measured: false,
+        }];
+        Ok(MaxPlan {
+            run,
+            slos,
+            search: SearchConfig {
+                start_rate,
+                max_rate: args.max_rate,
+                precision: args.precision,
+            },
+            step_time: args.step_time,
+            notes,
+        })
+    }
+}
+
+/// An SLO is a threshold; `errors<1%` means the error rate, since a
+/// percentage of a count means nothing else.
+pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
+    let trimmed = text.trim();
+    let rewritten = match trimmed.get(..6) {
+        Some(head) if head.eq_ignore_ascii_case("errors") && trimmed.ends_with('%') => {
+            format!("error_rate{}", &trimmed[6..])
+        }
+        _ => trimmed.to_string(),
+    };
+    let mut slo = Threshold::parse(&rewritten)
+        .map_err(|e| invalid(format!("invalid --slo `{trimmed}`: {e}")))?;
+    slo.expr = trimmed.to_string();
+    Ok(slo)
+}
+
+fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
+    let parsed = profile::url::parse(&args.target).map_err(invalid)?;
+    Ok(RunPlan {
+        name: "max".into(),
+        origin: "command line".into(),
+        target: TargetPlan::Url {
+            url: args.target.clone(),
+            parsed,
+            pid: None,
+            command: None,
+            ready_timeout: Duration::ZERO,
+        },
+        method: "GET".into(),
+        headers: Vec::new(),
+        body: Bytes::new(),
+        model: ModelKind::Open,
+        threads: 1,
+        connections: DEFAULT_CONNECTIONS,
+        timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(3),
+        keepalive: true,
+        max_requests: None,
+        stages: Vec::new(),
+        thresholds: Vec::new(),
+        report: report_dest(&args.load),
+        headless: args.load.headless,
+        print_latency: false,
+        sample_interval: sample_interval(&args.load),
+    })
+}
+
+/// The profile's target, request, knobs and load settings; its stages are
+/// ignored and its whole-run thresholds returned as candidate SLOs.
+fn profile_plan(
+    args: &MaxArgs,
+    notes: &mut Vec<String>,
+) -> Result<(RunPlan, Vec<Threshold>), PlanError> {
+    let path = Path::new(&args.target);
+    if !path.exists() {
+        return Err(invalid(format!(
+            "`{}` is neither an http:// URL nor a profile file",
+            args.target
+        )));
+    }
+    let profile = Profile::load(path)?;
+    if profile.targets.len() > 1 {
+        return Err(invalid(format!(
+            "{} lists {} targets; `loadtop max` searches one",
+            profile.origin,
+            profile.targets.len()
+        )));
+    }
+    if !profile.stages.is_empty() {
+        notes.push(format!(
+            "the profile's {} stage(s) are ignored: the search plans its own probes",
+            profile.stages.len()
+        ));
+    }
+    if profile.load.model == ModelKind::Closed {
+        notes.push("the profile's closed model is replaced by the open model".into());
+    }
+    let slos = profile.thresholds.clone();
+    let connections = profile.load.connections.max(DEFAULT_CONNECTIONS);
+    let name = format!("max-{}", profile.name);
+    let mut run = RunPlan::from_profile(profile, 1.0, &args.load)?;
+    run.name = name;
+    run.model = ModelKind::Open;
+    run.connections = connections;
+    run.thresholds = Vec::new();
+    Ok((run, slos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::threshold::Metric;
+
+    #[test]
+    fn errors_with_a_percentage_is_the_error_rate() {
+        for text in ["errors<1%", "errors < 1%", "ERRORS<=0.5%", "error_rate<1%"] {
+            let slo = parse_slo(text).unwrap();
+            assert_eq!(slo.metric, Metric::ErrorRate, "{text}");
+            assert_eq!(slo.expr, text.trim());
+        }
+        assert!((parse_slo("errors<1%").unwrap().limit - 0.01).abs() < 1e-12);
+        // A count stays a count.
+        assert_eq!(parse_slo("errors < 10").unwrap().metric, Metric::Errors);
+    }
+
+    #[test]
+    fn a_bad_slo_names_itself() {
+        let err = parse_slo("p99 <<< soon").unwrap_err().to_string();
+        assert!(err.contains("--slo `p99 <<< soon`"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+}
