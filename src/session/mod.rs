@@ -202,7 +202,10 @@ impl Session<'_> {
     }
 
     fn main_loop(&mut self) {
-        let mut last_loop = Instant::now();
+        // Stages advance on the engine's clock, one tick at a time, so every
+        // tick's counts belong wholly to one stage and a stage that ends has
+        // all of its data (a planner judges it complete).
+        let mut last_tick = Duration::ZERO;
         while self.outcome.is_none() {
             let Some(engine) = &self.engine else { break };
             let tick = match engine.ticks().recv_timeout(Duration::from_millis(50)) {
@@ -213,14 +216,13 @@ impl Session<'_> {
                     None
                 }
             };
-            let now = Instant::now();
-            if !self.paused {
-                self.clock.advance(now - last_loop);
-            }
-            last_loop = now;
-
             self.drain_samples();
+            let ticked = tick.is_some();
             if let Some(tick) = tick {
+                if !self.paused {
+                    self.clock.advance(tick.elapsed.saturating_sub(last_tick));
+                }
+                last_tick = tick.elapsed;
                 let done = tick.done;
                 self.current.open_connections = tick.open_connections;
                 self.current.threads = tick.threads;
@@ -248,7 +250,7 @@ impl Session<'_> {
                 self.event("target", format!("target exited: {reason}"));
                 self.outcome = Some(Outcome::TargetExited(reason));
             }
-            if self.outcome.is_none() {
+            if ticked && self.outcome.is_none() {
                 self.advance_stages();
             }
         }
