@@ -107,6 +107,28 @@ pub struct LoadArgs {
     /// How often CPU and memory are sampled (default 1s; never below 200ms).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub sample_interval: Option<Duration>,
+    /// Produce shard I of N of the load (rate split in the open model,
+    /// connections in the closed one); merge the reports with `loadtop merge`.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+/// One of N generators sharing a plan's load (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+pub fn parse_shard(text: &str) -> Result<Shard, String> {
+    let invalid = || format!("invalid shard `{text}` (expected I/N with 1 <= I <= N, e.g. 2/3)");
+    let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+    let index: u32 = index.trim().parse().map_err(|_| invalid())?;
+    let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+    if index == 0 || count == 0 || index > count {
+        return Err(invalid());
+    }
+    Ok(Shard { index, count })
 }
 
 #[derive(Debug, Clone, Args)]
@@ -309,6 +331,14 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn shards_are_i_of_n() {
+        assert_eq!(parse_shard("2/3"), Ok(Shard { index: 2, count: 3 }));
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_shard("3").is_err());
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct RunPlan {
     pub headless: bool,
     pub print_latency: bool,
     pub sample_interval: Duration,
+    /// This process produces only its share of the load.
+    pub shard: Option<crate::cli::Shard>,
 }
 
 impl RunPlan {
@@ -192,7 +194,7 @@ impl RunPlan {
             thresholds: s.thresholds,
             measured: true,
         }));
-        Ok(RunPlan {
+        let mut plan = RunPlan {
             name: profile.name,
             origin: profile.origin,
             target,
@@ -212,7 +214,12 @@ impl RunPlan {
             headless: load.headless,
             print_latency: false,
             sample_interval: sample_interval(load),
-        })
+            shard: None,
+        };
+        if let Some(shard) = load.shard {
+            plan.apply_shard(shard)?;
+        }
+        Ok(plan)
     }
 
     pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
@@ -292,7 +299,7 @@ impl RunPlan {
             thresholds: Vec::new(),
             measured: true,
         });
-        Ok(RunPlan {
+        let mut plan = RunPlan {
             name: "bench".into(),
             origin: "command line".into(),
             target: TargetPlan::Url {
@@ -318,7 +325,12 @@ impl RunPlan {
             headless: args.load.headless,
             print_latency: args.latency,
             sample_interval: sample_interval(&args.load),
-        })
+            shard: None,
+        };
+        if let Some(shard) = args.load.shard {
+            plan.apply_shard(shard)?;
+        }
+        Ok(plan)
     }
 }
 
@@ -350,6 +362,7 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
 
 mod compare;
 mod max;
+mod shard;
 
 #[cfg(test)]
 mod tests;

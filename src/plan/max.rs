@@ -118,6 +118,7 @@ pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
 fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
     let parsed = profile::url::parse(&args.target).map_err(invalid)?;
     Ok(RunPlan {
+        shard: None,
         name: "max".into(),
         origin: "command line".into(),
         target: TargetPlan::Url {

@@ -52,6 +52,9 @@ pub struct PlanReport {
     pub timeout_secs: f64,
     pub keepalive: bool,
     pub max_requests: Option<u64>,
+    /// `I/N` when this report is one shard of a plan (`--shard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub knobs: serde_json::Map<String, serde_json::Value>,
     pub stages: Vec<PlannedStage>,
 }
@@ -166,6 +169,7 @@ impl Report {
                 timeout_secs: 1.0,
                 keepalive: true,
                 max_requests: None,
+                shard: None,
                 knobs: Default::default(),
                 stages: Vec::new(),
             },

@@ -92,6 +92,7 @@ impl Session<'_> {
                 timeout_secs: plan.timeout.as_secs_f64(),
                 keepalive: plan.keepalive,
                 max_requests: plan.max_requests,
+                shard: plan.shard.map(|s| format!("{}/{}", s.index, s.count)),
                 knobs: match &plan.target {
                     crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
                     crate::plan::TargetPlan::Url { .. } => Default::default(),

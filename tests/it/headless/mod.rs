@@ -12,6 +12,7 @@ use crate::support::loadtop_bin;
 
 mod bench;
 mod lifecycle;
+mod shards;
 
 fn schema() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");

@@ -122,6 +122,7 @@ pub fn build_report(
             timeout_secs: 5.0,
             keepalive: true,
             max_requests: None,
+            shard: None,
             knobs: Default::default(),
             stages: stages
                 .iter()
