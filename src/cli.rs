@@ -111,6 +111,10 @@ pub struct LoadArgs {
     /// connections in the closed one); merge the reports with `loadtop merge`.
     #[arg(long, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// Serve live counters and latency quantiles in Prometheus text format
+    /// at http://ADDR/metrics while the run lasts.
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_bind)]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// One of N generators sharing a plan's load (1-based).

@@ -11,6 +11,7 @@
 pub mod capacity;
 pub mod cli;
 pub mod compare;
+pub mod live_metrics;
 pub mod load;
 pub mod monitor;
 pub mod plan;

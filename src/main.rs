@@ -25,6 +25,7 @@ fn run_options(load: &LoadArgs) -> RunOptions {
     RunOptions {
         server_exe: None,
         allow_tui: true,
+        metrics_addr: load.metrics_addr,
         outputs: OutputFiles::from_load_args(load),
     }
 }

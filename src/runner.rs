@@ -34,6 +34,11 @@ pub enum RunError {
     Tui(#[from] crate::tui::TuiError),
     #[error("cannot locate the loadtop binary to start the embedded server: {0}")]
     Exe(std::io::Error),
+    #[error("cannot serve metrics on {addr}: {source}")]
+    Metrics {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("the run stopped unexpectedly (internal error)")]
     Crashed,
 }
@@ -44,6 +49,8 @@ pub struct RunOptions {
     pub server_exe: Option<PathBuf>,
     /// When false, the dashboard is never used.
     pub allow_tui: bool,
+    /// Serve live Prometheus metrics here during the run.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Extra files (HTML, .hgrm, .hlog, CSV) written from the report afterwards.
     pub outputs: crate::report::OutputFiles,
 }
@@ -84,6 +91,11 @@ pub fn run_planned(
         None => None,
     };
     let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
+    if let Some(addr) = options.metrics_addr {
+        let bound = crate::live_metrics::serve(addr, snapshot_rx.clone())
+            .map_err(|source| RunError::Metrics { addr, source })?;
+        eprintln!("loadtop: metrics at http://{bound}/metrics");
+    }
     let (control_tx, control_rx) = mpsc::channel();
     let io = SessionIo {
         server_exe,

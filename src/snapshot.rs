@@ -43,6 +43,16 @@ pub struct Snapshot {
     pub stage_rows: Vec<StageRow>,
     pub finished: bool,
     pub report_path: Option<PathBuf>,
+    /// Counts since the run started (warm-up included).
+    pub totals: Totals,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub responses: u64,
+    /// Transport errors plus responses with status >= 400.
+    pub failed: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -37,6 +37,7 @@ pub struct Ledger {
     last_close: Duration,
     pub open_connections: u64,
     pub connects: u64,
+    pub totals: crate::snapshot::Totals,
 }
 
 pub fn latency_view(interval: &Interval) -> LatencyView {
@@ -100,6 +101,9 @@ impl Ledger {
             stage.interval.merge(interval);
         }
         self.connects += interval.connects;
+        self.totals.responses += interval.responses;
+        self.totals.failed += interval.failed();
+        self.totals.bytes += interval.bytes_read;
         self.second.merge(interval);
         if (elapsed + half_tick).as_secs() >= self.next_boundary {
             self.close_second(elapsed, target_rps, resources);

@@ -254,6 +254,7 @@ impl Session<'_> {
             stage_rows,
             finished,
             report_path: None,
+            totals: self.ledger.totals,
         }
     }
 

@@ -102,3 +102,86 @@ fn bench_with_pid_reports_the_target_process_resources() {
         "{timeline:?}"
     );
 }
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn metrics_addr_serves_live_prometheus_text_during_the_run() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let (_server, url) = serve();
+    let mut child = Command::new(crate::support::loadtop_bin())
+        .args([
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "2",
+            "-R",
+            "200",
+            "-d",
+            "4s",
+            "--headless",
+        ])
+        .args(["--metrics-addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("loadtop: metrics at http://")
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("no metrics line: {line:?}"))
+        .to_string();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let page = http_get(&addr, "/metrics");
+    let not_found = http_get(&addr, "/other");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let responses: u64 = page
+        .lines()
+        .find_map(|l| l.strip_prefix("loadtop_responses_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(responses > 50, "{page}");
+    assert!(
+        page.contains("loadtop_latency_seconds{quantile=\"0.99\"}"),
+        "{page}"
+    );
+    assert!(page.contains("loadtop_target_rate_rps 200"), "{page}");
+    assert!(not_found.starts_with("HTTP/1.1 404"), "{not_found}");
+}
+
+#[test]
+fn a_busy_metrics_address_is_a_setup_error() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = holder.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve();
+    let out = loadtop(
+        &["bench", &url, "-d", "1s", "--metrics-addr", &addr],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot serve metrics"), "{stderr}");
+}

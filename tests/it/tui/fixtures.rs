@@ -175,6 +175,7 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
         stage_rows: stage_rows(stage_index),
         finished: false,
         report_path: None,
+        totals: Default::default(),
         timeline,
     }
 }
