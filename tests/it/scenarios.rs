@@ -253,12 +253,13 @@ fn target_cpu_peak(report: &Value, names: &[&str]) -> f64 {
 #[test]
 fn cpu_saturation_uses_more_target_cpu_with_two_workers() {
     // A second worker can only use a second core that other work leaves
-    // free; on a shared 2-core machine a build can take it for a whole
-    // stage. So the comparison gets two runs; the one-worker ceiling must
-    // hold in every run.
+    // free; on a shared 2-core machine a build (or a neighbouring test) can
+    // take it for a whole stage. So the comparison gets up to three short
+    // runs; the one-worker ceiling must hold in every run. With the worker
+    // limit broken, both stages would sit at one core and no run passes.
     let mut runs = Vec::new();
-    for _ in 0..2 {
-        let (out, report) = run_scenario("cpu-saturation", 0.25);
+    for _ in 0..3 {
+        let (out, report) = run_scenario("cpu-saturation", 0.2);
         assert_eq!(report["outcome"], "completed", "{}", explain(&out));
         let light = target_cpu_peak(&report, &["1w-100"]);
         let one = target_cpu_peak(&report, &["1w-450", "1w-600"]);
@@ -272,7 +273,7 @@ fn cpu_saturation_uses_more_target_cpu_with_two_workers() {
         }
         runs.push(figures);
     }
-    panic!("two workers never used more CPU than one: {runs:#?}");
+    panic!("two workers never used 15% more CPU than one: {runs:#?}");
 }
 
 #[test]
