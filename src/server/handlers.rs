@@ -111,6 +111,13 @@ async fn pool(shared: &Shared) -> Response<ResponseBody> {
         );
     };
     tokio::time::sleep(Duration::from_millis(LiveKnobs::get(&knobs.hold_ms))).await;
+    // CPU time inside the slot, on the worker thread like `/cpu`: with it a
+    // slot is a worker that waits W (the hold) and computes C, the shape
+    // that thread-pool sizing formulas are about.
+    let rounds = LiveKnobs::get(&knobs.pool_cpu_work);
+    if rounds > 0 {
+        std::hint::black_box(burn_cpu(rounds));
+    }
     drop(slot);
     json_response(
         StatusCode::OK,

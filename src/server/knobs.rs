@@ -16,6 +16,10 @@ pub struct Knobs {
     pub pool_size: u64,
     /// How long a `/pool` request holds its slot.
     pub hold_ms: u64,
+    /// SHA-256 rounds a `/pool` request burns while holding its slot: CPU
+    /// time inside the slot, so the pool behaves like a worker-thread pool
+    /// (wait W = `hold_ms`, compute C = these rounds).
+    pub pool_cpu_work: u64,
     /// How long a `/pool` request waits for a slot before a 503.
     pub acquire_timeout_ms: u64,
     /// Default SHA-256 rounds of `/cpu`.
@@ -46,6 +50,7 @@ impl Default for Knobs {
         Knobs {
             pool_size: 16,
             hold_ms: 5,
+            pool_cpu_work: 0,
             acquire_timeout_ms: 1000,
             cpu_work: 1000,
             cpu_workers: 0,
@@ -80,6 +85,8 @@ pub struct KnobPatch {
     pub pool_size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_cpu_work: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acquire_timeout_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,6 +138,13 @@ impl KnobPatch {
     pub fn validate(&self) -> Result<(), KnobError> {
         check_u64("pool_size", self.pool_size, 1, 100_000, "1..=100000")?;
         check_u64("hold_ms", self.hold_ms, 0, MINUTE_MS, "0..=60000")?;
+        check_u64(
+            "pool_cpu_work",
+            self.pool_cpu_work,
+            0,
+            10_000_000,
+            "0..=10000000",
+        )?;
         check_u64(
             "acquire_timeout_ms",
             self.acquire_timeout_ms,
@@ -201,6 +215,7 @@ impl KnobPatch {
         set!(
             pool_size,
             hold_ms,
+            pool_cpu_work,
             acquire_timeout_ms,
             cpu_work,
             cpu_workers,
@@ -225,6 +240,7 @@ impl KnobPatch {
 pub(crate) struct LiveKnobs {
     pub pool_size: AtomicU64,
     pub hold_ms: AtomicU64,
+    pub pool_cpu_work: AtomicU64,
     pub acquire_timeout_ms: AtomicU64,
     pub cpu_work: AtomicU64,
     pub cpu_workers: AtomicU64,
@@ -244,6 +260,7 @@ macro_rules! live_fields {
         $mac!(
             pool_size,
             hold_ms,
+            pool_cpu_work,
             acquire_timeout_ms,
             cpu_work,
             cpu_workers,
@@ -309,6 +326,8 @@ mod tests {
         let patch: KnobPatch = toml::from_str("pool_size = 0").unwrap();
         assert_eq!(patch.validate().unwrap_err().key, "pool_size");
         assert!(toml::from_str::<KnobPatch>("bogus = 1").is_err());
+        let patch: KnobPatch = toml::from_str("pool_cpu_work = 10000001").unwrap();
+        assert_eq!(patch.validate().unwrap_err().key, "pool_cpu_work");
     }
 
     #[test]
@@ -318,12 +337,14 @@ mod tests {
             pool_size: Some(2),
             error_rate: Some(0.25),
             load_shedding: Some(true),
+            pool_cpu_work: Some(3000),
             ..KnobPatch::default()
         };
         patch.validate().unwrap();
         patch.apply(&mut knobs);
         assert_eq!(knobs.pool_size, 2);
         assert_eq!(knobs.hold_ms, 5);
+        assert_eq!(knobs.pool_cpu_work, 3000);
         let live = LiveKnobs::new(&knobs);
         assert_eq!(live.load(), knobs);
     }

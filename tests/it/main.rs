@@ -9,6 +9,7 @@ mod load;
 mod monitor;
 mod profile;
 mod reports;
+mod scenarios;
 mod server;
 mod support;
 mod tui;
