@@ -24,7 +24,12 @@ impl Session<'_> {
                 rate,
                 self.latest_sample.as_ref(),
             );
-            if self.ledger.pending_second_has_data() {
+            // A last fragment of under half a second is mostly the drain of
+            // requests in flight at the stop: as a rate it would mislead, so
+            // it counts in the stage and run totals but makes no timeline point.
+            if self.ledger.pending_second_has_data()
+                && self.ledger.pending_span(final_tick.elapsed) >= Duration::from_millis(500)
+            {
                 self.ledger
                     .close_second(final_tick.elapsed, rate, self.latest_sample.as_ref());
             }

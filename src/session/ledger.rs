@@ -152,6 +152,11 @@ impl Ledger {
         self.next_boundary = second_index + 1;
     }
 
+    /// Engine time covered by the second in progress, up to `at`.
+    pub fn pending_span(&self, at: Duration) -> Duration {
+        at.saturating_sub(self.last_close)
+    }
+
     /// Whether the second in progress holds anything worth a partial point.
     pub fn pending_second_has_data(&self) -> bool {
         self.second.attempts() > 0

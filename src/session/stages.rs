@@ -190,6 +190,17 @@ impl Session<'_> {
         let Some(stage) = self.clock.stages.get(index).cloned() else {
             return;
         };
+        // Knobs first: the stage's first requests must meet its server settings.
+        if !stage.knobs.is_empty()
+            && let Some(admin) = &self.target.admin
+        {
+            let text = serde_json::Value::Object(stage.knobs.clone()).to_string();
+            match super::target::apply_knobs(admin, &stage.knobs) {
+                Ok(()) => self.event("knobs", format!("stage {} knobs {text}", stage.name)),
+                Err(e) => self.event("warning", e.to_string()),
+            }
+            self.last_server_poll = None;
+        }
         self.clock.enter(index);
         self.ledger
             .start_stage(&stage.name, stage.measured, self.started.elapsed());
@@ -207,16 +218,6 @@ impl Session<'_> {
             }
         }
         self.current.rate = self.clock.planned_rate(index);
-        if !stage.knobs.is_empty()
-            && let Some(admin) = &self.target.admin
-        {
-            let text = serde_json::Value::Object(stage.knobs.clone()).to_string();
-            match super::target::apply_knobs(admin, &stage.knobs) {
-                Ok(()) => self.event("knobs", format!("stage {} knobs {text}", stage.name)),
-                Err(e) => self.event("warning", e.to_string()),
-            }
-            self.last_server_poll = None;
-        }
         let what = match (stage.model, stage.rate) {
             (ModelKind::Open, Some(rate)) => format!("{rate:.0} req/s"),
             _ => format!("{} connections", self.clock.stage_connections(index)),

@@ -33,12 +33,18 @@ pub fn count(value: f64) -> String {
         }
     } else if value < 10_000.0 {
         format!("{value:.0}")
-    } else if value < 1_000_000.0 {
-        format!("{:.1}k", value / 1_000.0)
-    } else if value < 1_000_000_000.0 {
-        format!("{:.1}M", value / 1_000_000.0)
     } else {
-        format!("{:.1}G", value / 1_000_000_000.0)
+        // At most five columns: y labels are five wide.
+        for (unit, divisor) in [("k", 1e3), ("M", 1e6), ("G", 1e9)] {
+            let scaled = value / divisor;
+            if (scaled * 10.0).round() < 1000.0 {
+                return format!("{scaled:.1}{unit}");
+            }
+            if scaled.round() < 1000.0 {
+                return format!("{scaled:.0}{unit}");
+            }
+        }
+        format!("{:.0}G", value / 1e9)
     }
 }
 
@@ -132,6 +138,15 @@ mod tests {
     fn counts_bytes_and_clocks() {
         assert_eq!(count(987.0), "987");
         assert_eq!(count(12_345.0), "12.3k");
+        assert_eq!(count(123_456.0), "123k");
+        assert_eq!(count(12_345_678.0), "12.3M");
+        for value in [99_999.0, 100_000.0, 999_999.0, 99_999_999.0, 999_999_999.0] {
+            assert!(
+                count(value).chars().count() <= 5,
+                "{value} -> {}",
+                count(value)
+            );
+        }
         assert_eq!(count(1_500.0), "1500");
         assert_eq!(bytes(52 * 1024 * 1024), "52M");
         assert_eq!(bytes(3 * 1024 * 1024 * 1024 / 2), "1.5G");

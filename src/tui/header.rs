@@ -93,7 +93,14 @@ impl Header<'_> {
                 }
             }
             spans.push(Span::styled(" │ ", t.border()));
-            spans.push(Span::styled(format!("{} threads", s.threads), t.value()));
+            spans.push(Span::styled(
+                format!(
+                    "{} thread{}",
+                    s.threads,
+                    if s.threads == 1 { "" } else { "s" }
+                ),
+                t.value(),
+            ));
             Line::from(spans)
         };
         let line = build(true);
