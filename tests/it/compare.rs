@@ -6,12 +6,12 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::loadtop_bin;
+use crate::support::{finish, loadtop_bin};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -31,18 +31,6 @@ fn spawn_compare(args: &[&str], dir: &Path) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn finish(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("loadtop compare did not finish in {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
 }
 
 fn compare(args: &[&str], dir: &Path) -> (Option<i32>, String, String) {

@@ -6,65 +6,17 @@
 mod input;
 mod search;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::loadtop_bin;
-
 const POOL_KNOBS: &str = r#"{"pool_size":8,"hold_ms":10,"acquire_timeout_ms":5000}"#;
 
-pub struct Spawned(pub Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use crate::support::{Spawned, run_loadtop as loadtop};
 
 /// `loadtop serve` with the pool knobs on a free port; returns its base URL.
 pub fn serve_pool() -> (Spawned, String) {
-    let mut child = Command::new(loadtop_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--threads", "1"])
-        .args(["--knobs", POOL_KNOBS])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("listening="))
-        .unwrap_or_else(|| panic!("no ready line: {line:?}"))
-        .to_string();
-    (Spawned(child), url)
-}
-
-pub fn loadtop(args: &[&str], dir: &Path) -> Output {
-    let mut child = Command::new(loadtop_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("loadtop {args:?} did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    crate::support::serve_with(&["--knobs", POOL_KNOBS])
 }
 
 pub fn text(bytes: &[u8]) -> String {

@@ -186,22 +186,8 @@ fn sigint_mid_search_exits_130_with_the_probes_so_far_and_a_report() {
             panic!("loadtop ended early: {seen}");
         }
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let code = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadtop did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    crate::support::signal(&child, "INT");
+    let code = crate::support::exit_code_within(&mut child, Duration::from_secs(15));
     assert_eq!(code, Some(130));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();

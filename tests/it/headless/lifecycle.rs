@@ -1,20 +1,20 @@
 //! How runs end: SIGINT and a target that dies still leave a valid report.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{QUICK, Spawned, read_valid_report, write_profile};
-use crate::support::loadtop_bin;
+use crate::support::{exit_code_within, loadtop_bin, signal};
 
-#[test]
-fn sigint_writes_a_valid_partial_report_and_exits_130() {
-    let dir = tempfile::tempdir().unwrap();
+/// A headless run of 30 s stages, writing its report to `report_name`.
+fn long_run(dir: &Path, report_name: &str) -> (Spawned, PathBuf) {
     let profile = write_profile(
-        dir.path(),
+        dir,
         "long.toml",
         &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
     );
-    let report_path = dir.path().join("partial.json");
+    let report_path = dir.join(report_name);
     let child = Command::new(loadtop_bin())
         .args([
             "run",
@@ -23,30 +23,24 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
             "--json",
             report_path.to_str().unwrap(),
         ])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut child = Spawned(child);
+    (Spawned(child), report_path)
+}
+
+#[test]
+fn sigint_writes_a_valid_partial_report_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, report_path) = long_run(dir.path(), "partial.json");
     std::thread::sleep(Duration::from_millis(2500));
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let code = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadtop did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(130));
+    signal(&child, "INT");
+    assert_eq!(
+        exit_code_within(&mut child, Duration::from_secs(15)),
+        Some(130)
+    );
     let report = read_valid_report(&report_path);
     assert_eq!(report["outcome"], "interrupted");
     assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
@@ -56,26 +50,7 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
 #[test]
 fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(
-        dir.path(),
-        "long.toml",
-        &QUICK.replace("duration = \"1s\"", "duration = \"30s\""),
-    );
-    let report_path = dir.path().join("died.json");
-    let child = Command::new(loadtop_bin())
-        .args([
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = Spawned(child);
+    let (mut child, report_path) = long_run(dir.path(), "died.json");
     let deadline = Instant::now() + Duration::from_secs(15);
     let server = loop {
         if let Some(&pid) = children_of(child.0.id()).first() {
@@ -88,24 +63,15 @@ fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
         std::thread::sleep(Duration::from_millis(50));
     };
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        Command::new("kill")
-            .args(["-KILL", &server.to_string()])
-            .status()
-            .unwrap()
-            .success()
+    let killed = Command::new("kill")
+        .args(["-KILL", &server.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(
+        exit_code_within(&mut child, Duration::from_secs(15)),
+        Some(1)
     );
-    let code = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadtop did not stop after its target died"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(1));
     let report = read_valid_report(&report_path);
     assert_eq!(report["outcome"], "target_exited");
     assert!(report["summary"]["requests"].as_u64().unwrap() > 0);

@@ -1,14 +1,15 @@
 //! Headless runs of the real binary: `run` and `bench` end to end, exit
 //! codes, reports validated against the published schema, bad input.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::loadtop_bin;
+pub(super) use crate::support::{Spawned, run_loadtop as loadtop};
+
+pub(super) fn serve() -> (Spawned, String) {
+    crate::support::serve_with(&[])
+}
 
 mod bench;
 mod lifecycle;
@@ -39,26 +40,6 @@ pub fn assert_valid(report: &Value) {
         errors.is_empty(),
         "report does not match the schema: {errors:#?}"
     );
-}
-
-pub(super) fn loadtop(args: &[&str], dir: &Path) -> Output {
-    let mut child = Command::new(loadtop_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("loadtop {args:?} did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
 }
 
 pub(super) fn write_profile(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -92,35 +73,6 @@ duration = "1s"
 rate = 200
 thresholds = ["p99 < 5s"]
 "#;
-
-pub(super) struct Spawned(pub(super) Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `loadtop serve` on a free port; returns the process and its base URL.
-pub(super) fn serve() -> (Spawned, String) {
-    let mut child = Command::new(loadtop_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--threads", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("listening="))
-        .unwrap_or_else(|| panic!("no ready line: {line:?}"))
-        .to_string();
-    (Spawned(child), url)
-}
 
 #[test]
 fn run_headless_writes_a_valid_report_with_every_stage() {
