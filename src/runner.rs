@@ -57,7 +57,13 @@ pub struct RunOptions {
 
 pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
     let outputs = options.outputs.clone();
-    let result = run_planned(plan, options, None)?;
+    let result = match run_planned(plan, options, None) {
+        Err(RunError::Session(SessionError::Interrupted)) => {
+            eprintln!("loadtop: interrupted before the run started");
+            return Ok(exit::INTERRUPTED);
+        }
+        other => other?,
+    };
     print_results(plan, &result);
     after_run(&result, &outputs);
     Ok(exit_code(&result))

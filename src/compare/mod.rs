@@ -87,10 +87,25 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
             interrupted: interrupted.clone(),
             report_path: None,
         };
-        let result = session::run(plan, io).map_err(|source| CompareError::Session {
-            target: target.name.clone(),
-            source,
-        })?;
+        let result = match session::run(plan, io) {
+            Ok(result) => result,
+            // Ctrl-C while a command target was starting: what ran is still printed.
+            Err(SessionError::Interrupted) => {
+                entries.push(TargetEntry {
+                    name: target.name.clone(),
+                    skipped: Some("not run: the comparison was interrupted".to_string()),
+                    report: None,
+                });
+                outcomes.push((Outcome::Interrupted, false));
+                continue;
+            }
+            Err(source) => {
+                return Err(CompareError::Session {
+                    target: target.name.clone(),
+                    source,
+                });
+            }
+        };
         if let Some(detail) = &result.report.outcome_detail {
             eprintln!("{}: {} ({detail})", target.name, result.report.outcome);
         }

@@ -46,6 +46,8 @@ const SNAPSHOT_SECONDS: usize = 600;
 pub enum SessionError {
     #[error("{0}")]
     Target(String),
+    #[error("interrupted before the run started")]
+    Interrupted,
     #[error("cannot start the load engine: {0}")]
     Engine(#[from] load::EngineError),
     #[error(transparent)]
@@ -107,7 +109,7 @@ pub fn run_planned(
     io: SessionIo,
     planner: Option<Box<dyn StagePlanner>>,
 ) -> Result<RunResult, SessionError> {
-    let target = TargetHandle::start(plan, &io.server_exe)?;
+    let target = TargetHandle::start(plan, &io.server_exe, &io.interrupted)?;
     let monitor = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,

@@ -30,7 +30,11 @@ pub struct TargetHandle {
 }
 
 impl TargetHandle {
-    pub fn start(plan: &RunPlan, server_exe: &Path) -> Result<TargetHandle, SessionError> {
+    pub fn start(
+        plan: &RunPlan,
+        server_exe: &Path,
+        interrupted: &std::sync::atomic::AtomicBool,
+    ) -> Result<TargetHandle, SessionError> {
         match &plan.target {
             TargetPlan::Embedded {
                 route,
@@ -74,9 +78,16 @@ impl TargetHandle {
                         addr,
                         path: &parsed.path,
                         timeout: *ready_timeout,
+                        interrupted,
                     },
                 )
-                .map_err(SessionError::Target)?;
+                .map_err(|message| {
+                    if message == command::INTERRUPTED {
+                        SessionError::Interrupted
+                    } else {
+                        SessionError::Target(message)
+                    }
+                })?;
                 Ok(TargetHandle {
                     addr,
                     request: request_spec(plan, parsed.path.clone(), parsed.host_header()),

@@ -337,3 +337,28 @@ fn ctrl_c_prints_what_was_measured_and_exits_130() {
     assert_eq!(document["targets"][0]["report"]["outcome"], "interrupted");
     assert!(document["targets"][1]["report"].is_null());
 }
+
+#[test]
+fn ctrl_c_while_a_command_target_starts_exits_130_and_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let nap = format!("40.{}{port}", std::process::id());
+    let profile = format!(
+        "[[targets]]\nname = \"slow-starter\"\nurl = \"http://127.0.0.1:{port}/\"\n\
+         command = \"sleep {nap}\"\nready_timeout = \"30s\"\n{LOAD}"
+    );
+    let path = write_profile(dir.path(), &profile);
+    let mut child = crate::support::Spawned(spawn_compare(&[path.to_str().unwrap()], dir.path()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids_with_cmdline(&format!("sleep {nap}")).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the target command never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    crate::support::signal(&child, "INT");
+    let code = crate::support::exit_code_within(&mut child, Duration::from_secs(10));
+    assert_eq!(code, Some(130));
+    assert!(pids_with_cmdline(&format!("sleep {nap}")).is_empty());
+}

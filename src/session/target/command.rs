@@ -30,7 +30,13 @@ pub struct Readiness<'a> {
     pub addr: SocketAddr,
     pub path: &'a str,
     pub timeout: Duration,
+    /// Set by Ctrl-C / SIGTERM: stop waiting (and stop the command).
+    pub interrupted: &'a std::sync::atomic::AtomicBool,
 }
+
+/// The message a wait cut short by a signal ends with; callers map it to
+/// the interrupted exit code.
+pub const INTERRUPTED: &str = "interrupted while waiting for the target to answer";
 
 /// A running command target; stopped (with its process group) on drop.
 #[derive(Debug)]
@@ -93,6 +99,10 @@ impl CommandTarget {
                     "target `{}`: `{}` exited before answering on {}: {reason}",
                     ready.name, self.command, ready.url
                 ));
+            }
+            if ready.interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+                self.stop();
+                return Err(INTERRUPTED.to_string());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -228,8 +238,12 @@ mod tests {
             addr,
             path: "/",
             timeout,
+            interrupted: &NOT_INTERRUPTED,
         }
     }
+
+    static NOT_INTERRUPTED: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
 
     fn unused_addr() -> SocketAddr {
         TcpListener::bind("127.0.0.1:0")
