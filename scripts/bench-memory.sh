@@ -42,7 +42,7 @@ fi
 
 # Each connection is one descriptor on both sides; leave room for the rest.
 want_fds=$((MANY_CONNS + 1024))
-ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if (( $(ulimit -n) < want_fds )); then ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; fi
 echo "open files limit: $(ulimit -n)"
 
 WORK=$(mktemp -d)
@@ -102,9 +102,10 @@ report_line() { # file: "requests rps connects errors"
 import json, sys
 try:
     s = json.load(open(sys.argv[1]))["summary"]
-    print(s["requests"], round(s["rps"]), s["connects"], sum(e["count"] for e in s["errors"]))
+    kinds = ",".join(f'{e["kind"]}={e["count"]}' for e in s["errors"]) or "none"
+    print(s["requests"], round(s["rps"]), s["connects"], sum(e["count"] for e in s["errors"]), kinds)
 except Exception:
-    print("0 0 0 0")
+    print("0 0 0 0 none")
 PY
 }
 
@@ -113,10 +114,10 @@ if [[ " $CHECKS " == *" conns "* ]]; then
     /usr/bin/time -v -o "$WORK/many.time" taskset -c $GENERATOR_CPU "$BIN" bench "$URL" \
         -c "$MANY_CONNS" -d "$MANY_DURATION" --headless --json "$WORK/many.json" > /dev/null 2> "$WORK/many.err" || true
     rss=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/many.time")
-    read -r reqs rps connects errors <<< "$(report_line "$WORK/many.json")"
-    awk -v k="${rss:-0}" -v q="$reqs" -v r="$rps" -v c="$connects" -v e="$errors" -v n="$MANY_CONNS" 'BEGIN {
-        printf "peak RSS %.1f MiB (%.1f KiB per connection)  connects %d of %d  requests %d  %d req/s  errors %d  (target <= 100 MB) %s\n",
-            k / 1024, k / n, c, n, q, r, e, (k * 1024 <= 100e6) ? "PASS" : "MISS" }'
+    read -r reqs rps connects errors kinds <<< "$(report_line "$WORK/many.json")"
+    awk -v k="${rss:-0}" -v q="$reqs" -v r="$rps" -v c="$connects" -v e="$errors" -v n="$MANY_CONNS" -v why="$kinds" 'BEGIN {
+        printf "peak RSS %.1f MiB (%.1f KiB per connection)  connects %d for %d connections  requests %d  %d req/s  errors %d (%s)  (target <= 100 MB) %s\n",
+            k / 1024, k / n, c, n, q, r, e, why, (k * 1024 <= 100e6) ? "PASS" : "MISS" }'
     [[ -s "$WORK/many.err" ]] && tail -3 "$WORK/many.err" | sed 's/^/  stderr: /'
 fi
 
@@ -140,8 +141,8 @@ if [[ " $CHECKS " == *" soak "* ]]; then
     done
     wait "$GEN_PID" 2>/dev/null || true
     GEN_PID=""
-    read -r reqs rps connects errors <<< "$(report_line "$WORK/soak.json")"
-    echo "soak report: requests $reqs  $rps req/s  connects $connects  errors $errors"
+    read -r reqs rps connects errors kinds <<< "$(report_line "$WORK/soak.json")"
+    echo "soak report: requests $reqs  $rps req/s  connects $connects  errors $errors ($kinds)"
     # First minute vs last minute (or first/last sixth of shorter runs).
     awk -v total="$(tail -1 "$WORK/samples" | awk '{print $1}')" '
         { t[NR] = $1; k[NR] = $2 }
