@@ -2,9 +2,13 @@
 # Dashboard overhead: the same `loadtop bench` run headless and with the
 # dashboard open (under tmux), in alternating rounds, generator pinned to
 # CPU 0 and the target (`loadtop serve --threads 1`) to CPU 1.
-# Prints achieved req/s of both, the ratio (target >= 0.97), and the CPU
+# Prints achieved req/s of both, the ratio (target >= 0.97), the CPU
 # used by the dashboard's render thread (the main thread) as a share of one
-# core (target <= 3%).
+# core (target <= 3%), and the generator's whole CPU per 1,000 requests in
+# both modes: on a shared machine req/s swings between runs far more than
+# the dashboard could cost, while CPU per request stays steady.
+# Ratios are taken within each round, then their median; the order of the
+# two runs alternates between rounds.
 #
 #   scripts/bench-dashboard.sh [ROUNDS]
 #   env: DURATION=10s CONNS=50 URL_PATH=/plaintext LOADTOP_BIN=(skip the build)
@@ -43,13 +47,18 @@ URL="$BASE$URL_PATH"
 echo "target: $URL (loadtop serve --threads 1 on CPU 1); generator on CPU 0; $DURATION, $CONNS connections"
 
 rps_of() { python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['summary']['rps']))" "$1"; }
+# CPU ms per 1,000 requests: "per1k_of REPORT CPU_SECONDS".
+per1k_of() { python3 -c "import json,sys; n=json.load(open(sys.argv[1]))['summary']['requests']; print(round(float(sys.argv[2]) * 1e6 / n, 3) if n else 0)" "$1" "$2"; }
 
+# Prints "RPS CPU_MS_PER_1K".
 headless_round() {
-  taskset -c 0 "$BIN" bench "$URL" -c "$CONNS" -d "$DURATION" --headless --json "$WORK/h.json" > /dev/null
-  rps_of "$WORK/h.json"
+  /usr/bin/time -f "%U %S" -o "$WORK/h.time" \
+    taskset -c 0 "$BIN" bench "$URL" -c "$CONNS" -d "$DURATION" --headless --json "$WORK/h.json" > /dev/null
+  local cpu; cpu=$(awk '{print $1 + $2}' "$WORK/h.time")
+  echo "$(rps_of "$WORK/h.json") $(per1k_of "$WORK/h.json" "$cpu")"
 }
 
-# Prints "RPS RENDER_PERCENT".
+# Prints "RPS RENDER_PERCENT CPU_MS_PER_1K".
 dashboard_round() {
   rm -f "$WORK/d.json" "$WORK/pid"
   tmux -L "$SOCKET" new-session -d -s dash -x 120 -y 40 \
@@ -64,28 +73,37 @@ dashboard_round() {
   done
   local end; end=$(date +%s.%N)
   local ticks; ticks=$(awk '{print $14 + $15}' "/proc/$pid/task/$pid/stat")
+  local all_ticks; all_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   tmux -L "$SOCKET" send-keys -t dash q
   for _ in $(seq 100); do [ -s "$WORK/d.json" ] && ! kill -0 "$pid" 2>/dev/null && break; sleep 0.1; done
   tmux -L "$SOCKET" kill-server 2>/dev/null || true
   local rps; rps=$(rps_of "$WORK/d.json")
   # /proc times are in clock ticks (100 per second on Linux).
   local render; render=$(python3 -c "print(round($ticks / 100 / ($end - $start) * 100, 2))")
-  echo "$rps $render"
+  echo "$rps $render $(per1k_of "$WORK/d.json" "$(python3 -c "print($all_ticks / 100)")")"
 }
 
-HEADLESS=(); DASH=(); RENDER=()
+HEADLESS=(); DASH=(); RENDER=(); RATIO=(); HCPU=(); DCPU=(); CPU_RATIO=()
 for round in $(seq "$ROUNDS"); do
-  h=$(headless_round)
-  read -r d r < <(dashboard_round)
-  HEADLESS+=("$h"); DASH+=("$d"); RENDER+=("$r")
-  echo "round $round: headless $h req/s | dashboard $d req/s | render thread ${r}% of a core"
+  if (( round % 2 )); then
+    read -r h hc < <(headless_round)
+    read -r d r dc < <(dashboard_round)
+  else
+    read -r d r dc < <(dashboard_round)
+    read -r h hc < <(headless_round)
+  fi
+  HEADLESS+=("$h"); DASH+=("$d"); RENDER+=("$r"); HCPU+=("$hc"); DCPU+=("$dc")
+  RATIO+=("$(python3 -c "print($d / $h)")"); CPU_RATIO+=("$(python3 -c "print($dc / $hc)")")
+  echo "round $round: headless $h req/s $hc cpu_ms/1k | dashboard $d req/s $dc cpu_ms/1k | render thread ${r}% of a core"
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 MH=$(median "${HEADLESS[@]}"); MD=$(median "${DASH[@]}"); MR=$(median "${RENDER[@]}")
-python3 - "$MH" "$MD" "$MR" <<'EOF'
+MRATIO=$(median "${RATIO[@]}"); MHC=$(median "${HCPU[@]}"); MDC=$(median "${DCPU[@]}"); MCR=$(median "${CPU_RATIO[@]}")
+python3 - "$MH" "$MD" "$MR" "$MRATIO" "$MHC" "$MDC" "$MCR" <<'EOF'
 import sys
-h, d, r = map(float, sys.argv[1:])
-print(f"median: headless {h:.0f} req/s, dashboard {d:.0f} req/s, ratio {d / h:.3f} (target >= 0.97)")
+h, d, r, ratio, hc, dc, cr = map(float, sys.argv[1:])
+print(f"median: headless {h:.0f} req/s, dashboard {d:.0f} req/s; median per-round ratio {ratio:.3f} (target >= 0.97)")
 print(f"median render thread CPU: {r:.2f}% of one core (target <= 3%)")
+print(f"median generator CPU per 1k requests: headless {hc:.2f} ms, dashboard {dc:.2f} ms; median per-round ratio {cr:.3f}")
 EOF

@@ -8,7 +8,8 @@
 # Usage: scripts/bench-generator.sh [ROUNDS]
 # Env:   DURATION (s, default 10), CONNECTIONS (100), RATE (20000),
 #        GENERATOR=bench (loadtop bench, default) | harness (the engine's
-#        benches/generator harness, for when `loadtop bench` is not wired).
+#        benches/generator harness, for when `loadtop bench` is not wired),
+#        LOADTOP_BIN (use this binary, skip the build), CARGO_TARGET_DIR.
 set -euo pipefail
 
 ROUNDS=${1:-${ROUNDS:-3}}
@@ -28,9 +29,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building (release)"
-cargo build --release --quiet --bin loadtop
-loadtop=${CARGO_TARGET_DIR:-target}/release/loadtop
+if [[ -n "${LOADTOP_BIN:-}" ]]; then
+    loadtop=$(readlink -f "$LOADTOP_BIN")
+else
+    echo "== building (release)"
+    cargo build --release --quiet --bin loadtop
+    loadtop=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
+fi
 if [[ "$GENERATOR" == harness ]]; then
     harness=$(cargo bench --bench generator --no-run --message-format=json 2>/dev/null \
         | python3 -c 'import json,sys

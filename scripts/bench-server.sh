@@ -6,6 +6,8 @@
 #   scripts/bench-server.sh            # 5 rounds of wrk -t1 -c100 -d10s
 #   ROUNDS=3 DURATION=5s scripts/bench-server.sh
 #   NICE=-10 scripts/bench-server.sh   # (root) favour servers and wrk over other load
+#   LOADTOP_BIN=/path/to/loadtop scripts/bench-server.sh   # skip the build
+# The build honours CARGO_TARGET_DIR.
 #
 # On a shared machine req/s swings with other load; req/cpu-s (requests per
 # CPU-second the server used) is the steadier measure of what a server costs.
@@ -48,9 +50,13 @@ apt_install() {
 command -v wrk >/dev/null || apt_install wrk
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 
-note "building loadtop (release)"
-cargo build --release --quiet --bin loadtop
-LOADTOP="$ROOT/target/release/loadtop"
+if [[ -n "${LOADTOP_BIN:-}" ]]; then
+    LOADTOP=$(readlink -f "$LOADTOP_BIN")
+else
+    note "building loadtop (release)"
+    cargo build --release --quiet --bin loadtop
+    LOADTOP=$(readlink -f "${CARGO_TARGET_DIR:-$ROOT/target}/release/loadtop")
+fi
 
 PEERS=(loadtop)
 if ! command -v go >/dev/null && [[ ! -x /usr/lib/go/bin/go ]]; then apt_install golang-go; fi

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Latency fidelity: does loadtop report the latency a known server induces as
+# wrk does? Target `loadtop serve --threads 1` route /sleep?ms=10 (pinned to
+# CPU 1), closed model with 2 connections; `loadtop bench -c 2 --json -` and
+# `wrk -t1 -c2 --latency` alternate (pinned to CPU 0). Prints both p50s per
+# round, the per-round difference and the median difference
+# (target: |loadtop p50 - wrk p50| <= 0.3 ms).
+#
+#   scripts/bench-latency-fidelity.sh [ROUNDS]        # default 3 rounds
+#   env: DURATION=10s CONNS=2 SLEEP_MS=10  LOADTOP_BIN=(skip the build)  CARGO_TARGET_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${1:-${ROUNDS:-3}}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-2}
+SLEEP_MS=${SLEEP_MS:-10}
+TARGET_CPU=1
+GENERATOR_CPU=0
+
+command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
+if ! command -v wrk >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
+fi
+HAVE_WRK=$(command -v wrk >/dev/null && echo yes || echo no)
+[[ $HAVE_WRK == yes ]] || echo "!! wrk not installed: loadtop p50 only, no comparison"
+
+if [[ -n "${LOADTOP_BIN:-}" ]]; then
+    BIN=$(readlink -f "$LOADTOP_BIN")
+else
+    cargo build --release --quiet --bin loadtop
+    BIN=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
+fi
+
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+taskset -c $TARGET_CPU "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
+SERVER_PID=$!
+for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
+BASE=$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out" | head -1)
+URL="${BASE%/}/sleep?ms=$SLEEP_MS"
+echo "target: $URL (loadtop serve --threads 1, CPU $TARGET_CPU); generators on CPU $GENERATOR_CPU; -c $CONNS -d $DURATION"
+
+to_ms() { # wrk prints 812.00us, 10.12ms, 1.01s
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+        else print v }'
+}
+
+loadtop_round() { # prints "p50_ms p99_ms requests"
+    taskset -c $GENERATOR_CPU "$BIN" bench "$URL" -c "$CONNS" -d "$DURATION" --json - 2> /dev/null > "$WORK/l.json" || true
+    python3 - "$WORK/l.json" <<'PY'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["summary"]
+    print(s["latency"]["p50_us"] / 1000, s["latency"]["p99_us"] / 1000, s["requests"])
+except Exception:
+    print("nan nan 0")
+PY
+}
+
+wrk_round() { # prints "p50_ms p99_ms requests"
+    local out
+    out=$(taskset -c $GENERATOR_CPU wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$URL")
+    echo "$(to_ms "$(awk '$1 == "50%" {print $2}' <<< "$out")") $(to_ms "$(awk '$1 == "99%" {print $2}' <<< "$out")") $(awk '/requests in/ {print $1; exit}' <<< "$out")"
+}
+
+: > "$WORK/results"
+for round in $(seq "$ROUNDS"); do
+    # Alternate which generator goes first so drift over time favours neither.
+    if (( round % 2 )); then
+        read -r lp50 lp99 lreq <<< "$(loadtop_round)"
+        if [[ $HAVE_WRK == yes ]]; then read -r wp50 wp99 wreq <<< "$(wrk_round)"; else wp50=nan; wp99=nan; wreq=0; fi
+    else
+        if [[ $HAVE_WRK == yes ]]; then read -r wp50 wp99 wreq <<< "$(wrk_round)"; else wp50=nan; wp99=nan; wreq=0; fi
+        read -r lp50 lp99 lreq <<< "$(loadtop_round)"
+    fi
+    echo "$lp50 $wp50 $lp99 $wp99" >> "$WORK/results"
+    awk -v r="$round" -v a="$lp50" -v b="$wp50" -v c="$lp99" -v d="$wp99" -v x="$lreq" -v y="$wreq" 'BEGIN {
+        printf "round %d: loadtop p50 %.3f ms p99 %.3f ms (%d req) | wrk p50 %.3f ms p99 %.3f ms (%d req) | p50 diff %+.3f ms\n",
+            r, a, c, x, b, d, y, a - b }'
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ML=$(awk '{print $1}' "$WORK/results" | median)
+MW=$(awk '{print $2}' "$WORK/results" | median)
+MD=$(awk '{print $1 - $2}' "$WORK/results" | median)
+awk -v a="$ML" -v b="$MW" -v d="$MD" 'BEGIN {
+    ad = (d < 0) ? -d : d
+    printf "median: loadtop p50 %.3f ms, wrk p50 %.3f ms, median per-round diff %+.3f ms (target |diff| <= 0.3 ms) %s\n",
+        a, b, d, (ad <= 0.3) ? "PASS" : "MISS" }'

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Generator memory, two checks against one target (nginx `return 200`, 1
+# worker, worker_connections raised; else `loadtop serve --threads 1`),
+# target pinned to CPU 1, generator to CPU 0:
+#   1. many connections: peak RSS of `loadtop bench -c 10000 -d 20s` from
+#      /usr/bin/time -v (target <= 100 MB), with the connections it opened;
+#   2. flat over time: one long `loadtop bench -c 100 -d DURATION` run whose
+#      VmRSS is read from /proc/PID/status every SAMPLE seconds; prints the
+#      samples and compares the mean of the first minute with the mean of the
+#      last minute (target within +-5%).
+#
+#   scripts/bench-memory.sh                 # both checks, 10-minute soak
+#   DURATION=120s scripts/bench-memory.sh   # shorter soak
+#   CHECKS=soak RATE=5000 scripts/bench-memory.sh   # soak only, open model at 5000 req/s
+#   env: CHECKS="conns soak" MANY_CONNS=10000 MANY_DURATION=20s DURATION=600s
+#        SOAK_CONNS=100 SAMPLE=10 RATE=(empty: closed model) TARGET=nginx|loadtop
+#        LOADTOP_BIN=(skip the build) CARGO_TARGET_DIR
+# RATE keeps the soak light, so other benchmarks can run beside it on a
+# shared machine; RSS flatness is about the requests served, not their rate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHECKS=${CHECKS:-"conns soak"}
+MANY_CONNS=${MANY_CONNS:-10000}
+MANY_DURATION=${MANY_DURATION:-20s}
+DURATION=${DURATION:-600s}
+SOAK_CONNS=${SOAK_CONNS:-100}
+SAMPLE=${SAMPLE:-10}
+RATE=${RATE:-}
+TARGET=${TARGET:-nginx}
+TARGET_CPU=1
+GENERATOR_CPU=0
+
+command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time is required (apt-get install -y time)" >&2; exit 1; }
+if [[ -n "${LOADTOP_BIN:-}" ]]; then
+    BIN=$(readlink -f "$LOADTOP_BIN")
+else
+    cargo build --release --quiet --bin loadtop
+    BIN=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
+fi
+
+# Each connection is one descriptor on both sides; leave room for the rest.
+want_fds=$((MANY_CONNS + 1024))
+if (( $(ulimit -n) < want_fds )); then ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; fi
+echo "open files limit: $(ulimit -n)"
+
+WORK=$(mktemp -d)
+TARGET_PID=""
+GEN_PID=""
+cleanup() {
+    [[ -n "$GEN_PID" ]] && kill "$GEN_PID" 2>/dev/null || true
+    if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+if [[ "$TARGET" == nginx ]] && ! command -v nginx >/dev/null; then
+    echo "!! nginx not installed: using loadtop serve --threads 1 as the target"
+    TARGET=loadtop
+fi
+if [[ "$TARGET" == nginx ]]; then
+    port=$(free_port)
+    mkdir -p "$WORK/nginx"
+    cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $WORK/nginx/error.log warn;
+pid $WORK/nginx/nginx.pid;
+worker_rlimit_nofile $((MANY_CONNS * 2 + 1024));
+events { worker_connections $((MANY_CONNS * 2)); }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server { listen 127.0.0.1:$port backlog=4096; location / { return 200 "Hello, world!"; } }
+}
+CONF
+    taskset -c $TARGET_CPU nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+    TARGET_PID=$!
+    URL="http://127.0.0.1:$port/"
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    echo "target: nginx (1 worker, worker_connections $((MANY_CONNS * 2)), CPU $TARGET_CPU) at $URL"
+else
+    taskset -c $TARGET_CPU "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
+    TARGET_PID=$!
+    for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
+    URL="$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out" | head -1)"
+    URL="${URL%/}/plaintext"
+    echo "target: loadtop serve (1 thread, CPU $TARGET_CPU) at $URL"
+fi
+
+report_line() { # file: "requests rps connects errors"
+    python3 - "$1" <<'PY'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["summary"]
+    kinds = ",".join(f'{e["kind"]}={e["count"]}' for e in s["errors"]) or "none"
+    print(s["requests"], round(s["rps"]), s["connects"], sum(e["count"] for e in s["errors"]), kinds)
+except Exception:
+    print("0 0 0 0 none")
+PY
+}
+
+if [[ " $CHECKS " == *" conns "* ]]; then
+    echo "== $MANY_CONNS connections: loadtop bench -c $MANY_CONNS -d $MANY_DURATION (CPU $GENERATOR_CPU)"
+    /usr/bin/time -v -o "$WORK/many.time" taskset -c $GENERATOR_CPU "$BIN" bench "$URL" \
+        -c "$MANY_CONNS" -d "$MANY_DURATION" --headless --json "$WORK/many.json" > /dev/null 2> "$WORK/many.err" || true
+    rss=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/many.time")
+    read -r reqs rps connects errors kinds <<< "$(report_line "$WORK/many.json")"
+    awk -v k="${rss:-0}" -v q="$reqs" -v r="$rps" -v c="$connects" -v e="$errors" -v n="$MANY_CONNS" -v why="$kinds" 'BEGIN {
+        printf "peak RSS %.1f MiB (%.1f KiB per connection)  connects %d for %d connections  requests %d  %d req/s  errors %d (%s)  (target <= 100 MB) %s\n",
+            k / 1024, k / n, c, n, q, r, e, why, (k * 1024 <= 100e6) ? "PASS" : "MISS" }'
+    [[ -s "$WORK/many.err" ]] && tail -3 "$WORK/many.err" | sed 's/^/  stderr: /'
+fi
+
+if [[ " $CHECKS " == *" soak "* ]]; then
+    rate_args=(); model="closed model"
+    if [[ -n "$RATE" ]]; then rate_args=(-R "$RATE"); model="open model at $RATE req/s"; fi
+    echo "== soak: loadtop bench -c $SOAK_CONNS -d $DURATION ($model, CPU $GENERATOR_CPU), VmRSS every ${SAMPLE}s"
+    # taskset execs, so $! is the generator itself.
+    taskset -c $GENERATOR_CPU "$BIN" bench "$URL" -c "$SOAK_CONNS" -d "$DURATION" "${rate_args[@]}" \
+        --headless --json "$WORK/soak.json" > /dev/null 2> "$WORK/soak.err" &
+    GEN_PID=$!
+    start=$(date +%s)
+    : > "$WORK/samples"
+    while kill -0 "$GEN_PID" 2>/dev/null; do
+        sleep "$SAMPLE"
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$GEN_PID/status" 2>/dev/null || true)
+        [[ -n "$kb" ]] || break
+        t=$(( $(date +%s) - start ))
+        echo "$t $kb" >> "$WORK/samples"
+        printf "t=%4ds  VmRSS %6d kB\n" "$t" "$kb"
+    done
+    wait "$GEN_PID" 2>/dev/null || true
+    GEN_PID=""
+    read -r reqs rps connects errors kinds <<< "$(report_line "$WORK/soak.json")"
+    echo "soak report: requests $reqs  $rps req/s  connects $connects  errors $errors ($kinds)"
+    # First minute vs last minute (or first/last sixth of shorter runs).
+    awk -v total="$(tail -1 "$WORK/samples" | awk '{print $1}')" '
+        { t[NR] = $1; k[NR] = $2 }
+        END {
+            if (NR < 2) { print "too few samples"; exit }
+            w = (total >= 180) ? 60 : total / 6
+            for (i = 1; i <= NR; i++) {
+                if (t[i] <= w) { a += k[i]; na++ }
+                if (t[i] > total - w) { b += k[i]; nb++ }
+            }
+            if (na == 0) { a = k[1]; na = 1 } if (nb == 0) { b = k[NR]; nb = 1 }
+            a /= na; b /= nb; d = 100 * (b - a) / a; ad = (d < 0) ? -d : d
+            printf "first %.0fs mean VmRSS %.0f kB, last %.0fs mean %.0f kB: change %+.2f%% (target within 5%%) %s\n",
+                w, a, w, b, d, (ad <= 5) ? "PASS" : "MISS"
+        }' "$WORK/samples"
+fi
