@@ -100,18 +100,6 @@ impl RunPlan {
         self.stages.iter().map(|s| s.duration).sum()
     }
 
-    /// The rate of stage `index` in the open model.
-    pub fn stage_rate(&self, index: usize) -> Option<f64> {
-        self.stages.get(index).and_then(|s| s.rate)
-    }
-
-    pub fn stage_connections(&self, index: usize) -> usize {
-        self.stages
-            .get(index)
-            .and_then(|s| s.connections)
-            .unwrap_or(self.connections)
-    }
-
     pub fn from_run_args(args: &RunArgs) -> Result<RunPlan, PlanError> {
         let profile = match &args.profile {
             Some(path) => Profile::load(path)?,
