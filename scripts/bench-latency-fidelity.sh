@@ -25,26 +25,19 @@ fi
 HAVE_WRK=$(command -v wrk >/dev/null && echo yes || echo no)
 [[ $HAVE_WRK == yes ]] || echo "!! wrk not installed: loadtop p50 only, no comparison"
 
-if [[ -n "${LOADTOP_BIN:-}" ]]; then
-    BIN=$(readlink -f "$LOADTOP_BIN")
-else
-    cargo build --release --quiet --bin loadtop
-    BIN=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+loadtop_bin
 
 WORK=$(mktemp -d)
-SERVER_PID=""
+TARGET_PID=""
 cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    stop_target
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-taskset -c $TARGET_CPU "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
-BASE=$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out" | head -1)
-URL="${BASE%/}/sleep?ms=$SLEEP_MS"
+start_loadtop_serve "/sleep?ms=$SLEEP_MS"
 echo "target: $URL (loadtop serve --threads 1, CPU $TARGET_CPU); generators on CPU $GENERATOR_CPU; -c $CONNS -d $DURATION"
 
 to_ms() { # wrk prints 812.00us, 10.12ms, 1.01s

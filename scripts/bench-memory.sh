@@ -33,12 +33,9 @@ GENERATOR_CPU=0
 
 command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is required (apt-get install -y time)" >&2; exit 1; }
-if [[ -n "${LOADTOP_BIN:-}" ]]; then
-    BIN=$(readlink -f "$LOADTOP_BIN")
-else
-    cargo build --release --quiet --bin loadtop
-    BIN=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+loadtop_bin
 
 # Each connection is one descriptor on both sides; leave room for the rest.
 want_fds=$((MANY_CONNS + 1024))
@@ -50,50 +47,21 @@ TARGET_PID=""
 GEN_PID=""
 cleanup() {
     [[ -n "$GEN_PID" ]] && kill "$GEN_PID" 2>/dev/null || true
-    if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+    stop_target
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [[ "$TARGET" == nginx ]] && ! command -v nginx >/dev/null; then
     echo "!! nginx not installed: using loadtop serve --threads 1 as the target"
     TARGET=loadtop
 fi
 if [[ "$TARGET" == nginx ]]; then
-    port=$(free_port)
-    mkdir -p "$WORK/nginx"
-    cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $WORK/nginx/error.log warn;
-pid $WORK/nginx/nginx.pid;
-worker_rlimit_nofile $((MANY_CONNS * 2 + 1024));
-events { worker_connections $((MANY_CONNS * 2)); }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  server { listen 127.0.0.1:$port backlog=4096; location / { return 200 "Hello, world!"; } }
-}
-CONF
-    taskset -c $TARGET_CPU nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
-    TARGET_PID=$!
-    URL="http://127.0.0.1:$port/"
-    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    WORKER_CONNECTIONS=$((MANY_CONNS * 2))
+    start_nginx
     echo "target: nginx (1 worker, worker_connections $((MANY_CONNS * 2)), CPU $TARGET_CPU) at $URL"
 else
-    taskset -c $TARGET_CPU "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
-    TARGET_PID=$!
-    for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
-    URL="$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out" | head -1)"
-    URL="${URL%/}/plaintext"
+    start_loadtop_serve /plaintext
     echo "target: loadtop serve (1 thread, CPU $TARGET_CPU) at $URL"
 fi
 
