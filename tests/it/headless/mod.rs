@@ -42,6 +42,25 @@ pub fn assert_valid(report: &Value) {
     );
 }
 
+/// Writes `body` as profile `name` and runs it headless with `--json report`.
+fn run_profile(
+    dir: &Path,
+    name: &str,
+    body: &str,
+    report: &str,
+) -> (std::process::Output, PathBuf) {
+    let profile = write_profile(dir, name, body);
+    let report_path = dir.join(report);
+    let args = [
+        "run",
+        profile.to_str().unwrap(),
+        "--headless",
+        "--json",
+        report_path.to_str().unwrap(),
+    ];
+    (loadtop(&args, dir), report_path)
+}
+
 pub(super) fn write_profile(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, body).unwrap();
@@ -77,18 +96,7 @@ thresholds = ["p99 < 5s"]
 #[test]
 fn run_headless_writes_a_valid_report_with_every_stage() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(dir.path(), "quick.toml", QUICK);
-    let report_path = dir.path().join("out/report.json");
-    let out = loadtop(
-        &[
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let (out, report_path) = run_profile(dir.path(), "quick.toml", QUICK, "out/report.json");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -122,21 +130,11 @@ fn run_headless_writes_a_valid_report_with_every_stage() {
 #[test]
 fn a_failing_threshold_exits_one_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = write_profile(
+    let (out, report_path) = run_profile(
         dir.path(),
         "fail.toml",
         &QUICK.replace("p99 < 5s", "rps > 1000000"),
-    );
-    let report_path = dir.path().join("r.json");
-    let out = loadtop(
-        &[
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ],
-        dir.path(),
+        "r.json",
     );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -209,18 +207,7 @@ fn a_closed_stage_after_an_open_one_switches_the_model() {
         "[[stages]]\nname = \"two\"\nmodel = \"closed\"\nconnections = 2\nduration = \"1s\"",
     );
     assert!(text.contains("model = \"closed\""));
-    let profile = write_profile(dir.path(), "switch.toml", &text);
-    let report_path = dir.path().join("r.json");
-    let out = loadtop(
-        &[
-            "run",
-            profile.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report_path.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let (out, report_path) = run_profile(dir.path(), "switch.toml", &text, "r.json");
     assert_eq!(
         out.status.code(),
         Some(0),
