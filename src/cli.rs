@@ -92,18 +92,9 @@ pub struct LoadArgs {
     /// Write the JSON report here ("-" for stdout).
     #[arg(long, value_name = "FILE|-", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<String>,
-    /// After the run, write a self-contained HTML report with charts.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// After the run, write the measured latency distribution (HdrHistogram .hgrm text, ms).
-    #[arg(long, value_name = "FILE")]
-    pub hgrm: Option<PathBuf>,
-    /// After the run, write an HdrHistogram interval log, one histogram per stage.
-    #[arg(long, value_name = "FILE")]
-    pub hlog: Option<PathBuf>,
-    /// After the run, write the per-second timeline as CSV.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
+    /// Files written from the report after the run.
+    #[command(flatten)]
+    pub outputs: OutputArgs,
     /// How often CPU and memory are sampled (default 1s; never below 200ms).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub sample_interval: Option<Duration>,
@@ -237,16 +228,16 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
 /// Files `report` (and a run) can write from a JSON report.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OutputArgs {
-    /// Self-contained HTML report with charts.
+    /// Write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Measured latency distribution, HdrHistogram .hgrm text in ms.
+    /// Write the measured latency distribution (HdrHistogram .hgrm text, ms).
     #[arg(long, value_name = "FILE")]
     pub hgrm: Option<PathBuf>,
-    /// HdrHistogram interval log, one histogram per stage tagged with its name.
+    /// Write an HdrHistogram interval log, one histogram per stage tagged with its name.
     #[arg(long, value_name = "FILE")]
     pub hlog: Option<PathBuf>,
-    /// Per-second timeline as CSV.
+    /// Write the per-second timeline as CSV.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 }

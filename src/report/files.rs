@@ -24,12 +24,7 @@ pub struct OutputFiles {
 
 impl OutputFiles {
     pub fn from_load_args(load: &LoadArgs) -> OutputFiles {
-        OutputFiles {
-            html: load.html.clone(),
-            hgrm: load.hgrm.clone(),
-            hlog: load.hlog.clone(),
-            csv: load.csv.clone(),
-        }
+        OutputFiles::from_output_args(&load.outputs)
     }
 
     pub fn from_output_args(args: &OutputArgs) -> OutputFiles {
