@@ -4,35 +4,30 @@ use serde_json::Value;
 
 use super::{assert_valid, loadtop, serve};
 
+/// Runs `loadtop ARGS --json -`, expects exit 0, and returns the
+/// schema-checked report and stderr.
+fn bench_json(args: &[&str], dir: &std::path::Path) -> (Value, String) {
+    let args: Vec<&str> = args.iter().copied().chain(["--json", "-"]).collect();
+    let out = loadtop(&args, dir);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&report);
+    (report, stderr)
+}
+
 #[test]
 fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
     let (_server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
-    let out = loadtop(
-        &[
-            "bench",
-            &format!("{url}/plaintext"),
-            "-c",
-            "4",
-            "-n",
-            "300",
-            "--json",
-            "-",
-        ],
+    let (report, stderr) = bench_json(
+        &["bench", &format!("{url}/plaintext"), "-c", "4", "-n", "300"],
         dir.path(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&report);
     assert_eq!(report["summary"]["requests"], 300);
     assert_eq!(report["summary"]["status_codes"][0]["code"], 200);
     assert_eq!(report["plan"]["latency_corrected"], false);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Requests/sec"));
+    assert!(stderr.contains("Requests/sec"));
 }
 
 #[test]
@@ -64,7 +59,7 @@ fn bench_with_pid_reports_the_target_process_resources() {
     let (server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
     let pid = server.0.id().to_string();
-    let out = loadtop(
+    let (report, _) = bench_json(
         &[
             "bench",
             &format!("{url}/plaintext"),
@@ -76,19 +71,9 @@ fn bench_with_pid_reports_the_target_process_resources() {
             &pid,
             "--sample-interval",
             "500ms",
-            "--json",
-            "-",
         ],
         dir.path(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&report);
     let resources = &report["stages"][0]["resources"];
     assert!(
         resources["target_rss_peak"].as_u64().unwrap_or(0) > 0,
