@@ -106,6 +106,19 @@ pub struct LoadArgs {
     /// at http://ADDR/metrics while the run lasts.
     #[arg(long, value_name = "IP:PORT", value_parser = parse_bind)]
     pub metrics_addr: Option<SocketAddr>,
+    /// Speak HTTP/2: ALPN h2 for https:// URLs, prior knowledge (h2c) for http://.
+    #[arg(long)]
+    pub http2: bool,
+    /// Concurrent HTTP/2 streams per connection, each paced like a
+    /// connection (default 1; needs --http2).
+    #[arg(long, value_name = "N")]
+    pub h2_streams: Option<usize>,
+    /// Accept any TLS certificate (handshake signatures are still checked).
+    #[arg(long, conflicts_with = "cacert")]
+    pub insecure: bool,
+    /// Trust the CA certificate(s) in this PEM file, besides the system roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }
 
 /// One of N generators sharing a plan's load (1-based).

@@ -93,6 +93,62 @@ pub struct RunPlan {
     pub sample_interval: Duration,
     /// This process produces only its share of the load.
     pub shard: Option<crate::cli::Shard>,
+    /// HTTP version and TLS trust (flags over the profile's `[request]` keys).
+    pub transport: TransportPlan,
+}
+
+/// How the generator talks to the target; TLS itself follows the URL's
+/// scheme, and `insecure` / `cacert` only matter for `https://` targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportPlan {
+    pub http2: bool,
+    pub h2_streams: usize,
+    pub insecure: bool,
+    pub cacert: Option<PathBuf>,
+}
+
+impl Default for TransportPlan {
+    fn default() -> Self {
+        TransportPlan {
+            http2: false,
+            h2_streams: 1,
+            insecure: false,
+            cacert: None,
+        }
+    }
+}
+
+impl TransportPlan {
+    /// The command line's flags over the profile's keys.
+    pub fn resolve(
+        load: &LoadArgs,
+        profile: &profile::TransportSettings,
+    ) -> Result<TransportPlan, PlanError> {
+        let http2 = load.http2 || profile.http2;
+        let h2_streams = load.h2_streams.or(profile.h2_streams).unwrap_or(1);
+        if !(1..=1000).contains(&h2_streams) {
+            return Err(invalid(format!(
+                "--h2-streams must be 1 to 1000 (got {h2_streams})"
+            )));
+        }
+        if h2_streams > 1 && !http2 {
+            return Err(invalid(
+                "--h2-streams needs --http2 (HTTP/1.1 carries one request at a time)",
+            ));
+        }
+        // A flag given on the command line replaces the profile's choice.
+        let (insecure, cacert) = if load.insecure || load.cacert.is_some() {
+            (load.insecure, load.cacert.clone())
+        } else {
+            (profile.insecure, profile.cacert.clone())
+        };
+        Ok(TransportPlan {
+            http2,
+            h2_streams,
+            insecure,
+            cacert,
+        })
+    }
 }
 
 impl RunPlan {
@@ -203,6 +259,7 @@ impl RunPlan {
             print_latency: false,
             sample_interval: sample_interval(load),
             shard: None,
+            transport: TransportPlan::resolve(load, &profile.request.transport)?,
         };
         if let Some(shard) = load.shard {
             plan.apply_shard(shard)?;
@@ -314,6 +371,7 @@ impl RunPlan {
             print_latency: args.latency,
             sample_interval: sample_interval(&args.load),
             shard: None,
+            transport: TransportPlan::resolve(&args.load, &Default::default())?,
         };
         if let Some(shard) = args.load.shard {
             plan.apply_shard(shard)?;

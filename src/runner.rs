@@ -175,6 +175,7 @@ fn print_results(plan: &RunPlan, result: &RunResult) {
             plan.threads,
             plan.connections
         ));
+        out.extend(text::protocol_line(&report.plan));
         out.push_str(&text::render_summary(&report.summary, &options));
         if plan.print_latency {
             out.push_str("\n  Detailed Percentile spectrum:\n");

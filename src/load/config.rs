@@ -9,6 +9,11 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::EngineError;
+use super::transport::{TlsOptions, Transport};
+
+/// More streams per connection than this is beyond what servers allow
+/// (their `SETTINGS_MAX_CONCURRENT_STREAMS` is typically 100 to 250).
+const MAX_H2_STREAMS: usize = 1000;
 
 /// One HTTP/1.1 request, sent unchanged by every connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct LoadConfig {
     pub max_requests: Option<u64>,
     /// How often the engine reports a merged [`super::Tick`].
     pub tick: Duration,
+    /// TLS and HTTP version; `Default` = plain HTTP/1.1.
+    pub transport: Transport,
 }
 
 impl LoadConfig {
@@ -66,7 +73,23 @@ impl LoadConfig {
             keepalive: true,
             max_requests: None,
             tick: Duration::from_millis(250),
+            transport: Transport::default(),
         }
+    }
+
+    /// A config for `http://` or `https://` `url` (TLS verified against the
+    /// system roots, SNI from the URL's host) with the defaults of [`Self::new`].
+    pub fn for_url(url: &str) -> Result<LoadConfig, EngineError> {
+        let (addr, request) = RequestSpec::from_url(url)?;
+        let mut config = LoadConfig::new(addr, request);
+        if let Some(server_name) = tls_host(url) {
+            config.transport.tls = Some(TlsOptions {
+                server_name,
+                cacert: None,
+                insecure: false,
+            });
+        }
+        Ok(config)
     }
 
     pub(crate) fn validate(&self) -> Result<(), EngineError> {
@@ -99,6 +122,22 @@ impl LoadConfig {
                 "tick must be at least {} ms",
                 MIN_TICK.as_millis()
             )));
+        }
+        let streams = self.transport.h2_streams;
+        if !(1..=MAX_H2_STREAMS).contains(&streams) {
+            return Err(EngineError::InvalidConfig(format!(
+                "HTTP/2 streams per connection must be 1 to {MAX_H2_STREAMS}, got {streams}"
+            )));
+        }
+        if self
+            .transport
+            .tls
+            .as_ref()
+            .is_some_and(|tls| tls.server_name.is_empty())
+        {
+            return Err(EngineError::InvalidConfig(
+                "TLS server name must not be empty".into(),
+            ));
         }
         if self.max_requests == Some(0) {
             return Err(EngineError::InvalidConfig(
@@ -146,16 +185,22 @@ impl RequestSpec {
         }
     }
 
-    /// Parses `http://host[:port][/path][?query]` and resolves the host.
+    /// Parses `http[s]://host[:port][/path][?query]` and resolves the host
+    /// (default port 80, or 443 for https; see [`LoadConfig::for_url`] for
+    /// the TLS settings an https URL implies).
     pub fn from_url(url: &str) -> Result<(SocketAddr, RequestSpec), EngineError> {
         let bad = |reason: &str| EngineError::Url {
             url: url.to_string(),
             reason: reason.to_string(),
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("missing scheme"))?;
-        if !scheme.eq_ignore_ascii_case("http") {
+        let default_port = if scheme.eq_ignore_ascii_case("http") {
+            80
+        } else if scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
             return Err(EngineError::UnsupportedScheme(scheme.to_string()));
-        }
+        };
         let rest = rest.split('#').next().unwrap_or_default();
         let split_at = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, target) = rest.split_at(split_at);
@@ -170,7 +215,8 @@ impl RequestSpec {
             Some('?') => format!("/{target}"),
             Some(_) => target.to_string(),
         };
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("invalid port"))?;
+        let (host, port) =
+            split_host_port(authority, default_port).ok_or_else(|| bad("invalid port"))?;
         if host.is_empty() {
             return Err(bad("missing host"));
         }
@@ -249,20 +295,31 @@ impl RequestSpec {
     }
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`; port defaults to 80.
-fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+/// `host`, `host:port`, `[v6]` or `[v6]:port`.
+fn split_host_port(authority: &str, default_port: u16) -> Option<(&str, u16)> {
     let parse_port = |port: &str| port.parse::<u16>().ok();
     if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         return match after {
-            "" => Some((host, 80)),
+            "" => Some((host, default_port)),
             _ => Some((host, parse_port(after.strip_prefix(':')?)?)),
         };
     }
     match authority.rsplit_once(':') {
         Some((host, port)) => Some((host, parse_port(port)?)),
-        None => Some((authority, 80)),
+        None => Some((authority, default_port)),
     }
+}
+
+/// The host of an `https://` URL (brackets removed), `None` for other schemes.
+fn tls_host(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (host, _) = split_host_port(authority, 443)?;
+    Some(host.to_string())
 }
 
 #[cfg(test)]
@@ -282,11 +339,34 @@ mod tests {
     }
 
     #[test]
-    fn https_and_garbage_urls_are_rejected() {
-        let err = RequestSpec::from_url("https://127.0.0.1/").unwrap_err();
+    fn https_urls_default_to_443_and_carry_tls() {
+        let (addr, spec) = RequestSpec::from_url("https://127.0.0.1/x").unwrap();
+        assert_eq!(addr, "127.0.0.1:443".parse().unwrap());
+        assert_eq!(spec.host, "127.0.0.1");
+        let config = LoadConfig::for_url("https://[::1]:8443/").unwrap();
+        assert_eq!(config.addr, "[::1]:8443".parse().unwrap());
+        let tls = config.transport.tls.unwrap();
+        assert_eq!(tls.server_name, "::1");
+        assert!(!tls.insecure, "verification is never off by default");
+        let plain = LoadConfig::for_url("http://127.0.0.1:1/").unwrap();
+        assert_eq!(plain.transport, Transport::default());
+    }
+
+    #[test]
+    fn stream_counts_are_bounded() {
+        let mut config = LoadConfig::for_url("http://127.0.0.1:1/").unwrap();
+        config.transport.h2_streams = 0;
+        assert!(config.validate().is_err());
+        config.transport.h2_streams = 8;
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn other_schemes_and_garbage_urls_are_rejected() {
+        let err = RequestSpec::from_url("ftp://127.0.0.1/").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unsupported scheme `https` (supported: http)"
+            "unsupported scheme `ftp` (supported: http, https)"
         );
         assert!(RequestSpec::from_url("127.0.0.1/").is_err());
         assert!(RequestSpec::from_url("http://127.0.0.1:99999/").is_err());

@@ -1,30 +1,23 @@
-//! The one connection loop. Each connection is a task on its worker's
-//! runtime: it (re)connects with backoff, waits for its pacer, writes the
-//! prepared request, reads the response into a reusable buffer and records
-//! the outcome into the worker's interval. Nothing here allocates per
-//! request; control (pause, pacing changes, retire, stop) arrives through the
-//! worker's shared cells and wakes the loop only between requests.
+//! The one connection loop. A pacing unit (an HTTP/1.1 connection, or one
+//! stream of an HTTP/2 connection) is a task on its worker's runtime: it
+//! (re)opens its [`Link`] with backoff, waits for its pacer, performs one
+//! exchange under the request timeout and records the outcome into the
+//! worker's interval. The loop itself allocates nothing per request; control
+//! (pause, pacing changes, retire, stop) arrives through the worker's shared
+//! cells and wakes the loop only between requests. [`super::h1`] and
+//! [`super::h2`] provide the links.
 
 use std::cell::Cell;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::pacer::{Backoff, Schedule};
-use super::response::{ParseError, ResponseParser};
 use super::worker::WorkerShared;
 use crate::stats::ErrorKind;
 
-/// Initial read buffer: a typical head and small body fit in one read, and
-/// 10,000 connections stay near 40 MiB of buffers (larger bodies take more
-/// reads; longer heads grow the buffer).
-const READ_BUFFER: usize = 4 * 1024;
-/// A response head larger than this is treated as malformed.
-const LONGEST_HEAD: usize = 256 * 1024;
 /// A connection ready this far behind its intended time sends late.
 const LATE: Duration = Duration::from_millis(1);
 /// Stands in for "no deadline" on the reusable timer.
@@ -34,60 +27,37 @@ const FAR: Duration = Duration::from_secs(86_400 * 365);
 #[derive(Debug, Default)]
 pub(crate) struct ConnControl {
     pub(crate) retire: Cell<bool>,
-    /// A request is written or awaiting its response.
-    pub(crate) in_flight: Cell<bool>,
+    /// Requests written and awaiting their response (up to one per HTTP/2
+    /// stream; at most one on HTTP/1.1).
+    pub(crate) in_flight: Cell<u32>,
 }
 
-/// Bytes read but not yet consumed by the parser, kept between reads.
-struct ReadBuffer {
-    bytes: Vec<u8>,
-    start: usize,
-    end: usize,
+/// What one completed exchange produced.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) wire_bytes: u64,
+    /// The connection cannot carry another request.
+    pub(crate) close: bool,
 }
 
-impl ReadBuffer {
-    fn new() -> Self {
-        ReadBuffer {
-            bytes: vec![0; READ_BUFFER],
-            start: 0,
-            end: 0,
-        }
-    }
-
-    fn clear(&mut self) {
-        self.start = 0;
-        self.end = 0;
-    }
-
-    fn pending(&self) -> &[u8] {
-        &self.bytes[self.start..self.end]
-    }
-
-    fn consume(&mut self, used: usize) {
-        self.start += used;
-        if self.start == self.end {
-            self.clear();
-        }
-    }
-
-    /// Room to read into: compacts, then grows for long heads (up to a limit).
-    fn spare(&mut self) -> Result<&mut [u8], ErrorKind> {
-        if self.end == self.bytes.len() {
-            if self.start > 0 {
-                self.bytes.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            } else if self.bytes.len() < LONGEST_HEAD {
-                self.bytes.resize(self.bytes.len() * 2, 0);
-            } else {
-                return Err(ErrorKind::Malformed);
-            }
-        }
-        Ok(&mut self.bytes[self.end..])
-    }
+/// How a pacing unit reaches the target: opened lazily, used for one
+/// exchange at a time, dropped on failure.
+pub(crate) trait Link {
+    fn is_open(&self) -> bool;
+    /// `Err(None)`: the attempt failed and was already counted elsewhere
+    /// (another stream of the same HTTP/2 connection).
+    async fn open(&mut self, shared: &WorkerShared) -> Result<(), Option<ErrorKind>>;
+    /// Sends the request and reads the whole response.
+    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind>;
+    /// Gives up the connection (or this unit's use of it) after `kind`, or
+    /// after a response that ends it (`None`).
+    fn close(&mut self, shared: &WorkerShared, kind: Option<ErrorKind>);
+    /// The task is ending: release what the link holds.
+    fn finish(&mut self, shared: &WorkerShared);
 }
 
-fn io_error_kind(error: &io::Error) -> ErrorKind {
+pub(crate) fn io_error_kind(error: &io::Error) -> ErrorKind {
     match error.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
@@ -98,57 +68,12 @@ fn io_error_kind(error: &io::Error) -> ErrorKind {
     }
 }
 
-async fn connect(shared: &WorkerShared) -> Result<TcpStream, ErrorKind> {
-    let target = &shared.target;
-    match tokio::time::timeout(target.connect_timeout, TcpStream::connect(target.addr)).await {
-        Err(_) => Err(ErrorKind::ConnectTimeout),
-        Ok(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
-            Err(ErrorKind::ConnectRefused)
-        }
-        Ok(Err(error)) if error.kind() == io::ErrorKind::TimedOut => Err(ErrorKind::ConnectTimeout),
-        Ok(Err(_)) => Err(ErrorKind::Other),
-        Ok(Ok(stream)) => {
-            // Without NODELAY small requests wait on delayed ACKs.
-            stream.set_nodelay(true).map_err(|_| ErrorKind::Other)?;
-            Ok(stream)
-        }
-    }
-}
-
-/// Writes the request and reads one complete response.
-async fn exchange(
-    stream: &mut TcpStream,
-    request: &[u8],
-    parser: &mut ResponseParser,
-    buffer: &mut ReadBuffer,
-) -> Result<(), ErrorKind> {
-    stream
-        .write_all(request)
-        .await
-        .map_err(|error| io_error_kind(&error))?;
-    parser.reset();
-    loop {
-        if !buffer.pending().is_empty() {
-            let used = parser
-                .advance(buffer.pending())
-                .map_err(|error| match error {
-                    ParseError::Malformed => ErrorKind::Malformed,
-                    ParseError::Truncated => ErrorKind::Reset,
-                })?;
-            buffer.consume(used);
-            if parser.is_done() {
-                return Ok(());
-            }
-        }
-        let read = stream
-            .read(buffer.spare()?)
-            .await
-            .map_err(|error| io_error_kind(&error))?;
-        if read == 0 {
-            return parser.on_eof().map_err(|_| ErrorKind::Reset);
-        }
-        buffer.end += read;
-    }
+/// Adds `delta` (+1 or -1) to the worker's open-connection gauge.
+pub(crate) fn count_open(shared: &WorkerShared, delta: i64) {
+    let open = shared.open_connections.get();
+    shared
+        .open_connections
+        .set(open.saturating_add_signed(delta));
 }
 
 /// What the loop does after checking its controls.
@@ -158,13 +83,25 @@ enum Next {
     Wait,
 }
 
-struct Pacing {
+pub(crate) struct Pacing {
     epoch: u64,
     schedule: Option<Schedule>,
     phase: f64,
+    /// Pacing units sharing one connection: the worker's period is per
+    /// connection, each of `units` streams runs at `units` times it.
+    units: u32,
 }
 
 impl Pacing {
+    pub(crate) fn new(shared: &WorkerShared, phase: f64, units: u32) -> Self {
+        Pacing {
+            epoch: shared.epoch.get().wrapping_sub(1),
+            schedule: None,
+            phase,
+            units: units.max(1),
+        }
+    }
+
     /// Applies the worker's control cells; counts abandoned sends as dropped.
     fn check(&mut self, shared: &WorkerShared, control: &ConnControl) -> Next {
         let halted = shared.stopping.get() || control.retire.get();
@@ -193,7 +130,7 @@ impl Pacing {
                 self.schedule = shared
                     .period
                     .get()
-                    .map(|period| Schedule::new(period, self.phase, at));
+                    .map(|period| Schedule::new(period * self.units, self.phase, at));
             }
         }
         if shared.paused.get() {
@@ -204,25 +141,22 @@ impl Pacing {
     }
 }
 
-/// Runs one connection until it is retired, the worker stops, or the
+/// Runs one pacing unit until it is retired, the worker stops, or the
 /// worker's request quota is spent.
-pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
-    let mut buffer = ReadBuffer::new();
-    let mut parser = ResponseParser::new(shared.target.head_request);
-    let mut stream: Option<TcpStream> = None;
+pub(crate) async fn drive<L: Link>(
+    shared: &WorkerShared,
+    control: &ConnControl,
+    mut pacing: Pacing,
+    link: &mut L,
+) {
     let mut backoff = Backoff::default();
-    let mut pacing = Pacing {
-        epoch: shared.epoch.get().wrapping_sub(1),
-        schedule: None,
-        phase,
-    };
-    // One timer per connection, re-armed per request: extending a
-    // registered deadline is far cheaper than registering a new one.
+    // One timer per unit, re-armed per request: extending a registered
+    // deadline is far cheaper than registering a new one.
     let timer = tokio::time::sleep(FAR);
     tokio::pin!(timer);
 
     loop {
-        match pacing.check(&shared, &control) {
+        match pacing.check(shared, control) {
             Next::Exit => break,
             Next::Wait => {
                 shared.wake.notified().await;
@@ -233,7 +167,7 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
         if !shared.has_quota() {
             break;
         }
-        let Some(open) = stream.as_mut() else {
+        if !link.is_open() {
             if let Some(delay) = backoff.delay() {
                 timer.as_mut().reset(Instant::now() + delay);
                 tokio::select! {
@@ -242,22 +176,17 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
                     _ = &mut timer => {}
                 }
             }
-            match connect(&shared).await {
-                Ok(connected) => {
-                    shared.recorder.borrow_mut().connects += 1;
-                    shared
-                        .open_connections
-                        .set(shared.open_connections.get() + 1);
-                    buffer.clear();
-                    stream = Some(connected);
-                }
+            match link.open(shared).await {
+                Ok(()) => {}
                 Err(kind) => {
-                    shared.recorder.borrow_mut().record_error(kind);
+                    if let Some(kind) = kind {
+                        shared.recorder.borrow_mut().record_error(kind);
+                    }
                     backoff.failed();
                 }
             }
             continue;
-        };
+        }
 
         let mut late = false;
         let intended = match pacing.schedule.as_mut() {
@@ -287,47 +216,50 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
         }
 
         let sent_at = Instant::now();
-        control.in_flight.set(true);
+        control.in_flight.set(control.in_flight.get() + 1);
         timer.as_mut().reset(sent_at + shared.target.timeout);
         let outcome = tokio::select! {
             biased;
-            outcome = exchange(open, &shared.target.request, &mut parser, &mut buffer) => outcome,
+            outcome = link.exchange(shared) => outcome,
             _ = &mut timer => Err(ErrorKind::RequestTimeout),
         };
         let done_at = Instant::now();
-        control.in_flight.set(false);
+        control
+            .in_flight
+            .set(control.in_flight.get().saturating_sub(1));
         let mut recorder = shared.recorder.borrow_mut();
         recorder.late_sends += u64::from(late);
         match outcome {
-            Ok(()) => {
+            Ok(response) => {
                 let service = micros(done_at - sent_at);
                 let latency = intended.map_or(service, |due| micros(done_at - due));
-                recorder.record_response(latency, service, parser.status(), parser.wire_bytes());
+                recorder.record_response(latency, service, response.status, response.wire_bytes);
+                drop(recorder);
                 backoff.succeeded();
-                if parser.must_close() || !shared.target.keepalive {
-                    stream = None;
-                    shared
-                        .open_connections
-                        .set(shared.open_connections.get() - 1);
+                if response.close || !shared.target.keepalive {
+                    link.close(shared, None);
                 }
             }
             Err(kind) => {
                 recorder.record_error(kind);
-                stream = None;
-                shared
-                    .open_connections
-                    .set(shared.open_connections.get() - 1);
+                drop(recorder);
+                link.close(shared, Some(kind));
                 backoff.failed();
             }
         }
     }
-    if stream.is_some() {
-        shared
-            .open_connections
-            .set(shared.open_connections.get() - 1);
+    link.finish(shared);
+}
+
+/// Starts the right kind of connection for the run's transport.
+pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
+    if shared.target.http2 {
+        super::h2::run(shared, control, phase).await;
+    } else {
+        super::h1::run(shared, control, phase).await;
     }
 }
 
-fn micros(elapsed: Duration) -> u64 {
+pub(crate) fn micros(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
 }

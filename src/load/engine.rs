@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::coordinator::{Control, Coordinator, MAX_THREADS, split};
 use super::worker::Target;
-use super::{EngineError, LoadConfig, Model, limits};
+use super::{EngineError, LoadConfig, Model, h2, limits, tls};
 use crate::stats::Interval;
 
 /// Live changes; each takes effect within one tick and loses no counts.
@@ -128,13 +128,24 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
     let (report_tx, report_rx) = mpsc::channel(REPORT_BACKLOG);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (ticks_tx, ticks_rx) = sync_channel(TICK_BACKLOG);
+    let http2 = config.transport.http2;
+    let h2_request = if http2 {
+        Some(h2::prepare(
+            &config.request,
+            config.transport.tls.is_some(),
+        )?)
+    } else {
+        None
+    };
     let target = Arc::new(Target {
-        addr: config.addr,
+        dialer: tls::dialer(&config)?,
         request: config.request.to_bytes(config.keepalive),
         head_request: config.request.is_head(),
         timeout: config.timeout,
-        connect_timeout: config.connect_timeout,
         keepalive: config.keepalive,
+        http2,
+        h2_streams: config.transport.streams(),
+        h2_request,
     });
     let mut coordinator = Coordinator::new(target, &config, report_tx, ticks_tx);
     let quotas = split(config.max_requests.unwrap_or(0), threads);

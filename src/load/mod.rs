@@ -17,13 +17,19 @@ mod config;
 mod conn;
 mod coordinator;
 mod engine;
+mod h1;
+mod h2;
 mod limits;
 mod pacer;
 mod response;
+mod tls;
+mod transport;
 mod worker;
 
 pub use config::{LoadConfig, Model, RequestSpec};
 pub use engine::{EngineHandle, LoadCommand, Tick, start};
+pub use tls::probe;
+pub use transport::{Protocol, TlsOptions, Transport};
 
 /// Why an engine could not start. Request failures are not errors: they are
 /// counted in the ticks.
@@ -33,7 +39,7 @@ pub enum EngineError {
     InvalidConfig(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    #[error("unsupported scheme `{0}` (supported: http)")]
+    #[error("unsupported scheme `{0}` (supported: http, https)")]
     UnsupportedScheme(String),
     #[error("invalid URL `{url}`: {reason}")]
     Url { url: String, reason: String },
@@ -55,4 +61,29 @@ pub enum EngineError {
     },
     #[error("cannot start a generator thread: {0}")]
     Spawn(#[source] std::io::Error),
+    #[error("cannot use CA certificate file {}: {reason}", path.display())]
+    CaCert {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("TLS setup failed: {0}")]
+    TlsSetup(String),
+    #[error("cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("TLS handshake with {target} failed: {reason}{hint}")]
+    Tls {
+        target: String,
+        reason: String,
+        hint: &'static str,
+    },
+    #[error(
+        "{target} did not negotiate HTTP/2 over TLS (ALPN: {offered}); \
+         drop --http2 to load it over HTTP/1.1"
+    )]
+    NoHttp2 { target: String, offered: String },
+    #[error(
+        "{target} does not speak HTTP/2 over plain TCP (h2c prior knowledge); \
+         drop --http2, or use an https:// URL if it offers h2 through ALPN"
+    )]
+    NoH2c { target: String },
 }

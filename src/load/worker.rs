@@ -7,7 +7,6 @@
 //! in-flight request, and the final interval is delivered with a real send.
 
 use std::cell::{Cell, RefCell};
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -20,6 +19,8 @@ use tokio::task::LocalSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::conn::{self, ConnControl};
+use super::h2::H2Request;
+use super::transport::Dialer;
 use crate::stats::Interval;
 
 /// How long a stopping worker waits for in-flight responses before it
@@ -30,12 +31,17 @@ const STOP_GRACE: Duration = Duration::from_secs(1);
 /// Everything about the target a connection needs; immutable for the run.
 #[derive(Debug)]
 pub(crate) struct Target {
-    pub(crate) addr: SocketAddr,
+    /// Address, connect timeout and TLS: how to open a connection.
+    pub(crate) dialer: Dialer,
     pub(crate) request: Bytes,
     pub(crate) head_request: bool,
     pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
     pub(crate) keepalive: bool,
+    /// Each connection is one HTTP/2 connection of `h2_streams` streams.
+    pub(crate) http2: bool,
+    pub(crate) h2_streams: usize,
+    /// The request in HTTP/2 form (`Some` when `http2`).
+    pub(crate) h2_request: Option<H2Request>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -203,8 +209,8 @@ async fn run(mut setup: WorkerSetup) {
         // A connection task that panicked has nothing more to give.
         if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
             task.abort();
-            if control.in_flight.get() {
-                // Unanswered after the grace: it timed out as far as this run knows.
+            // Unanswered after the grace: they timed out as far as this run knows.
+            for _ in 0..control.in_flight.get() {
                 shared
                     .recorder
                     .borrow_mut()

@@ -144,6 +144,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
         headless: args.load.headless,
         print_latency: false,
         sample_interval: sample_interval(&args.load),
+        transport: super::TransportPlan::resolve(&args.load, &Default::default())?,
     })
 }
 

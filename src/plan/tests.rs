@@ -55,7 +55,7 @@ fn bench_requests_without_duration_is_open_ended() {
 #[test]
 fn bench_refuses_bad_input_with_a_reason() {
     assert!(bench_error(&["nope"]).contains("invalid URL"));
-    assert!(bench_error(&["https://127.0.0.1/"]).contains("supported: http"));
+    assert!(bench_error(&["ftp://127.0.0.1/"]).contains("supported: http, https"));
     assert!(bench_error(&["http://127.0.0.1/", "-c", "0"]).contains("--connections"));
     assert!(bench_error(&["http://127.0.0.1/", "-R", "0.5"]).contains("--rate"));
     assert!(bench_error(&["http://127.0.0.1/", "-d", "0s"]).contains("--duration"));

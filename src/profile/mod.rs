@@ -95,6 +95,18 @@ pub struct RequestTemplate {
     pub method: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    pub transport: TransportSettings,
+}
+
+/// `[request]` keys choosing the HTTP version and TLS trust.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TransportSettings {
+    pub http2: bool,
+    /// Streams per HTTP/2 connection (1 to 1000); `None` = 1.
+    pub h2_streams: Option<usize>,
+    pub insecure: bool,
+    /// Resolved against the profile's directory.
+    pub cacert: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

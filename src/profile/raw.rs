@@ -77,6 +77,14 @@ pub struct RawRequest {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
+    /// HTTP/2 (ALPN h2 for https URLs, prior knowledge for http).
+    pub http2: Option<bool>,
+    /// Concurrent HTTP/2 streams per connection.
+    pub h2_streams: Option<Spanned<usize>>,
+    /// Accept any TLS certificate.
+    pub insecure: Option<bool>,
+    /// Extra trusted CA certificates (PEM), relative to the profile's directory.
+    pub cacert: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,4 +1,5 @@
-//! Target URLs: what the generator can load (plain HTTP/1.1 over TCP).
+//! Target URLs: what the generator can load (`http://` over plain TCP,
+//! `https://` over TLS).
 
 use http::Uri;
 
@@ -9,6 +10,8 @@ pub struct HttpUrl {
     pub port: u16,
     /// Path and query, at least `/`.
     pub path: String,
+    /// `https://`: the generator speaks TLS (default port 443).
+    pub tls: bool,
 }
 
 impl HttpUrl {
@@ -19,11 +22,17 @@ impl HttpUrl {
         } else {
             self.host.clone()
         };
-        if self.port == 80 {
+        if self.port == self.default_port() {
             host
         } else {
             format!("{host}:{}", self.port)
         }
+    }
+}
+
+impl HttpUrl {
+    pub fn default_port(&self) -> u16 {
+        if self.tls { 443 } else { 80 }
     }
 }
 
@@ -32,11 +41,12 @@ pub fn parse(text: &str) -> Result<HttpUrl, String> {
         .trim()
         .parse()
         .map_err(|e| format!("invalid URL `{text}`: {e}"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
+    let tls = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
         Some(other) => {
             return Err(format!(
-                "unsupported scheme `{other}` in `{text}` (supported: http)"
+                "unsupported scheme `{other}` in `{text}` (supported: http, https)"
             ));
         }
         None => {
@@ -44,7 +54,7 @@ pub fn parse(text: &str) -> Result<HttpUrl, String> {
                 "invalid URL `{text}`: missing scheme (e.g. http://127.0.0.1:8080/)"
             ));
         }
-    }
+    };
     let host = uri
         .host()
         .filter(|h| !h.is_empty())
@@ -61,8 +71,9 @@ pub fn parse(text: &str) -> Result<HttpUrl, String> {
     };
     Ok(HttpUrl {
         host,
-        port: uri.port_u16().unwrap_or(80),
+        port: uri.port_u16().unwrap_or(if tls { 443 } else { 80 }),
         path,
+        tls,
     })
 }
 
@@ -91,11 +102,23 @@ mod tests {
     }
 
     #[test]
+    fn https_defaults_to_443() {
+        let url = parse("https://localhost/x").unwrap();
+        assert!(url.tls);
+        assert_eq!((url.port, url.host_header().as_str()), (443, "localhost"));
+        let url = parse("https://127.0.0.1:8443/").unwrap();
+        assert_eq!(url.host_header(), "127.0.0.1:8443");
+        let url = parse("https://127.0.0.1:80/").unwrap();
+        assert_eq!(url.host_header(), "127.0.0.1:80");
+        assert!(!parse("http://127.0.0.1/").unwrap().tls);
+    }
+
+    #[test]
     fn refuses_what_it_cannot_load() {
         assert!(
-            parse("https://example.com/")
+            parse("ftp://example.com/")
                 .unwrap_err()
-                .contains("supported: http")
+                .contains("supported: http, https")
         );
         assert!(parse("127.0.0.1:8080").unwrap_err().contains("scheme"));
         assert!(parse("http://").unwrap_err().contains("invalid URL"));

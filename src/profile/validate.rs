@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{DurationValue, RawProfile, RawStage};
+use super::raw::{DurationValue, RawProfile, RawRequest, RawStage};
 use super::{
     LoadSettings, ModelKind, Profile, ProfileError, RequestTemplate, ServerSettings, Stage, Target,
-    Threshold, knobs,
+    Threshold, TransportSettings, knobs,
 };
 
 pub(super) struct Ctx<'a> {
@@ -194,11 +194,61 @@ impl Ctx<'_> {
                 method,
                 headers: raw.request.headers.clone().into_iter().collect(),
                 body: raw.request.body.clone(),
+                transport: self.transport(&raw.request)?,
             },
             server,
             load,
             stages,
             thresholds: self.thresholds(&raw.thresholds, "thresholds")?,
+        })
+    }
+
+    fn transport(&self, request: &RawRequest) -> Result<TransportSettings, ProfileError> {
+        let http2 = request.http2.unwrap_or(false);
+        let h2_streams = match &request.h2_streams {
+            None => None,
+            Some(streams) if !(1..=1000).contains(streams.get_ref()) => {
+                return Err(self.at(
+                    streams,
+                    "request.h2_streams",
+                    "streams per connection must be 1 to 1000",
+                ));
+            }
+            Some(streams) if !http2 && *streams.get_ref() > 1 => {
+                return Err(self.at(
+                    streams,
+                    "request.h2_streams",
+                    "several streams per connection need `http2 = true`",
+                ));
+            }
+            Some(streams) => Some(*streams.get_ref()),
+        };
+        let insecure = request.insecure.unwrap_or(false);
+        let cacert = match &request.cacert {
+            None => None,
+            Some(path) if insecure => {
+                return Err(self.at(
+                    path,
+                    "request.cacert",
+                    "`cacert` and `insecure = true` exclude each other",
+                ));
+            }
+            Some(path) if path.get_ref().trim().is_empty() => {
+                return Err(self.at(path, "request.cacert", "empty path"));
+            }
+            // Relative to the profile, so a profile and its CA travel together.
+            Some(path) => Some(
+                Path::new(self.origin)
+                    .parent()
+                    .unwrap_or_else(|| Path::new(""))
+                    .join(path.get_ref()),
+            ),
+        };
+        Ok(TransportSettings {
+            http2,
+            h2_streams,
+            insecure,
+            cacert,
         })
     }
 

@@ -133,6 +133,7 @@ pub fn render_review(report: &Report) -> String {
             corrected: plan.latency_corrected,
             show_service: plan.latency_corrected,
         };
+        out.extend(super::text::protocol_line(plan));
         out.push_str(&render_summary(&report.summary, &options));
     } else {
         out.push_str(&render_stage_table(&rows));

@@ -52,6 +52,12 @@ pub struct PlanReport {
     pub timeout_secs: f64,
     pub keepalive: bool,
     pub max_requests: Option<u64>,
+    /// `HTTP/1.1` or `HTTP/2` (absent in reports from before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The target was loaded over TLS (`https://`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
     /// `I/N` when this report is one shard of a plan (`--shard`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
@@ -170,6 +176,8 @@ impl Report {
                 keepalive: true,
                 max_requests: None,
                 shard: None,
+                protocol: None,
+                tls: None,
                 knobs: Default::default(),
                 stages: Vec::new(),
             },

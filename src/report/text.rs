@@ -59,6 +59,18 @@ pub fn failed_count(summary: &Summary) -> u64 {
     transport + bad_status
 }
 
+/// `  Protocol: HTTP/2 over TLS`: what the run spoke, from the report's plan
+/// (`None` for reports that predate the field).
+pub fn protocol_line(plan: &crate::report::PlanReport) -> Option<String> {
+    let protocol = plan.protocol.as_deref()?;
+    let over = if plan.tls == Some(true) {
+        "TLS"
+    } else {
+        "plain TCP"
+    };
+    Some(format!("  Protocol: {protocol} over {over}\n"))
+}
+
 /// The result block, wrk's layout where wrk has an equivalent. The
 /// `Running 10s test @ URL` header line is printed by the caller.
 pub fn render_summary(summary: &Summary, opts: &TextOptions) -> String {
@@ -263,6 +275,24 @@ mod tests {
         let text = render_summary(&summary(), &without_service);
         assert!(text.contains("Late sends: 17"));
         assert!(!text.contains("Service") && !text.contains("service"));
+    }
+
+    #[test]
+    fn protocol_line_names_version_and_tls() {
+        let mut plan = crate::report::Report::empty_for_tests().plan;
+        assert_eq!(protocol_line(&plan), None);
+        plan.protocol = Some("HTTP/2".into());
+        plan.tls = Some(true);
+        assert_eq!(
+            protocol_line(&plan).as_deref(),
+            Some("  Protocol: HTTP/2 over TLS\n")
+        );
+        plan.tls = Some(false);
+        assert!(
+            protocol_line(&plan)
+                .unwrap()
+                .contains("HTTP/2 over plain TCP")
+        );
     }
 
     #[test]

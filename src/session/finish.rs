@@ -98,6 +98,8 @@ impl Session<'_> {
                 keepalive: plan.keepalive,
                 max_requests: plan.max_requests,
                 shard: plan.shard.map(|s| format!("{}/{}", s.index, s.count)),
+                protocol: Some(self.protocol.as_str().into()),
+                tls: Some(self.target.tls_host.is_some()),
                 knobs: match &plan.target {
                     crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
                     crate::plan::TargetPlan::Url { .. } => Default::default(),

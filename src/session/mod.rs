@@ -116,7 +116,7 @@ pub fn run_planned(
     })
     .ok();
     let clock = StageClock::new(plan);
-    let engine = load::start(LoadConfig {
+    let config = LoadConfig {
         addr: target.addr,
         request: target.request.clone(),
         threads: plan.threads,
@@ -132,7 +132,16 @@ pub fn run_planned(
         keepalive: plan.keepalive,
         max_requests: plan.max_requests,
         tick: TICK,
-    })?;
+        transport: transport(plan, &target),
+    };
+    // A certificate or protocol mismatch is one clear line before any load
+    // (plain HTTP/1.1 needs no probe: the target was reached already).
+    let protocol = if config.transport == load::Transport::default() {
+        load::Protocol::Http1
+    } else {
+        load::probe(&config).map_err(|e| SessionError::Target(e.to_string()))?
+    };
+    let engine = load::start(config)?;
     let mut session = Session {
         plan,
         io,
@@ -151,6 +160,7 @@ pub fn run_planned(
         paused: false,
         current: view::LiveSettings::default(),
         planner,
+        protocol,
     };
     session.begin_stage(0);
     session.main_loop();
@@ -176,6 +186,22 @@ struct Session<'a> {
     paused: bool,
     current: view::LiveSettings,
     planner: Option<Box<dyn StagePlanner>>,
+    /// What the probe found the target speaks.
+    protocol: load::Protocol,
+}
+
+/// The engine's transport: TLS when the target URL is `https://`.
+fn transport(plan: &RunPlan, target: &TargetHandle) -> load::Transport {
+    let options = &plan.transport;
+    load::Transport {
+        tls: target.tls_host.clone().map(|server_name| load::TlsOptions {
+            server_name,
+            cacert: options.cacert.clone(),
+            insecure: options.insecure,
+        }),
+        http2: options.http2,
+        h2_streams: options.h2_streams,
+    }
 }
 
 mod report_event {

@@ -27,6 +27,8 @@ pub struct TargetHandle {
     pub admin: Option<AdminClient>,
     /// A target started from the profile's `command`.
     pub command: Option<CommandTarget>,
+    /// `https://` targets: the host the certificate must name (and SNI).
+    pub tls_host: Option<String>,
 }
 
 impl TargetHandle {
@@ -60,6 +62,7 @@ impl TargetHandle {
                     child: Some(child),
                     admin: Some(admin),
                     command: None,
+                    tls_host: None,
                 })
             }
             TargetPlan::Url {
@@ -96,6 +99,7 @@ impl TargetHandle {
                     child: None,
                     admin: None,
                     command: Some(started),
+                    tls_host: parsed.tls.then(|| parsed.host.clone()),
                 })
             }
             TargetPlan::Url {
@@ -114,6 +118,7 @@ impl TargetHandle {
                     child: None,
                     admin: None,
                     command: None,
+                    tls_host: parsed.tls.then(|| parsed.host.clone()),
                 })
             }
         }

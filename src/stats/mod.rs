@@ -37,10 +37,12 @@ pub enum ErrorKind {
     Malformed,
     /// Any other I/O failure.
     Other,
+    /// The TLS handshake failed (untrusted certificate, no shared protocol).
+    Tls,
 }
 
 impl ErrorKind {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     pub const ALL: [ErrorKind; ErrorKind::COUNT] = [
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
@@ -48,6 +50,7 @@ impl ErrorKind {
         ErrorKind::Reset,
         ErrorKind::Malformed,
         ErrorKind::Other,
+        ErrorKind::Tls,
     ];
 
     pub fn index(self) -> usize {
@@ -62,6 +65,7 @@ impl ErrorKind {
             ErrorKind::Reset => "reset",
             ErrorKind::Malformed => "malformed",
             ErrorKind::Other => "other",
+            ErrorKind::Tls => "tls",
         }
     }
 }

@@ -151,7 +151,7 @@ fn bad_flags_get_one_clear_line_and_exit_two() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 8] = [
         (&["bench", "not-a-url"], "invalid URL"),
-        (&["bench", "https://127.0.0.1:1/"], "supported: http"),
+        (&["bench", "ftp://127.0.0.1:1/"], "supported: http, https"),
         (
             &["bench", "http://127.0.0.1:1/", "-c", "0"],
             "--connections",

@@ -3,7 +3,9 @@
 mod control;
 mod counts;
 mod errors;
+mod h2_target;
 mod targets;
+mod tls;
 
 use std::time::{Duration, Instant};
 

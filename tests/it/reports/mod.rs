@@ -123,6 +123,8 @@ pub fn build_report(
             keepalive: true,
             max_requests: None,
             shard: None,
+            protocol: None,
+            tls: None,
             knobs: Default::default(),
             stages: stages
                 .iter()

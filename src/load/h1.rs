@@ -1,0 +1,169 @@
+//! HTTP/1.1 links: one connection (plain or TLS) per pacing unit, writing the
+//! run's prepared request bytes and parsing the response in place from a
+//! reusable buffer. Nothing here allocates per request.
+
+use std::rc::Rc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
+use super::response::{ParseError, ResponseParser};
+use super::transport::Stream;
+use super::worker::WorkerShared;
+use crate::stats::ErrorKind;
+
+/// Initial read buffer: a typical head and small body fit in one read, and
+/// 10,000 connections stay near 40 MiB of buffers (larger bodies take more
+/// reads; longer heads grow the buffer).
+const READ_BUFFER: usize = 4 * 1024;
+/// A response head larger than this is treated as malformed.
+const LONGEST_HEAD: usize = 256 * 1024;
+
+/// Bytes read but not yet consumed by the parser, kept between reads.
+struct ReadBuffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuffer {
+    fn new() -> Self {
+        ReadBuffer {
+            bytes: vec![0; READ_BUFFER],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    fn consume(&mut self, used: usize) {
+        self.start += used;
+        if self.start == self.end {
+            self.clear();
+        }
+    }
+
+    /// Room to read into: compacts, then grows for long heads (up to a limit).
+    fn spare(&mut self) -> Result<&mut [u8], ErrorKind> {
+        if self.end == self.bytes.len() {
+            if self.start > 0 {
+                self.bytes.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else if self.bytes.len() < LONGEST_HEAD {
+                self.bytes.resize(self.bytes.len() * 2, 0);
+            } else {
+                return Err(ErrorKind::Malformed);
+            }
+        }
+        Ok(&mut self.bytes[self.end..])
+    }
+}
+
+/// Writes the request and reads one complete response.
+async fn exchange(
+    stream: &mut Stream,
+    request: &[u8],
+    parser: &mut ResponseParser,
+    buffer: &mut ReadBuffer,
+) -> Result<(), ErrorKind> {
+    stream
+        .write_all(request)
+        .await
+        .map_err(|error| io_error_kind(&error))?;
+    parser.reset();
+    loop {
+        if !buffer.pending().is_empty() {
+            let used = parser
+                .advance(buffer.pending())
+                .map_err(|error| match error {
+                    ParseError::Malformed => ErrorKind::Malformed,
+                    ParseError::Truncated => ErrorKind::Reset,
+                })?;
+            buffer.consume(used);
+            if parser.is_done() {
+                return Ok(());
+            }
+        }
+        let read = stream
+            .read(buffer.spare()?)
+            .await
+            .map_err(|error| io_error_kind(&error))?;
+        if read == 0 {
+            return parser.on_eof().map_err(|_| ErrorKind::Reset);
+        }
+        buffer.end += read;
+    }
+}
+
+struct H1Link {
+    stream: Option<Stream>,
+    parser: ResponseParser,
+    buffer: ReadBuffer,
+}
+
+impl Link for H1Link {
+    fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    async fn open(&mut self, shared: &WorkerShared) -> Result<(), Option<ErrorKind>> {
+        let stream = shared
+            .target
+            .dialer
+            .connect()
+            .await
+            .map_err(|error| Some(error.kind()))?;
+        shared.recorder.borrow_mut().connects += 1;
+        count_open(shared, 1);
+        self.buffer.clear();
+        self.stream = Some(stream);
+        Ok(())
+    }
+
+    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind> {
+        let stream = self.stream.as_mut().ok_or(ErrorKind::Reset)?;
+        exchange(
+            stream,
+            &shared.target.request,
+            &mut self.parser,
+            &mut self.buffer,
+        )
+        .await?;
+        Ok(Response {
+            status: self.parser.status(),
+            wire_bytes: self.parser.wire_bytes(),
+            close: self.parser.must_close(),
+        })
+    }
+
+    fn close(&mut self, shared: &WorkerShared, _kind: Option<ErrorKind>) {
+        if self.stream.take().is_some() {
+            count_open(shared, -1);
+        }
+    }
+
+    fn finish(&mut self, shared: &WorkerShared) {
+        self.close(shared, None);
+    }
+}
+
+/// Runs one HTTP/1.1 connection until it is retired, the worker stops, or
+/// the worker's request quota is spent.
+pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
+    let mut link = H1Link {
+        stream: None,
+        parser: ResponseParser::new(shared.target.head_request),
+        buffer: ReadBuffer::new(),
+    };
+    let pacing = Pacing::new(&shared, phase, 1);
+    conn::drive(&shared, &control, pacing, &mut link).await;
+}

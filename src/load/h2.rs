@@ -1,0 +1,302 @@
+//! HTTP/2 links (hyper's client): each engine connection is one HTTP/2
+//! connection (ALPN `h2` over TLS, prior knowledge over plain TCP) whose
+//! `h2_streams` streams are separate pacing units running the shared loop in
+//! [`super::conn`], so latency, quotas, pausing and retiring behave exactly as
+//! on HTTP/1.1. The streams share the connection: whichever needs it first
+//! dials it, the others wait for that attempt; a dead connection is dropped
+//! by the first stream that notices and redialed with backoff.
+//!
+//! Unlike HTTP/1.1, this path allocates per request (hyper's request and
+//! response objects and its per-stream state); body bytes count as wire bytes.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http2::{self, SendRequest};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use super::EngineError;
+use super::config::RequestSpec;
+use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
+use super::worker::WorkerShared;
+use crate::stats::ErrorKind;
+
+type Sender = SendRequest<Full<Bytes>>;
+
+/// A request prepared once per run; each send clones it.
+#[derive(Clone, Debug)]
+pub(crate) struct H2Request {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl H2Request {
+    fn build(&self) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
+}
+
+/// Headers HTTP/2 forbids (connection-specific) or derives itself.
+fn dropped_header(name: &HeaderName) -> bool {
+    [
+        header::HOST,
+        header::CONNECTION,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::CONTENT_LENGTH,
+        HeaderName::from_static("keep-alive"),
+        HeaderName::from_static("proxy-connection"),
+    ]
+    .contains(name)
+}
+
+/// Turns a request into its HTTP/2 form: `:authority` from the `Host` value
+/// (a `Host` header in `spec.headers` wins), `:scheme` from `tls`.
+pub(crate) fn prepare(spec: &RequestSpec, tls: bool) -> Result<H2Request, EngineError> {
+    let bad = |what: String| EngineError::InvalidRequest(what);
+    let method = Method::from_bytes(spec.method.as_bytes())
+        .map_err(|_| bad(format!("invalid method `{}`", spec.method)))?;
+    let authority = spec
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map_or(spec.host.as_str(), |(_, value)| value.as_str());
+    let scheme = if tls { "https" } else { "http" };
+    let uri: Uri = format!("{scheme}://{authority}{}", spec.path)
+        .parse()
+        .map_err(|error| bad(format!("invalid HTTP/2 target `{}`: {error}", spec.path)))?;
+    let mut headers = HeaderMap::new();
+    for (name, value) in &spec.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad(format!("invalid header `{name}`")))?;
+        if dropped_header(&name) {
+            continue;
+        }
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| bad(format!("invalid value for header `{name}`")))?;
+        headers.append(name, value);
+    }
+    Ok(H2Request {
+        method,
+        uri,
+        headers,
+        body: spec.body.clone(),
+    })
+}
+
+fn hyper_error_kind(error: &hyper::Error) -> ErrorKind {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io_error_kind(io);
+        }
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        ErrorKind::RequestTimeout
+    } else if error.is_parse() || error.is_user() {
+        ErrorKind::Malformed
+    } else if error.is_closed() || error.is_canceled() || error.is_incomplete_message() {
+        ErrorKind::Reset
+    } else {
+        ErrorKind::Other
+    }
+}
+
+/// The HTTP/2 connection the streams of one engine connection share.
+#[derive(Default)]
+struct SharedConn {
+    sender: RefCell<Option<Sender>>,
+    dialing: Cell<bool>,
+    dialed: Notify,
+}
+
+impl SharedConn {
+    /// The live sender, dropping (and uncounting) a dead one.
+    fn live(&self, shared: &WorkerShared) -> Option<Sender> {
+        let mut slot = self.sender.borrow_mut();
+        if slot.as_ref().is_some_and(Sender::is_closed) {
+            *slot = None;
+            count_open(shared, -1);
+        }
+        slot.clone()
+    }
+
+    async fn dial(&self, shared: &WorkerShared) -> Result<Sender, ErrorKind> {
+        let stream = shared
+            .target
+            .dialer
+            .connect()
+            .await
+            .map_err(|error| error.kind())?;
+        if shared.target.dialer.is_tls() && stream.alpn() != Some(b"h2") {
+            return Err(ErrorKind::Tls);
+        }
+        let (sender, connection) = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|error| hyper_error_kind(&error))?;
+        // Ends when every sender is dropped or the peer goes away.
+        tokio::task::spawn_local(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+}
+
+struct H2Link {
+    conn: Rc<SharedConn>,
+    sender: Option<Sender>,
+}
+
+impl Link for H2Link {
+    fn is_open(&self) -> bool {
+        self.sender
+            .as_ref()
+            .is_some_and(|sender| !sender.is_closed())
+    }
+
+    async fn open(&mut self, shared: &WorkerShared) -> Result<(), Option<ErrorKind>> {
+        if let Some(sender) = self.conn.live(shared) {
+            self.sender = Some(sender);
+            return Ok(());
+        }
+        if self.conn.dialing.get() {
+            // Single-threaded: nothing can notify between the check and the
+            // first poll of `notified()`, which registers this waiter.
+            self.conn.dialed.notified().await;
+            self.sender = self.conn.live(shared);
+            return self.sender.as_ref().map(|_| ()).ok_or(None);
+        }
+        self.conn.dialing.set(true);
+        let dialed = self.conn.dial(shared).await;
+        self.conn.dialing.set(false);
+        let result = match dialed {
+            Ok(sender) => {
+                shared.recorder.borrow_mut().connects += 1;
+                count_open(shared, 1);
+                *self.conn.sender.borrow_mut() = Some(sender.clone());
+                self.sender = Some(sender);
+                Ok(())
+            }
+            Err(kind) => Err(Some(kind)),
+        };
+        self.conn.dialed.notify_waiters();
+        result
+    }
+
+    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind> {
+        let sender = self.sender.as_mut().ok_or(ErrorKind::Reset)?;
+        sender
+            .ready()
+            .await
+            .map_err(|error| hyper_error_kind(&error))?;
+        let request = shared
+            .target
+            .h2_request
+            .as_ref()
+            .ok_or(ErrorKind::Other)?
+            .build();
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|error| hyper_error_kind(&error))?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        let mut wire_bytes = 0u64;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|error| hyper_error_kind(&error))?;
+            if let Some(data) = frame.data_ref() {
+                wire_bytes += data.len() as u64;
+            }
+        }
+        Ok(Response {
+            status,
+            wire_bytes,
+            close: false,
+        })
+    }
+
+    /// A failed stream leaves the connection to the others unless the
+    /// connection itself is gone (then the next `open` redials). A timed-out
+    /// request was dropped, which resets just its stream.
+    fn close(&mut self, _shared: &WorkerShared, kind: Option<ErrorKind>) {
+        if kind.is_some() && !self.is_open() {
+            self.sender = None;
+        }
+    }
+
+    fn finish(&mut self, _shared: &WorkerShared) {
+        self.sender = None;
+    }
+}
+
+/// Runs one HTTP/2 connection with its streams until every stream ends
+/// (retired, stopped or out of quota); aborting it aborts the streams.
+pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
+    let streams = shared.target.h2_streams.max(1);
+    let units = u32::try_from(streams).unwrap_or(u32::MAX);
+    let conn = Rc::new(SharedConn::default());
+    let mut tasks = JoinSet::new();
+    for stream in 0..streams {
+        // Streams of one connection are spread evenly over its period; with
+        // the connections' own phases all sends are evenly spaced.
+        let stream_phase = (phase + stream as f64) / streams as f64;
+        let (shared, control, conn) = (shared.clone(), control.clone(), conn.clone());
+        tasks.spawn_local(async move {
+            let pacing = Pacing::new(&shared, stream_phase, units);
+            let mut link = H2Link { conn, sender: None };
+            conn::drive(&shared, &control, pacing, &mut link).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    if conn.sender.borrow_mut().take().is_some() {
+        count_open(&shared, -1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_take_the_h2_form() {
+        let mut spec = RequestSpec::get("127.0.0.1:8443", "/a?b=1");
+        spec.method = "POST".into();
+        spec.body = Bytes::from_static(b"xyz");
+        spec.headers = vec![
+            ("Connection".into(), "keep-alive".into()),
+            ("Content-Length".into(), "3".into()),
+            ("X-Test".into(), "1".into()),
+        ];
+        let request = prepare(&spec, true).unwrap().build();
+        assert_eq!(request.method(), Method::POST);
+        assert_eq!(request.uri().to_string(), "https://127.0.0.1:8443/a?b=1");
+        assert_eq!(request.headers().len(), 1);
+        assert_eq!(request.headers()["x-test"], "1");
+        let plain = prepare(&RequestSpec::get("h", "/"), false).unwrap().build();
+        assert_eq!(plain.uri().scheme_str(), Some("http"));
+    }
+
+    #[test]
+    fn a_host_header_sets_the_authority() {
+        let mut spec = RequestSpec::get("127.0.0.1:80", "/");
+        spec.headers.push(("Host".into(), "example.test".into()));
+        let request = prepare(&spec, false).unwrap().build();
+        assert_eq!(request.uri().authority().unwrap().as_str(), "example.test");
+        assert!(request.headers().get("host").is_none());
+    }
+}
