@@ -103,3 +103,31 @@ fn run_scales_stage_durations() {
     assert_eq!(plan.report, Some(ReportDest::Stdout));
     assert!(matches!(plan.target, TargetPlan::Embedded { .. }));
 }
+
+#[test]
+fn transport_flags_override_the_profile() {
+    let plan = bench(&["https://127.0.0.1:8443/", "--http2", "--h2-streams", "4"]).unwrap();
+    assert!(plan.transport.http2 && !plan.transport.insecure);
+    assert_eq!(plan.transport.h2_streams, 4);
+    let plan = bench(&["https://127.0.0.1/", "--insecure"]).unwrap();
+    assert!(plan.transport.insecure);
+    assert!(bench_error(&["http://127.0.0.1/", "--h2-streams", "2"]).contains("--http2"));
+    assert!(
+        bench_error(&["http://127.0.0.1/", "--http2", "--h2-streams", "0"]).contains("1 to 1000")
+    );
+
+    let settings = crate::profile::TransportSettings {
+        http2: true,
+        h2_streams: Some(3),
+        insecure: true,
+        cacert: None,
+    };
+    let flags = LoadArgs {
+        cacert: Some("ca.pem".into()),
+        ..LoadArgs::default()
+    };
+    let resolved = crate::plan::TransportPlan::resolve(&flags, &settings).unwrap();
+    assert!(resolved.http2 && !resolved.insecure);
+    assert_eq!(resolved.h2_streams, 3);
+    assert_eq!(resolved.cacert, Some("ca.pem".into()));
+}

@@ -283,3 +283,33 @@ fn a_stage_may_switch_the_model() {
     let err = error_of(&text.replace("model = \"closed\"", "model = \"ajar\""));
     assert!(err.contains("stages[1].model"), "{err}");
 }
+
+#[test]
+fn request_keys_choose_http2_and_tls_trust() {
+    let text = MINIMAL.replace(
+        "[[stages]]",
+        "[request]\nhttp2 = true\nh2_streams = 8\ncacert = \"certs/ca.pem\"\n\n[[stages]]",
+    );
+    let profile = Profile::parse(&text, "profiles/p.toml").unwrap();
+    let transport = &profile.request.transport;
+    assert!(transport.http2 && !transport.insecure);
+    assert_eq!(transport.h2_streams, Some(8));
+    assert_eq!(
+        transport.cacert.as_deref(),
+        Some(std::path::Path::new("profiles/certs/ca.pem"))
+    );
+    assert_eq!(
+        parse(MINIMAL).unwrap().request.transport,
+        Default::default()
+    );
+}
+
+#[test]
+fn request_transport_keys_are_checked() {
+    let with =
+        |keys: &str| MINIMAL.replace("[[stages]]", &format!("[request]\n{keys}\n\n[[stages]]"));
+    assert!(error_of(&with("h2_streams = 4")).contains("need `http2 = true`"));
+    assert!(error_of(&with("http2 = true\nh2_streams = 0")).contains("1 to 1000"));
+    let both = error_of(&with("insecure = true\ncacert = \"ca.pem\""));
+    assert!(both.contains("request.cacert"), "{both}");
+}

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use loadtop::load::{self, LoadConfig, Model, Protocol};
+use loadtop::load::{self, LoadCommand, LoadConfig, Model, Protocol};
 use loadtop::stats::ErrorKind;
 
 use super::h2_target::{BODY, Certs, H2Target, Mode};
@@ -249,4 +249,46 @@ fn bench_over_https_h2_reports_its_protocol() {
         "{stderr}"
     );
     assert_eq!(target.requests(), 120);
+}
+
+#[test]
+fn h2_streams_follow_live_changes_and_count_exactly() {
+    let certs = Certs::generate();
+    let target = H2Target::start(Mode::H2c, &certs);
+    let mut config = config(&target, "http", None);
+    config.transport.http2 = true;
+    config.transport.h2_streams = 2;
+    config.threads = 2;
+    config.connections = 4;
+    config.model = Model::Open { rate: 400.0 };
+    config.tick = Duration::from_millis(50);
+    let engine = load::start(config).unwrap();
+    let mut ticks = collect_ticks(&engine, Duration::from_millis(400), |_| false);
+    engine.send(LoadCommand::SetConnections(1));
+    engine.send(LoadCommand::SetClosed);
+    ticks.extend(collect_ticks(&engine, Duration::from_millis(300), |_| {
+        false
+    }));
+    engine.send(LoadCommand::Pause);
+    ticks.extend(collect_ticks(&engine, Duration::from_millis(200), |_| {
+        false
+    }));
+    let paused_at = target.requests();
+    ticks.extend(collect_ticks(&engine, Duration::from_millis(200), |_| {
+        false
+    }));
+    // Paused: nothing more is sent (in-flight ones ended before the wait).
+    assert_eq!(target.requests(), paused_at);
+    let last = ticks.last().unwrap();
+    assert!(last.paused);
+    assert_eq!(last.open_connections, 1, "one HTTP/2 connection is left");
+    engine.send(LoadCommand::Resume);
+    ticks.extend(collect_ticks(&engine, Duration::from_millis(200), |_| {
+        false
+    }));
+    let total = stop_and_total(engine, ticks);
+    assert!(total.responses > paused_at);
+    assert_eq!(total.responses, target.requests());
+    assert_eq!(total.error_count(), 0, "{:?}", total.errors);
+    assert_eq!(total.connects, 4);
 }
