@@ -49,6 +49,8 @@ pub struct LoadConfig {
     /// Per request, covering the write and the whole response.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// HTTP/1.1 only: `false` sends `Connection: close` and reconnects for
+    /// every request. HTTP/2 connections are always reused.
     pub keepalive: bool,
     /// Total requests to send over the whole run (wrk's `-n`); `None` = unbounded.
     pub max_requests: Option<u64>,
