@@ -129,7 +129,13 @@ pub fn parse_shard(text: &str) -> Result<Shard, String> {
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// http://host[:port]/path
-    pub url: String,
+    #[arg(required_unless_present = "urls_from_file")]
+    pub url: Option<String>,
+    /// Spread the load evenly over the URLs in FILE (one per line, all on one
+    /// host and port; `#` starts a comment). Up to 64 distinct paths are
+    /// reported one by one; longer lists are reported as one.
+    #[arg(long, value_name = "FILE")]
+    pub urls_from_file: Option<PathBuf>,
     /// The process serving URL: its CPU and memory are charted and reported.
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,

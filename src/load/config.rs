@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::EngineError;
+use super::mix::{self, WeightedRequest};
 
 /// One HTTP/1.1 request, sent unchanged by every connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +38,8 @@ pub enum Model {
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
     pub addr: SocketAddr,
-    pub request: RequestSpec,
+    /// What to send: one request, or a weighted mix spread over the run.
+    pub requests: Vec<WeightedRequest>,
     pub threads: usize,
     pub connections: usize,
     pub model: Model,
@@ -57,7 +59,11 @@ impl LoadConfig {
     pub fn new(addr: SocketAddr, request: RequestSpec) -> Self {
         LoadConfig {
             addr,
-            request,
+            requests: vec![WeightedRequest {
+                name: request.display_name(),
+                spec: request,
+                weight: 1,
+            }],
             threads: 2,
             connections: 10,
             model: Model::Closed,
@@ -105,7 +111,7 @@ impl LoadConfig {
                 "max requests must be at least 1".into(),
             ));
         }
-        self.request.validate()
+        mix::validate(&self.requests)
     }
 }
 
@@ -190,7 +196,12 @@ impl RequestSpec {
         Ok((addr, spec))
     }
 
-    fn validate(&self) -> Result<(), EngineError> {
+    /// `GET /path`: how a request is named when nobody named it.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), EngineError> {
         let bad = |what: String| Err(EngineError::InvalidRequest(what));
         if !is_token(&self.method) {
             return bad(format!("invalid method `{}`", self.method));

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::pacer::{Backoff, Schedule};
 use super::response::{ParseError, ResponseParser};
-use super::worker::WorkerShared;
+use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
 /// Initial read buffer: a typical head and small body fit in one read, and
@@ -118,15 +118,15 @@ async fn connect(shared: &WorkerShared) -> Result<TcpStream, ErrorKind> {
 /// Writes the request and reads one complete response.
 async fn exchange(
     stream: &mut TcpStream,
-    request: &[u8],
+    request: &PreparedRequest,
     parser: &mut ResponseParser,
     buffer: &mut ReadBuffer,
 ) -> Result<(), ErrorKind> {
     stream
-        .write_all(request)
+        .write_all(&request.bytes)
         .await
         .map_err(|error| io_error_kind(&error))?;
-    parser.reset();
+    parser.reset(request.head);
     loop {
         if !buffer.pending().is_empty() {
             let used = parser
@@ -208,7 +208,11 @@ impl Pacing {
 /// worker's request quota is spent.
 pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
     let mut buffer = ReadBuffer::new();
-    let mut parser = ResponseParser::new(shared.target.head_request);
+    let mut parser = ResponseParser::new(false);
+    // Each connection walks the mix's wheel from its own place, so the
+    // connections together interleave the mix evenly from the first second.
+    let wheel = &shared.target.wheel;
+    let mut turn = ((phase * wheel.len() as f64) as usize).min(wheel.len().saturating_sub(1));
     let mut stream: Option<TcpStream> = None;
     let mut backoff = Backoff::default();
     let mut pacing = Pacing {
@@ -285,13 +289,20 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
         if !shared.take_quota() {
             break;
         }
+        let Some(request) = wheel
+            .get(turn)
+            .and_then(|&index| shared.target.requests.get(usize::from(index)))
+        else {
+            break;
+        };
+        turn = if turn + 1 == wheel.len() { 0 } else { turn + 1 };
 
         let sent_at = Instant::now();
         control.in_flight.set(true);
         timer.as_mut().reset(sent_at + shared.target.timeout);
         let outcome = tokio::select! {
             biased;
-            outcome = exchange(open, &shared.target.request, &mut parser, &mut buffer) => outcome,
+            outcome = exchange(open, request, &mut parser, &mut buffer) => outcome,
             _ = &mut timer => Err(ErrorKind::RequestTimeout),
         };
         let done_at = Instant::now();
@@ -302,7 +313,13 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
             Ok(()) => {
                 let service = micros(done_at - sent_at);
                 let latency = intended.map_or(service, |due| micros(done_at - due));
-                recorder.record_response(latency, service, parser.status(), parser.wire_bytes());
+                recorder.record_response_for(
+                    request.slot,
+                    latency,
+                    service,
+                    parser.status(),
+                    parser.wire_bytes(),
+                );
                 backoff.succeeded();
                 if parser.must_close() || !shared.target.keepalive {
                     stream = None;
@@ -312,7 +329,7 @@ pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phas
                 }
             }
             Err(kind) => {
-                recorder.record_error(kind);
+                recorder.record_error_for(request.slot, kind);
                 stream = None;
                 shared
                     .open_connections

@@ -11,7 +11,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::coordinator::{Control, Coordinator, MAX_THREADS, split};
-use super::worker::Target;
+use super::mix;
+use super::worker::{PreparedRequest, Target};
 use super::{EngineError, LoadConfig, Model, limits};
 use crate::stats::Interval;
 
@@ -128,10 +129,21 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
     let (report_tx, report_rx) = mpsc::channel(REPORT_BACKLOG);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (ticks_tx, ticks_rx) = sync_channel(TICK_BACKLOG);
+    let (names, slots) = mix::name_slots(&config.requests);
     let target = Arc::new(Target {
         addr: config.addr,
-        request: config.request.to_bytes(config.keepalive),
-        head_request: config.request.is_head(),
+        requests: config
+            .requests
+            .iter()
+            .zip(slots)
+            .map(|(request, slot)| PreparedRequest {
+                bytes: request.spec.to_bytes(config.keepalive),
+                head: request.spec.is_head(),
+                slot,
+            })
+            .collect(),
+        wheel: mix::wheel(&config.requests).into(),
+        named_slots: if names.len() > 1 { names.len() } else { 0 },
         timeout: config.timeout,
         connect_timeout: config.connect_timeout,
         keepalive: config.keepalive,

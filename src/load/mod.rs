@@ -18,12 +18,14 @@ mod conn;
 mod coordinator;
 mod engine;
 mod limits;
+mod mix;
 mod pacer;
 mod response;
 mod worker;
 
 pub use config::{LoadConfig, Model, RequestSpec};
 pub use engine::{EngineHandle, LoadCommand, Tick, start};
+pub use mix::{MAX_NAMES, WeightedRequest, reported_names};
 
 /// Why an engine could not start. Request failures are not errors: they are
 /// counted in the ticks.

@@ -116,9 +116,10 @@ pub fn run_planned(
     })
     .ok();
     let clock = StageClock::new(plan);
+    let target_requests = target.requests.clone();
     let engine = load::start(LoadConfig {
         addr: target.addr,
-        request: target.request.clone(),
+        requests: target.requests.clone(),
         threads: plan.threads,
         connections: clock.planned_connections(0),
         model: match plan.stages.first().map_or(plan.model, |s| s.model) {
@@ -151,6 +152,7 @@ pub fn run_planned(
         paused: false,
         current: view::LiveSettings::default(),
         planner,
+        request_names: load::reported_names(&target_requests),
     };
     session.begin_stage(0);
     session.main_loop();
@@ -176,6 +178,8 @@ struct Session<'a> {
     paused: bool,
     current: view::LiveSettings,
     planner: Option<Box<dyn StagePlanner>>,
+    /// The mix's names, indexing every interval's per-request parts.
+    request_names: Vec<String>,
 }
 
 mod report_event {

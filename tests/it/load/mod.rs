@@ -3,6 +3,7 @@
 mod control;
 mod counts;
 mod errors;
+mod mix;
 mod targets;
 
 use std::time::{Duration, Instant};
