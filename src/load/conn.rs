@@ -209,10 +209,13 @@ impl Pacing {
 pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
     let mut buffer = ReadBuffer::new();
     let mut parser = ResponseParser::new(false);
-    // Each connection walks the mix's wheel from its own place, so the
-    // connections together interleave the mix evenly from the first second.
+    // Connection j of N (phase j/N) sends at offset j/N of every period, so
+    // starting it at wheel place j makes the run's sends, in time order,
+    // walk the wheel in order: the mix interleaves evenly at any rate, and
+    // each connection still cycles through every request.
     let wheel = &shared.target.wheel;
-    let mut turn = ((phase * wheel.len() as f64) as usize).min(wheel.len().saturating_sub(1));
+    let mut turn =
+        (phase * shared.target.initial_connections as f64).round() as usize % wheel.len().max(1);
     let mut stream: Option<TcpStream> = None;
     let mut backoff = Backoff::default();
     let mut pacing = Pacing {

@@ -144,6 +144,7 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
             .collect(),
         wheel: mix::wheel(&config.requests).into(),
         named_slots: if names.len() > 1 { names.len() } else { 0 },
+        initial_connections: config.connections,
         timeout: config.timeout,
         connect_timeout: config.connect_timeout,
         keepalive: config.keepalive,

@@ -45,6 +45,8 @@ pub(crate) struct Target {
     pub(crate) wheel: Box<[u16]>,
     /// Per-name statistics kept (0 for a single name).
     pub(crate) named_slots: usize,
+    /// Connections at the start: the denominator of their phases.
+    pub(crate) initial_connections: usize,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) keepalive: bool,

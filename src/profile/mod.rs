@@ -193,3 +193,7 @@ impl Profile {
 
 #[cfg(test)]
 mod tests;
+
+#[path = "tests_requests.rs"]
+#[cfg(test)]
+mod tests_requests;
