@@ -122,4 +122,34 @@ fn a_threshold_on_one_request_name_decides_the_exit_code() {
     assert_eq!(stage["requests"].as_array().unwrap().len(), 2);
     let second = &report["timeline"][0]["requests"];
     assert_eq!(second[1]["name"], "GET /json", "{second}");
+
+    // The HTML report charts each name's p99 and tables each name's figures.
+    let page_path = dir.path().join("page.html");
+    let out = loadtop(
+        &[
+            "report",
+            report_path.to_str().unwrap(),
+            "--html",
+            page_path.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    assert!(page.contains("<table id=\"requests\">"));
+    let start = page.find("<figure id=\"chart-requests\">").unwrap();
+    let figure = &page[start..start + page[start..].find("</figure>").unwrap()];
+    assert!(figure.contains("<svg"));
+    let tag = "<script type=\"application/json\" class=\"chart-data\">";
+    let data_start = figure.find(tag).unwrap() + tag.len();
+    let data: Value = serde_json::from_str(
+        &figure[data_start..data_start + figure[data_start..].find("</script>").unwrap()],
+    )
+    .unwrap();
+    let series = data["series"].as_array().unwrap();
+    let names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["GET /plaintext", "GET /json"]);
+    for s in series {
+        assert!(!s["points"].as_array().unwrap().is_empty(), "{s}");
+    }
 }
