@@ -8,6 +8,7 @@ mod robustness;
 mod routes;
 mod scenarios;
 mod static_files;
+mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
