@@ -221,8 +221,7 @@ fn tls_server(source: TlsSource, header_read_timeout: Duration) -> (InProc, Stri
 /// The rustls error inside a failed handshake.
 fn handshake_error(addr: SocketAddr, trusted_pem: &str) -> rustls::Error {
     let err = block_on(connect_tls(addr, client_config(trusted_pem, b"h2")))
-        .err()
-        .expect("a handshake against an untrusted certificate succeeded");
+        .expect_err("a handshake against an untrusted certificate succeeded");
     err.get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         .unwrap_or_else(|| panic!("not a rustls error: {err:?}"))
