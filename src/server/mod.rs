@@ -103,7 +103,8 @@ pub struct ServerConfig {
     pub log_requests: bool,
     pub knobs: Knobs,
     pub test_routes: bool,
-    /// Slowloris guard: a request head must arrive within this.
+    /// Slowloris guard: a request head must arrive within this; it also
+    /// bounds the TLS handshake and the h2 preface sniff of a new connection.
     pub header_read_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
