@@ -1,149 +1,22 @@
-//! `loadtop serve --tls` and HTTP/2: HTTPS over HTTP/1.1 and h2 (ALPN),
-//! h2c prior knowledge on plain TCP, certificate trust, user-provided
-//! certificates, bounded handshakes, and graceful shutdown of h2 streams.
-//! The client side is tokio-rustls + hyper's client connections on a
-//! current-thread runtime; every exchange is bounded in count and time.
+//! `loadtop serve --tls`: HTTPS over HTTP/1.1 and h2 (ALPN) counted exactly,
+//! certificate trust (generated, stale, user-provided), bad TLS files and
+//! flags, the https ready line, and handshakes bounded in time.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::{Request, StatusCode, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use loadtop::server::ServerConfig;
 use loadtop::server::child::ChildServer;
-use loadtop::server::stats::ServerStats;
 use loadtop::server::tls::TlsSource;
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
+use super::http_client::{
+    REQUESTS, TOKEN, block_on, client_config, connect_tls, h2_plaintexts, http1_plaintexts,
+};
 use super::{InProc, TIMEOUT};
 use crate::support::{loadtop_bin, run_loadtop, serve_with};
-
-const REQUESTS: usize = 200;
-const H2_CONCURRENCY: usize = 16;
-const TOKEN: &str = "0123456789abcdef0123456789abcdef";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(async { tokio::time::timeout(Duration::from_secs(60), future).await })
-        .expect("the exchange did not finish within 60 s")
-}
-
-fn client_config(trusted_pem: &str, alpn: &[u8]) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(trusted_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
-    Arc::new(config)
-}
-
-async fn connect_tls(
-    addr: SocketAddr,
-    config: Arc<rustls::ClientConfig>,
-) -> std::io::Result<TlsStream<tokio::net::TcpStream>> {
-    let tcp = tokio::net::TcpStream::connect(addr).await?;
-    // The IP SAN is what a client addressing 127.0.0.1 checks.
-    let name = ServerName::IpAddress(addr.ip().into());
-    TlsConnector::from(config).connect(name, tcp).await
-}
-
-fn get_request(uri: &str, token: Option<&str>) -> Request<Empty<Bytes>> {
-    let mut builder = Request::get(uri);
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
-    }
-    builder.body(Empty::new()).unwrap()
-}
-
-/// `count` GETs of `/plaintext` in sequence on one HTTP/1.1 connection,
-/// then the server's stats (admin API, same connection); returns the
-/// statuses that were not 200 OK with the right body, and the stats.
-async fn http1_plaintexts<IO>(io: IO, addr: SocketAddr, count: usize) -> (Vec<String>, ServerStats)
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let mut failures = Vec::new();
-    for _ in 0..count {
-        sender.ready().await.unwrap();
-        let mut request = get_request("/plaintext", None);
-        request
-            .headers_mut()
-            .insert("host", addr.to_string().parse().unwrap());
-        let response = sender.send_request(request).await.unwrap();
-        let (status, version) = (response.status(), response.version());
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        if status != StatusCode::OK || version != Version::HTTP_11 || body != "Hello, World!" {
-            failures.push(format!("{status} {version:?} {body:?}"));
-        }
-    }
-    sender.ready().await.unwrap();
-    let mut request = get_request("/_loadtop/stats", Some(TOKEN));
-    request
-        .headers_mut()
-        .insert("host", addr.to_string().parse().unwrap());
-    let response = sender.send_request(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (failures, serde_json::from_slice(&body).unwrap())
-}
-
-/// `count` GETs of `base/plaintext` on one HTTP/2 connection,
-/// `H2_CONCURRENCY` streams at a time; returns the failures.
-async fn h2_plaintexts<IO>(io: IO, base: &str, count: usize) -> Vec<String>
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(io))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut failures = Vec::new();
-    let mut sent = 0;
-    while sent < count {
-        let batch = H2_CONCURRENCY.min(count - sent);
-        let mut streams = tokio::task::JoinSet::new();
-        for _ in 0..batch {
-            let mut sender = sender.clone();
-            let uri = format!("{base}/plaintext");
-            streams.spawn(async move {
-                let response = sender.send_request(get_request(&uri, None)).await?;
-                let (status, version) = (response.status(), response.version());
-                let body = response.into_body().collect().await?.to_bytes();
-                Ok::<_, hyper::Error>((status, version, body))
-            });
-        }
-        while let Some(joined) = streams.join_next().await {
-            match joined.unwrap() {
-                Ok((StatusCode::OK, Version::HTTP_2, body)) if body == "Hello, World!" => {}
-                other => failures.push(format!("{other:?}")),
-            }
-        }
-        sent += batch;
-    }
-    failures
-}
 
 #[test]
 fn https_over_http1_and_h2_answers_and_counts_every_request() {
@@ -188,21 +61,6 @@ fn https_over_http1_and_h2_answers_and_counts_every_request() {
     assert!(h1_failures.is_empty(), "{h1_failures:?}");
     assert_eq!(stats.per_route["plaintext"], 2 * REQUESTS as u64);
     assert_eq!(stats.per_route["admin"], 1);
-}
-
-#[test]
-fn h2c_prior_knowledge_on_plain_tcp_is_served_and_counted() {
-    let server = InProc::with_defaults();
-    let addr = server.addr();
-    let failures = block_on(async {
-        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        h2_plaintexts(tcp, &format!("http://{addr}"), REQUESTS).await
-    });
-    assert!(failures.is_empty(), "{failures:?}");
-    // HTTP/1.1 still works on the same listener, and both were counted.
-    assert_eq!(super::get(addr, "/plaintext").status, 200);
-    let stats = server.admin().stats().unwrap();
-    assert_eq!(stats.per_route["plaintext"], REQUESTS as u64 + 1);
 }
 
 fn tls_server(source: TlsSource, header_read_timeout: Duration) -> (InProc, String) {
@@ -392,35 +250,4 @@ fn child_server_accepts_an_https_ready_line() {
         TIMEOUT,
     );
     assert!(plain.is_err() || plain.is_ok_and(|r| r.status != 200));
-}
-
-#[test]
-fn shutdown_lets_in_flight_h2_streams_finish() {
-    let server = InProc::with_defaults();
-    let addr = server.addr();
-    let client = std::thread::spawn(move || {
-        block_on(async move {
-            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-            let (mut sender, connection) =
-                hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
-                    .await
-                    .unwrap();
-            tokio::spawn(connection);
-            let uri = format!("http://{addr}/sleep?ms=600");
-            let response = sender.send_request(get_request(&uri, None)).await.unwrap();
-            response.status()
-        })
-    });
-    assert!(super::wait_until(Duration::from_secs(5), || server
-        .admin()
-        .stats()
-        .is_ok_and(|s| s.inflight == 1)));
-    let started = Instant::now();
-    drop(server);
-    assert_eq!(client.join().unwrap(), StatusCode::OK);
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
 }
