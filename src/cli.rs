@@ -81,6 +81,19 @@ pub struct ServeArgs {
     /// A request head must arrive within this (slowloris guard).
     #[arg(long, hide = true, value_parser = parse_duration, default_value = "5s")]
     pub header_read_timeout: Duration,
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) with a self-signed
+    /// certificate for localhost, 127.0.0.1 and ::1, generated at start.
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the served certificate (PEM) here, for clients to trust.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve this PEM certificate chain instead of a generated one.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Options shared by every command that generates load.
