@@ -81,6 +81,19 @@ pub struct ServeArgs {
     /// A request head must arrive within this (slowloris guard).
     #[arg(long, hide = true, value_parser = parse_duration, default_value = "5s")]
     pub header_read_timeout: Duration,
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) with a self-signed
+    /// certificate for localhost, 127.0.0.1 and ::1, generated at start.
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the served certificate (PEM) here, for clients to trust.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve this PEM certificate chain instead of a generated one.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Options shared by every command that generates load.
@@ -142,7 +155,13 @@ pub fn parse_shard(text: &str) -> Result<Shard, String> {
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// http://host[:port]/path
-    pub url: String,
+    #[arg(required_unless_present = "urls_from_file")]
+    pub url: Option<String>,
+    /// Spread the load evenly over the URLs in FILE (one per line, all on one
+    /// host and port; `#` starts a comment). Up to 64 distinct paths are
+    /// reported one by one; longer lists are reported as one.
+    #[arg(long, value_name = "FILE")]
+    pub urls_from_file: Option<PathBuf>,
     /// The process serving URL: its CPU and memory are charted and reported.
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,

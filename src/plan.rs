@@ -8,7 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::cli::{BenchArgs, LoadArgs, RunArgs};
-use crate::profile::{self, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl};
+use crate::profile::{
+    self, MixRequest, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -78,6 +80,9 @@ pub struct RunPlan {
     pub method: String,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// A weighted mix on the target; empty = the one request above on the
+    /// target's own path.
+    pub requests: Vec<MixRequest>,
     pub model: ModelKind,
     pub threads: usize,
     pub connections: usize,
@@ -245,6 +250,7 @@ impl RunPlan {
             method: profile.request.method,
             headers: profile.request.headers,
             body: Bytes::from(profile.request.body.unwrap_or_default()),
+            requests: profile.requests,
             model: profile.load.model,
             threads: profile.load.threads,
             connections: profile.load.connections,
@@ -268,7 +274,15 @@ impl RunPlan {
     }
 
     pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
-        let parsed = profile::url::parse(&args.url).map_err(invalid)?;
+        let (url, requests) = match (&args.url, &args.urls_from_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("give a URL or --urls-from-file, not both"));
+            }
+            (Some(url), None) => (url.clone(), Vec::new()),
+            (None, Some(file)) => urls::read(file, &args.method)?,
+            (None, None) => return Err(invalid("give a URL (or --urls-from-file FILE)")),
+        };
+        let parsed = profile::url::parse(&url).map_err(invalid)?;
         if args.connections == 0 {
             return Err(invalid("--connections must be at least 1"));
         }
@@ -348,7 +362,7 @@ impl RunPlan {
             name: "bench".into(),
             origin: "command line".into(),
             target: TargetPlan::Url {
-                url: args.url.clone(),
+                url,
                 parsed,
                 pid: args.pid,
                 command: None,
@@ -357,6 +371,7 @@ impl RunPlan {
             method,
             headers,
             body,
+            requests,
             model,
             threads: args.threads,
             connections: args.connections,
@@ -409,6 +424,7 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
 mod compare;
 mod max;
 mod shard;
+mod urls;
 
 #[cfg(test)]
 mod tests;

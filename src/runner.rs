@@ -204,6 +204,7 @@ fn print_results(plan: &RunPlan, result: &RunResult) {
         ));
         out.push_str(&text::render_stage_table(&rows));
     }
+    out.push_str(&crate::report::requests::table(&report.requests));
     for threshold in &report.thresholds {
         let scope = threshold.stage.as_deref().unwrap_or("run");
         let verdict = if threshold.passed { "pass" } else { "FAIL" };

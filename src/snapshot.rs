@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub report_path: Option<PathBuf>,
     /// Counts since the run started (warm-up included).
     pub totals: Totals,
+    /// Per request name of a mix; empty for a single request.
+    pub requests: Vec<RequestRow>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -83,7 +85,7 @@ pub struct StageView {
     pub held: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimelinePoint {
     /// Whole seconds since the run started (end of the second).
     pub second: u64,
@@ -104,6 +106,31 @@ pub struct TimelinePoint {
     pub rss_target: Option<u64>,
     pub rss_generator: Option<u64>,
     pub mem_system_used: Option<u64>,
+    /// Per request name of a mix (parallel to `Snapshot::requests`).
+    pub requests: Vec<RequestPoint>,
+}
+
+/// One request name's second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RequestPoint {
+    pub rps: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub errors: u64,
+}
+
+/// One request name of a mix in the current stage.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestRow {
+    pub name: String,
+    /// Share of the stage's attempts that went to this name.
+    pub share: f64,
+    /// Responses per second over the last complete second.
+    pub rps: f64,
+    /// The current stage so far.
+    pub latency: LatencyView,
+    /// Responses with status >= 400 plus transport errors, current stage.
+    pub failed: u64,
 }
 
 /// Percentiles in microseconds from one HDR histogram.

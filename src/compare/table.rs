@@ -242,6 +242,7 @@ mod tests {
                 },
                 histogram: String::new(),
                 service_histogram: String::new(),
+                requests: Vec::new(),
             });
         }
         report

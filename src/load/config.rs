@@ -14,6 +14,7 @@ use super::transport::{TlsOptions, Transport};
 /// More streams per connection than this is beyond what servers allow
 /// (their `SETTINGS_MAX_CONCURRENT_STREAMS` is typically 100 to 250).
 const MAX_H2_STREAMS: usize = 1000;
+use super::mix::{self, WeightedRequest};
 
 /// One HTTP/1.1 request, sent unchanged by every connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +43,8 @@ pub enum Model {
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
     pub addr: SocketAddr,
-    pub request: RequestSpec,
+    /// What to send: one request, or a weighted mix spread over the run.
+    pub requests: Vec<WeightedRequest>,
     pub threads: usize,
     pub connections: usize,
     pub model: Model,
@@ -66,7 +68,11 @@ impl LoadConfig {
     pub fn new(addr: SocketAddr, request: RequestSpec) -> Self {
         LoadConfig {
             addr,
-            request,
+            requests: vec![WeightedRequest {
+                name: request.display_name(),
+                spec: request,
+                weight: 1,
+            }],
             threads: 2,
             connections: 10,
             model: Model::Closed,
@@ -146,7 +152,7 @@ impl LoadConfig {
                 "max requests must be at least 1".into(),
             ));
         }
-        self.request.validate()
+        mix::validate(&self.requests)
     }
 }
 
@@ -238,7 +244,12 @@ impl RequestSpec {
         Ok((addr, spec))
     }
 
-    fn validate(&self) -> Result<(), EngineError> {
+    /// `GET /path`: how a request is named when nobody named it.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), EngineError> {
         let bad = |what: String| Err(EngineError::InvalidRequest(what));
         if !is_token(&self.method) {
             return bad(format!("invalid method `{}`", self.method));

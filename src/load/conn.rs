@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::pacer::{Backoff, Schedule};
-use super::worker::WorkerShared;
+use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
 /// A connection ready this far behind its intended time sends late.
@@ -48,8 +48,8 @@ pub(crate) trait Link {
     /// `Err(None)`: the attempt failed and was already counted elsewhere
     /// (another stream of the same HTTP/2 connection).
     async fn open(&mut self, shared: &WorkerShared) -> Result<(), Option<ErrorKind>>;
-    /// Sends the request and reads the whole response.
-    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind>;
+    /// Sends `request` and reads the whole response.
+    async fn exchange(&mut self, request: &PreparedRequest) -> Result<Response, ErrorKind>;
     /// Gives up the connection (or this unit's use of it) after `kind`, or
     /// after a response that ends it (`None`).
     fn close(&mut self, shared: &WorkerShared, kind: Option<ErrorKind>);
@@ -149,6 +149,13 @@ pub(crate) async fn drive<L: Link>(
     mut pacing: Pacing,
     link: &mut L,
 ) {
+    // Unit k of the run's K (phase k/K) sends at offset k/K of every period,
+    // so starting it at wheel place k makes the run's sends, in time order,
+    // walk the wheel in order: the mix interleaves evenly at any rate, and
+    // each unit still cycles through every request.
+    let wheel = &shared.target.wheel;
+    let units = shared.target.initial_connections as f64 * f64::from(pacing.units);
+    let mut turn = (pacing.phase * units).round() as usize % wheel.len().max(1);
     let mut backoff = Backoff::default();
     // One timer per unit, re-armed per request: extending a registered
     // deadline is far cheaper than registering a new one.
@@ -214,13 +221,20 @@ pub(crate) async fn drive<L: Link>(
         if !shared.take_quota() {
             break;
         }
+        let Some(request) = wheel
+            .get(turn)
+            .and_then(|&index| shared.target.requests.get(usize::from(index)))
+        else {
+            break;
+        };
+        turn = if turn + 1 == wheel.len() { 0 } else { turn + 1 };
 
         let sent_at = Instant::now();
         control.in_flight.set(control.in_flight.get() + 1);
         timer.as_mut().reset(sent_at + shared.target.timeout);
         let outcome = tokio::select! {
             biased;
-            outcome = link.exchange(shared) => outcome,
+            outcome = link.exchange(request) => outcome,
             _ = &mut timer => Err(ErrorKind::RequestTimeout),
         };
         let done_at = Instant::now();
@@ -233,7 +247,13 @@ pub(crate) async fn drive<L: Link>(
             Ok(response) => {
                 let service = micros(done_at - sent_at);
                 let latency = intended.map_or(service, |due| micros(done_at - due));
-                recorder.record_response(latency, service, response.status, response.wire_bytes);
+                recorder.record_response_for(
+                    request.slot,
+                    latency,
+                    service,
+                    response.status,
+                    response.wire_bytes,
+                );
                 drop(recorder);
                 backoff.succeeded();
                 if response.close || !shared.target.keepalive {
@@ -241,7 +261,7 @@ pub(crate) async fn drive<L: Link>(
                 }
             }
             Err(kind) => {
-                recorder.record_error(kind);
+                recorder.record_error_for(request.slot, kind);
                 drop(recorder);
                 link.close(shared, Some(kind));
                 backoff.failed();

@@ -11,7 +11,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::coordinator::{Control, Coordinator, MAX_THREADS, split};
-use super::worker::Target;
+use super::mix;
+use super::worker::{PreparedRequest, Target};
 use super::{EngineError, LoadConfig, Model, h2, limits, tls};
 use crate::stats::Interval;
 
@@ -128,24 +129,36 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
     let (report_tx, report_rx) = mpsc::channel(REPORT_BACKLOG);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (ticks_tx, ticks_rx) = sync_channel(TICK_BACKLOG);
+    let (names, slots) = mix::name_slots(&config.requests);
     let http2 = config.transport.http2;
-    let h2_request = if http2 {
-        Some(h2::prepare(
-            &config.request,
-            config.transport.tls.is_some(),
-        )?)
-    } else {
-        None
-    };
+    let tls = config.transport.tls.is_some();
+    let requests = config
+        .requests
+        .iter()
+        .zip(slots)
+        .map(|(request, slot)| {
+            Ok(PreparedRequest {
+                bytes: request.spec.to_bytes(config.keepalive),
+                head: request.spec.is_head(),
+                slot,
+                h2: if http2 {
+                    Some(h2::prepare(&request.spec, tls)?)
+                } else {
+                    None
+                },
+            })
+        })
+        .collect::<Result<_, EngineError>>()?;
     let target = Arc::new(Target {
         dialer: tls::dialer(&config)?,
-        request: config.request.to_bytes(config.keepalive),
-        head_request: config.request.is_head(),
+        requests,
+        wheel: mix::wheel(&config.requests).into(),
+        named_slots: if names.len() > 1 { names.len() } else { 0 },
+        initial_connections: config.connections,
         timeout: config.timeout,
         keepalive: config.keepalive,
         http2,
         h2_streams: config.transport.streams(),
-        h2_request,
     });
     let mut coordinator = Coordinator::new(target, &config, report_tx, ticks_tx);
     let quotas = split(config.max_requests.unwrap_or(0), threads);

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
 use super::response::{ParseError, ResponseParser};
 use super::transport::Stream;
-use super::worker::WorkerShared;
+use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
 /// Initial read buffer: a typical head and small body fit in one read, and
@@ -71,15 +71,15 @@ impl ReadBuffer {
 /// Writes the request and reads one complete response.
 async fn exchange(
     stream: &mut Stream,
-    request: &[u8],
+    request: &PreparedRequest,
     parser: &mut ResponseParser,
     buffer: &mut ReadBuffer,
 ) -> Result<(), ErrorKind> {
     stream
-        .write_all(request)
+        .write_all(&request.bytes)
         .await
         .map_err(|error| io_error_kind(&error))?;
-    parser.reset();
+    parser.reset(request.head);
     loop {
         if !buffer.pending().is_empty() {
             let used = parser
@@ -129,15 +129,9 @@ impl Link for H1Link {
         Ok(())
     }
 
-    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind> {
+    async fn exchange(&mut self, request: &PreparedRequest) -> Result<Response, ErrorKind> {
         let stream = self.stream.as_mut().ok_or(ErrorKind::Reset)?;
-        exchange(
-            stream,
-            &shared.target.request,
-            &mut self.parser,
-            &mut self.buffer,
-        )
-        .await?;
+        exchange(stream, request, &mut self.parser, &mut self.buffer).await?;
         Ok(Response {
             status: self.parser.status(),
             wire_bytes: self.parser.wire_bytes(),
@@ -161,7 +155,7 @@ impl Link for H1Link {
 pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
     let mut link = H1Link {
         stream: None,
-        parser: ResponseParser::new(shared.target.head_request),
+        parser: ResponseParser::new(false),
         buffer: ReadBuffer::new(),
     };
     let pacing = Pacing::new(&shared, phase, 1);

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use super::EngineError;
 use super::config::RequestSpec;
 use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
-use super::worker::WorkerShared;
+use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
 type Sender = SendRequest<Full<Bytes>>;
@@ -198,18 +198,13 @@ impl Link for H2Link {
         result
     }
 
-    async fn exchange(&mut self, shared: &WorkerShared) -> Result<Response, ErrorKind> {
+    async fn exchange(&mut self, request: &PreparedRequest) -> Result<Response, ErrorKind> {
         let sender = self.sender.as_mut().ok_or(ErrorKind::Reset)?;
         sender
             .ready()
             .await
             .map_err(|error| hyper_error_kind(&error))?;
-        let request = shared
-            .target
-            .h2_request
-            .as_ref()
-            .ok_or(ErrorKind::Other)?
-            .build();
+        let request = request.h2.as_ref().ok_or(ErrorKind::Other)?.build();
         let response = sender
             .send_request(request)
             .await

@@ -20,6 +20,7 @@ mod engine;
 mod h1;
 mod h2;
 mod limits;
+mod mix;
 mod pacer;
 mod response;
 mod tls;
@@ -28,6 +29,7 @@ mod worker;
 
 pub use config::{LoadConfig, Model, RequestSpec};
 pub use engine::{EngineHandle, LoadCommand, Tick, start};
+pub use mix::{MAX_NAMES, WeightedRequest, reported_names};
 pub use tls::probe;
 pub use transport::{Protocol, TlsOptions, Transport};
 

@@ -49,7 +49,10 @@ impl ResponseParser {
         }
     }
 
-    pub(crate) fn reset(&mut self) {
+    /// Readies the parser for the response to the next request (a HEAD
+    /// response has no body whatever its headers say).
+    pub(crate) fn reset(&mut self, head_request: bool) {
+        self.head_request = head_request;
         self.state = State::Head;
         self.status = 0;
         self.close = false;
@@ -322,7 +325,7 @@ mod tests {
         let used = parser.advance(input).unwrap();
         assert!(parser.is_done());
         assert_eq!(used, input.len() - 8);
-        parser.reset();
+        parser.reset(false);
         assert!(!parser.is_done());
         assert_eq!(parser.wire_bytes(), 0);
     }

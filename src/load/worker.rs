@@ -28,20 +28,34 @@ use crate::stats::Interval;
 /// against a stalled target with a long timeout.
 const STOP_GRACE: Duration = Duration::from_secs(1);
 
+/// One request of the mix, ready to write.
+#[derive(Debug)]
+pub(crate) struct PreparedRequest {
+    pub(crate) bytes: Bytes,
+    pub(crate) head: bool,
+    /// Index of its name's per-request statistics.
+    pub(crate) slot: usize,
+    /// The request in HTTP/2 form (`Some` when the run speaks HTTP/2).
+    pub(crate) h2: Option<H2Request>,
+}
+
 /// Everything about the target a connection needs; immutable for the run.
 #[derive(Debug)]
 pub(crate) struct Target {
     /// Address, connect timeout and TLS: how to open a connection.
     pub(crate) dialer: Dialer,
-    pub(crate) request: Bytes,
-    pub(crate) head_request: bool,
+    pub(crate) requests: Box<[PreparedRequest]>,
+    /// The order of sends (indices into `requests`), see `mix`.
+    pub(crate) wheel: Box<[u16]>,
+    /// Per-name statistics kept (0 for a single name).
+    pub(crate) named_slots: usize,
+    /// Connections at the start: the denominator of their phases.
+    pub(crate) initial_connections: usize,
     pub(crate) timeout: Duration,
     pub(crate) keepalive: bool,
     /// Each connection is one HTTP/2 connection of `h2_streams` streams.
     pub(crate) http2: bool,
     pub(crate) h2_streams: usize,
-    /// The request in HTTP/2 form (`Some` when `http2`).
-    pub(crate) h2_request: Option<H2Request>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +105,10 @@ pub(crate) struct WorkerShared {
 }
 
 impl WorkerShared {
+    pub(crate) fn fresh_interval(&self) -> Interval {
+        Interval::with_requests(self.target.named_slots)
+    }
+
     pub(crate) fn has_quota(&self) -> bool {
         self.quota.get() != Some(0)
     }
@@ -146,7 +164,7 @@ pub(crate) fn spawn(setup: WorkerSetup) -> std::io::Result<JoinHandle<()>> {
 async fn run(mut setup: WorkerSetup) {
     let shared = Rc::new(WorkerShared {
         target: setup.target.clone(),
-        recorder: RefCell::new(Interval::new()),
+        recorder: RefCell::new(Interval::with_requests(setup.target.named_slots)),
         period: Cell::new(setup.period),
         paused: Cell::new(setup.paused),
         stopping: Cell::new(false),
@@ -220,7 +238,7 @@ async fn run(mut setup: WorkerSetup) {
     }
     let report = WorkerReport {
         worker: setup.id,
-        interval: shared.recorder.replace(Interval::new()),
+        interval: shared.recorder.replace(shared.fresh_interval()),
         open_connections: 0,
         idle: true,
         last: Some(shared.quota.get()),
@@ -263,7 +281,7 @@ fn reconcile(
 }
 
 fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &WorkerSetup) {
-    let interval = shared.recorder.replace(Interval::new());
+    let interval = shared.recorder.replace(shared.fresh_interval());
     let report = WorkerReport {
         worker: setup.id,
         interval,

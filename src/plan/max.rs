@@ -131,6 +131,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
         method: "GET".into(),
         headers: Vec::new(),
         body: Bytes::new(),
+        requests: Vec::new(),
         model: ModelKind::Open,
         threads: 1,
         connections: DEFAULT_CONNECTIONS,

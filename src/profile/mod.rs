@@ -6,6 +6,7 @@
 
 mod knobs;
 mod raw;
+mod requests;
 mod sweep;
 mod targets;
 pub mod threshold;
@@ -60,6 +61,8 @@ pub struct Profile {
     /// Every target of a `compare` profile (empty otherwise).
     pub targets: Vec<NamedTarget>,
     pub request: RequestTemplate,
+    /// A weighted mix (`[[requests]]`); empty = the single `request`.
+    pub requests: Vec<MixRequest>,
     pub server: ServerSettings,
     pub load: LoadSettings,
     pub stages: Vec<Stage>,
@@ -107,6 +110,19 @@ pub struct TransportSettings {
     pub insecure: bool,
     /// Resolved against the profile's directory.
     pub cacert: Option<std::path::PathBuf>,
+}
+
+/// One request of a mix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MixRequest {
+    /// Unique within the profile; thresholds and reports use it.
+    pub name: String,
+    pub method: String,
+    /// Path and query on the target.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<bytes::Bytes>,
+    pub weight: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -189,3 +205,7 @@ impl Profile {
 
 #[cfg(test)]
 mod tests;
+
+#[path = "tests_requests.rs"]
+#[cfg(test)]
+mod tests_requests;

@@ -20,6 +20,8 @@ pub struct RawProfile {
     pub targets: Option<Spanned<Vec<Spanned<RawTarget>>>>,
     #[serde(default)]
     pub request: RawRequest,
+    /// A weighted mix of requests (defaults from `request`).
+    pub requests: Option<Spanned<Vec<RawMixRequest>>>,
     #[serde(default)]
     pub server: RawServer,
     #[serde(default)]
@@ -85,6 +87,26 @@ pub struct RawRequest {
     pub insecure: Option<bool>,
     /// Extra trusted CA certificates (PEM), relative to the profile's directory.
     pub cacert: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMixRequest {
+    pub name: Option<Spanned<String>>,
+    pub method: Option<Spanned<String>>,
+    /// Path and query on the target.
+    pub path: Option<Spanned<String>>,
+    /// A URL on the target's origin (same host and port).
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    /// Read relative to the profile's directory.
+    pub body_file: Option<Spanned<String>>,
+    pub weight: Option<Spanned<u32>>,
+    /// Thresholds on this request's own figures.
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,10 +1,12 @@
 //! Threshold expressions such as `p99 < 250ms`, `error_rate < 1%` or
-//! `rps > 900`, parsed once and evaluated against a [`Summary`].
+//! `rps > 900`, parsed once and evaluated against a [`Summary`]. A quoted
+//! request name in front (`"GET /user" p99 < 20ms`) scopes a threshold to
+//! that request of a mix; [`Threshold::pick`] chooses the summary it reads.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::stats::summary::Summary;
+use crate::stats::summary::{RequestSummary, Summary};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
@@ -50,6 +52,8 @@ impl Comparison {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Threshold {
     pub expr: String,
+    /// The request name of a mix this threshold reads; `None` = all requests.
+    pub request: Option<String>,
     pub metric: Metric,
     pub comparison: Comparison,
     pub limit: f64,
@@ -72,6 +76,54 @@ const LATENCY_LABELS: [&str; 9] = [
 impl Threshold {
     pub fn parse(text: &str) -> Result<Threshold, String> {
         let expr = text.trim();
+        let (request, unscoped) = split_request(expr)?;
+        let mut threshold = Threshold::parse_unscoped(unscoped)?;
+        threshold.expr = expr.to_string();
+        threshold.request = request;
+        Ok(threshold)
+    }
+
+    /// The same threshold read against one request name of a mix.
+    pub fn scoped_to(&self, request: &str) -> Threshold {
+        Threshold {
+            expr: format!("{request:?} {}", self.expr),
+            request: Some(request.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// [`Threshold::evaluate`] on the whole, or on its request's summary
+    /// (found by `by_name`; a request without one fails the threshold).
+    pub fn evaluate_scoped<'a>(
+        &self,
+        whole: &'a Summary,
+        by_name: impl Fn(&str) -> Option<&'a Summary>,
+    ) -> Evaluation {
+        let summary = match &self.request {
+            None => Some(whole),
+            Some(name) => by_name(name),
+        };
+        match summary {
+            Some(summary) => self.evaluate(summary),
+            None => Evaluation {
+                passed: false,
+                observed: 0.0,
+                observed_text: "no such request".to_string(),
+            },
+        }
+    }
+
+    /// [`Threshold::evaluate_scoped`] over a list of per-request summaries.
+    pub fn evaluate_in(&self, whole: &Summary, by_request: &[RequestSummary]) -> Evaluation {
+        self.evaluate_scoped(whole, |name| {
+            by_request
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| &r.summary)
+        })
+    }
+
+    fn parse_unscoped(expr: &str) -> Result<Threshold, String> {
         let (lhs, comparison, rhs) = split_comparison(expr).ok_or_else(|| {
             format!("threshold `{expr}` needs a comparison (<, <=, >, >=), e.g. `p99 < 250ms`")
         })?;
@@ -88,6 +140,7 @@ impl Threshold {
         };
         Ok(Threshold {
             expr: expr.to_string(),
+            request: None,
             metric,
             comparison,
             limit,
@@ -132,6 +185,20 @@ impl fmt::Display for Threshold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.expr)
     }
+}
+
+/// `"GET /user" p99 < 20ms` → (`GET /user`, `p99 < 20ms`).
+fn split_request(expr: &str) -> Result<(Option<String>, &str), String> {
+    let Some(quoted) = expr.strip_prefix('"') else {
+        return Ok((None, expr));
+    };
+    let (name, rest) = quoted
+        .split_once('"')
+        .ok_or_else(|| format!("threshold `{expr}`: the request name needs a closing quote"))?;
+    if name.trim().is_empty() {
+        return Err(format!("threshold `{expr}`: empty request name"));
+    }
+    Ok((Some(name.to_string()), rest.trim_start()))
 }
 
 fn split_comparison(expr: &str) -> Option<(&str, Comparison, &str)> {
@@ -283,6 +350,31 @@ mod tests {
                 .unwrap_err()
                 .contains("not a number")
         );
+    }
+
+    #[test]
+    fn a_quoted_name_scopes_a_threshold_to_one_request() {
+        let t = Threshold::parse(r#""GET /user" p99 < 20ms"#).unwrap();
+        assert_eq!(t.request.as_deref(), Some("GET /user"));
+        assert_eq!((t.metric, t.limit), (Metric::Latency("p99"), 20_000.0));
+        assert_eq!(t.expr, r#""GET /user" p99 < 20ms"#);
+        assert!(Threshold::parse(r#""GET /user p99 < 20ms"#).is_err());
+        assert!(Threshold::parse(r#""  " p99 < 20ms"#).is_err());
+
+        let whole = summary_with_p99(1_000, 0);
+        let slow = RequestSummary {
+            name: "GET /user".into(),
+            summary: summary_with_p99(50_000, 0),
+        };
+        assert!(!t.evaluate_in(&whole, std::slice::from_ref(&slow)).passed);
+        let overall = Threshold::parse("p99 < 20ms").unwrap();
+        assert!(overall.evaluate_in(&whole, &[slow]).passed);
+        let missing = t.evaluate_in(&whole, &[]);
+        assert!(!missing.passed);
+        assert_eq!(missing.observed_text, "no such request");
+        let scoped = Threshold::parse("p99 < 5ms").unwrap().scoped_to("GET /a");
+        assert_eq!(scoped.expr, r#""GET /a" p99 < 5ms"#);
+        assert_eq!(Threshold::parse(&scoped.expr).unwrap(), scoped);
     }
 
     #[test]

@@ -168,21 +168,31 @@ impl Ctx<'_> {
             ));
         }
 
-        let method = raw.request.method.as_ref().map_or_else(
-            || Ok("GET".to_string()),
-            |m| {
-                let method = m.get_ref().trim().to_ascii_uppercase();
-                if !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphabetic()) {
-                    Ok(method)
-                } else {
-                    Err(self.at(
-                        m,
-                        "request.method",
-                        format!("invalid HTTP method `{}`", m.get_ref()),
-                    ))
-                }
-            },
-        )?;
+        let method = match &raw.request.method {
+            Some(m) => self.method(m, "request.method")?,
+            None => "GET".to_string(),
+        };
+        let request = RequestTemplate {
+            method,
+            headers: raw.request.headers.clone().into_iter().collect(),
+            body: raw.request.body.clone(),
+            transport: self.transport(&raw.request)?,
+        };
+        let (requests, mut request_thresholds) =
+            self.requests(&raw, &target, targets.len() > 1, &request)?;
+        let mut thresholds = self.thresholds(&raw.thresholds, "thresholds")?;
+        self.check_threshold_names(&raw.thresholds, &thresholds, "thresholds", &requests)?;
+        if let Some(raw_stages) = &raw.stages {
+            for (i, (raw_stage, stage)) in raw_stages.get_ref().iter().zip(&stages).enumerate() {
+                self.check_threshold_names(
+                    &raw_stage.thresholds,
+                    &stage.thresholds,
+                    &format!("stages[{i}].thresholds"),
+                    &requests,
+                )?;
+            }
+        }
+        thresholds.append(&mut request_thresholds);
 
         Ok(Profile {
             name: raw.name.clone().unwrap_or_else(|| stem(self.origin)),
@@ -190,16 +200,12 @@ impl Ctx<'_> {
             origin: self.origin.to_string(),
             target,
             targets,
-            request: RequestTemplate {
-                method,
-                headers: raw.request.headers.clone().into_iter().collect(),
-                body: raw.request.body.clone(),
-                transport: self.transport(&raw.request)?,
-            },
+            request,
+            requests,
             server,
             load,
             stages,
-            thresholds: self.thresholds(&raw.thresholds, "thresholds")?,
+            thresholds,
         })
     }
 
@@ -250,6 +256,23 @@ impl Ctx<'_> {
             insecure,
             cacert,
         })
+    }
+
+    pub(super) fn method(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<String, ProfileError> {
+        let method = value.get_ref().trim().to_ascii_uppercase();
+        if !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(method)
+        } else {
+            Err(self.at(
+                value,
+                key,
+                format!("invalid HTTP method `{}`", value.get_ref()),
+            ))
+        }
     }
 
     fn model(&self, value: &Spanned<String>, key: &str) -> Result<ModelKind, ProfileError> {

@@ -14,17 +14,19 @@ pub enum CheckError {
 }
 
 pub fn evaluate(report: &Report, threshold: &Threshold, stage: Option<&str>) -> ThresholdResult {
-    let summary = match stage {
+    let scope = match stage {
         Some(name) => report
             .stages
             .iter()
             .find(|s| s.name == name)
-            .map(|s| &s.summary),
-        None => Some(&report.summary),
+            .map(|s| (&s.summary, s.requests.as_slice())),
+        None => Some((&report.summary, report.requests.as_slice())),
     };
-    let (passed, observed, observed_text) = match summary {
-        Some(summary) => {
-            let eval = threshold.evaluate(summary);
+    let (passed, observed, observed_text) = match scope {
+        Some((summary, requests)) => {
+            let eval = threshold.evaluate_scoped(summary, |name| {
+                requests.iter().find(|r| r.name == name).map(|r| &r.summary)
+            });
             (eval.passed, eval.observed, eval.observed_text)
         }
         None => (false, 0.0, "stage not run".to_string()),
@@ -108,6 +110,7 @@ mod tests {
             resources: Default::default(),
             histogram: String::new(),
             service_histogram: String::new(),
+            requests: Vec::new(),
         });
         report
     }

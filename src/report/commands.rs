@@ -149,6 +149,7 @@ pub fn render_review(report: &Report) -> String {
             format_percent(s.error_rate)
         );
     }
+    out.push_str(&super::requests::table(&report.requests));
     out.push_str(&render_lines(&report.thresholds));
     let _ = writeln!(
         out,

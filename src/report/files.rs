@@ -136,6 +136,7 @@ mod tests {
                 resources: Default::default(),
                 histogram: encode_histogram(&hist).unwrap(),
                 service_histogram: encode_histogram(&hist).unwrap(),
+                requests: Vec::new(),
             });
         }
         report

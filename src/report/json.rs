@@ -33,6 +33,38 @@ pub struct Report {
     pub thresholds: Vec<ThresholdResult>,
     /// Every threshold held (true when there are none).
     pub passed: bool,
+    /// Measured stages per request name of a mix (absent for one request).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestReport>,
+}
+
+/// One request name of a mix: its summary and exact histograms, so merged
+/// reports keep per-request percentiles exact too.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestReport {
+    pub name: String,
+    pub summary: Summary,
+    pub histogram: String,
+    pub service_histogram: String,
+}
+
+/// A request of the plan's mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRequest {
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub weight: u32,
+}
+
+/// One request name's second in the timeline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelineRequest {
+    pub name: String,
+    pub rps: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub errors: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +95,9 @@ pub struct PlanReport {
     pub shard: Option<String>,
     pub knobs: serde_json::Map<String, serde_json::Value>,
     pub stages: Vec<PlannedStage>,
+    /// The request mix, when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<PlannedRequest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +127,9 @@ pub struct StageReport {
     pub histogram: String,
     /// Service-time (uncorrected) histogram, same encoding.
     pub service_histogram: String,
+    /// Per request name of a mix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestReport>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -112,6 +150,9 @@ pub struct TimelineEntry {
     pub rss_target: Option<u64>,
     pub rss_generator: Option<u64>,
     pub mem_system_used: Option<u64>,
+    /// Per request name of a mix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<TimelineRequest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,6 +221,7 @@ impl Report {
                 tls: None,
                 knobs: Default::default(),
                 stages: Vec::new(),
+                requests: Vec::new(),
             },
             summary: Summary::default(),
             stages: Vec::new(),
@@ -187,6 +229,7 @@ impl Report {
             events: Vec::new(),
             thresholds: Vec::new(),
             passed: true,
+            requests: Vec::new(),
         }
     }
 }

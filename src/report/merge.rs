@@ -179,6 +179,7 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
     };
 
     let mut whole = Interval::new();
+    let mut whole_requests: Vec<super::json::RequestReport> = Vec::new();
     let mut stages = Vec::with_capacity(stage_list.len());
     for (index, first_stage) in stage_list.iter().enumerate() {
         let mut total = Interval::new();
@@ -199,8 +200,15 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
             duration = duration.max(stage.summary.duration_secs);
             started = started.min(offset + stage.started_secs);
         }
+        let parts: Vec<&[super::json::RequestReport]> = shards
+            .iter()
+            .filter_map(|(_, r)| r.stages.get(index).map(|s| s.requests.as_slice()))
+            .collect();
+        let requests = super::requests::merge(&parts, secs(duration))
+            .map_err(|e| histogram_error("merged", &first_stage.name, e))?;
         if first_stage.measured {
             whole.merge(&total);
+            whole_requests.extend(requests.iter().cloned());
         }
         let encode = |h: &Histogram<u64>| {
             encode_histogram(h)
@@ -215,6 +223,7 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
             resources: resources.unwrap_or_default(),
             histogram: encode(&total.latency)?,
             service_histogram: encode(&total.service)?,
+            requests,
         });
     }
     // Shards run concurrently: the merged run lasts as long as the longest.
@@ -242,6 +251,8 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
         events: merge_events(shards, &offsets),
         thresholds: recorded_thresholds(shards),
         passed: true,
+        requests: super::requests::merge(&[&whole_requests], secs(active))
+            .map_err(|e| histogram_error("merged", "whole run", e))?,
     };
     report.thresholds = super::check::evaluate_recorded(&report)?;
     report.passed = report.thresholds.iter().all(|t| t.passed);
@@ -307,6 +318,7 @@ fn merge_timelines(shards: &[(String, Report)], starts: &[u64], base: u64) -> Ve
             merged.rss_target = merged.rss_target.or(entry.rss_target);
             merged.rss_generator = merged.rss_generator.or(entry.rss_generator);
             merged.mem_system_used = merged.mem_system_used.or(entry.mem_system_used);
+            super::requests::merge_second(&mut merged.requests, &entry.requests);
         }
     }
     seconds.into_values().collect()

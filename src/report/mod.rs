@@ -13,6 +13,7 @@ pub mod html;
 pub mod input;
 pub mod json;
 pub mod merge;
+pub mod requests;
 pub mod text;
 
 pub use files::{OutputFiles, write_outputs};

@@ -41,7 +41,8 @@ pub struct ReadyLine {
     pub pid: u32,
 }
 
-/// Parses `loadtop-serve listening=http://ADDR admin-token=TOKEN pid=PID`.
+/// Parses `loadtop-serve listening=http://ADDR admin-token=TOKEN pid=PID`
+/// (`https://ADDR` when the server runs with `--tls`; `url` keeps the scheme).
 pub fn parse_ready_line(line: &str) -> Option<ReadyLine> {
     let rest = line.trim().strip_prefix("loadtop-serve ")?;
     let (mut url, mut token, mut pid) = (None, None, None);
@@ -54,7 +55,11 @@ pub fn parse_ready_line(line: &str) -> Option<ReadyLine> {
         }
     }
     let url = url?;
-    let addr = url.strip_prefix("http://")?.parse().ok()?;
+    let addr = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?
+        .parse()
+        .ok()?;
     Some(ReadyLine {
         url,
         addr,
@@ -234,6 +239,13 @@ mod tests {
         .unwrap();
         assert_eq!(ready.addr, SocketAddr::from(([127, 0, 0, 1], 4321)));
         assert_eq!((ready.token.as_str(), ready.pid), ("abc123", 77));
+        let tls = parse_ready_line("loadtop-serve listening=https://[::1]:443 admin-token=t pid=9")
+            .unwrap();
+        assert_eq!(tls.url, "https://[::1]:443");
+        assert_eq!(tls.addr, "[::1]:443".parse().unwrap());
+        assert!(
+            parse_ready_line("loadtop-serve listening=ftp://[::1]:1 admin-token=t pid=9").is_none()
+        );
         assert!(parse_ready_line("hello").is_none());
         assert!(
             parse_ready_line("loadtop-serve listening=http://x:1 admin-token=a pid=1").is_none()

@@ -76,7 +76,7 @@ async fn handle(
             let rest = path.strip_prefix("/static/").unwrap_or("");
             shared.files.serve(rest, request.headers()).await
         }
-        Route::Pool => pool(shared).await,
+        Route::Pool => pool(shared, request.uri().query()).await,
         Route::Cpu => cpu(shared, request.uri().query()).await,
         Route::Sleep => sleep(shared, request.uri().query()).await,
         _ => routes::instant_response(matched),
@@ -101,8 +101,15 @@ async fn inject_faults(shared: &Shared) -> Option<Response<ResponseBody>> {
     None
 }
 
-async fn pool(shared: &Shared) -> Response<ResponseBody> {
+/// `?hold_ms=N` holds this request's slot longer than the knob says: one
+/// slow query (a missing index) sharing the pool with fast ones.
+async fn pool(shared: &Shared, query: Option<&str>) -> Response<ResponseBody> {
     let knobs = &shared.knobs;
+    let hold_ms = match routes::query_u64(query, "hold_ms") {
+        Ok(Some(ms)) if ms <= 60_000 => ms,
+        Ok(None) => LiveKnobs::get(&knobs.hold_ms),
+        _ => return text_response(StatusCode::BAD_REQUEST, "hold_ms must be 0..=60000\n"),
+    };
     let timeout = Duration::from_millis(LiveKnobs::get(&knobs.acquire_timeout_ms));
     let Some(slot) = shared.pool.acquire(timeout).await else {
         return text_response(
@@ -110,7 +117,7 @@ async fn pool(shared: &Shared) -> Response<ResponseBody> {
             "pool exhausted: no slot within acquire_timeout_ms\n",
         );
     };
-    tokio::time::sleep(Duration::from_millis(LiveKnobs::get(&knobs.hold_ms))).await;
+    tokio::time::sleep(Duration::from_millis(hold_ms)).await;
     // CPU time inside the slot, on the worker thread like `/cpu`: with it a
     // slot is a worker that waits W (the hold) and computes C, the shape
     // that thread-pool sizing formulas are about.

@@ -1,21 +1,33 @@
-//! The accept loop: bind (with clear errors), accept with TCP_NODELAY, serve
-//! each connection with hyper's HTTP/1 builder, and on shutdown stop
-//! accepting, ask every connection to finish its current request, and wait
-//! for them up to the grace period. Each connection task holds a clone of
-//! `conn_tx`; when all are gone `conn_rx` closes, so draining needs no count.
+//! The accept loop: bind (with clear errors), accept with TCP_NODELAY, and
+//! give each connection its own task that opens it (TLS handshake, protocol
+//! choice by ALPN or by sniffing the h2 preface, all within the header read
+//! timeout) and serves it with hyper-util's auto builder fixed to HTTP/1.1 or
+//! HTTP/2. On shutdown: stop accepting, ask every connection to finish its
+//! current requests, and wait for them up to the grace period. Each
+//! connection task holds a clone of `conn_tx`; when all are gone `conn_rx`
+//! closes, so draining needs no count.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpSocket};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
 
 use super::service::{Shared, Svc};
+use super::sniff::{Prefixed, sniff};
 use super::{ServerConfig, ServerError};
 
+/// Per-connection HTTP/2 stream limit: plenty for a load generator's
+/// multiplexing, small enough that one connection cannot monopolise memory.
+const H2_MAX_STREAMS: u32 = 256;
+/// Same bound as the HTTP/1 read buffer: a request head over 64 KiB is abuse.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub(crate) fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     let bind_error = |err: std::io::Error| ServerError::Bind {
         addr,
@@ -41,17 +53,17 @@ pub(crate) fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
 
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     config: ServerConfig,
     mut shutdown_rx: watch::Receiver<bool>,
 ) {
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        .max_buf_size(64 * 1024)
-        .keep_alive(true)
-        .pipeline_flush(true);
+    let opener = Arc::new(Opener {
+        protocols: Protocols::new(&config),
+        tls,
+        open_timeout: config.header_read_timeout,
+        log_failures: shared.log_requests,
+    });
 
     let stall_task = {
         let shared = shared.clone();
@@ -71,8 +83,8 @@ pub(crate) async fn serve(
             () = stopped(&mut shutdown_rx) => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(err) => {
                 // Out of descriptors or a reset during accept: back off
                 // briefly rather than spin, and keep serving.
@@ -82,23 +94,14 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let connection = builder.serve_connection(
-            TokioIo::new(stream),
-            Svc {
-                shared: shared.clone(),
-            },
-        );
-        let mut conn_shutdown_rx = shutdown_rx.clone();
+        let svc = Svc {
+            shared: shared.clone(),
+        };
+        let opener = opener.clone();
+        let conn_shutdown_rx = shutdown_rx.clone();
         let alive_tx = conn_tx.clone();
         tokio::spawn(async move {
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                () = stopped(&mut conn_shutdown_rx) => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
-            }
+            opener.run(stream, peer, svc, conn_shutdown_rx).await;
             drop(alive_tx);
         });
     }
@@ -106,6 +109,122 @@ pub(crate) async fn serve(
     drop(conn_tx);
     let _ = tokio::time::timeout(config.shutdown_grace, conn_rx.recv()).await;
     stall_task.abort();
+}
+
+/// The auto builder fixed to each protocol. The protocol is chosen by
+/// `Opener` (ALPN, or a sniff bounded in time) rather than by the auto
+/// builder's own sniff, which has no timeout.
+struct Protocols {
+    http1: auto::Builder<TokioExecutor>,
+    http2: auto::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new(config: &ServerConfig) -> Protocols {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .max_buf_size(MAX_HEAD_BYTES)
+            .keep_alive(true)
+            .pipeline_flush(true);
+        // No HTTP/2 pings: like an idle HTTP/1 keep-alive connection, an idle
+        // h2 connection costs nothing, and pings would add load-test noise.
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(H2_MAX_STREAMS)
+            .max_header_list_size(MAX_HEAD_BYTES as u32)
+            .keep_alive_interval(None);
+        Protocols {
+            http1: builder.clone().http1_only(),
+            http2: builder.http2_only(),
+        }
+    }
+}
+
+/// Turns an accepted TCP stream into a served HTTP connection.
+struct Opener {
+    protocols: Protocols,
+    tls: Option<TlsAcceptor>,
+    /// Bounds the TLS handshake plus the protocol sniff (a silent client).
+    open_timeout: Duration,
+    log_failures: bool,
+}
+
+impl Opener {
+    async fn run(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        svc: Svc,
+        mut shutdown_rx: watch::Receiver<bool>,
+    ) {
+        let Some(acceptor) = &self.tls else {
+            let opened = self.bounded(sniff(stream), &mut shutdown_rx).await;
+            if let Some((io, is_h2)) = opened {
+                self.drive(io, is_h2, svc, shutdown_rx).await;
+            }
+            return;
+        };
+        let handshake = async {
+            let tls_stream = acceptor.accept(stream).await.map_err(|err| {
+                if self.log_failures {
+                    eprintln!("loadtop-serve: TLS handshake with {peer} failed: {err}");
+                }
+                err
+            })?;
+            match tls_stream.get_ref().1.alpn_protocol() {
+                Some(b"h2") => Ok(Some((Prefixed::new(tls_stream), true))),
+                Some(_) => Ok(Some((Prefixed::new(tls_stream), false))),
+                None => sniff(tls_stream).await,
+            }
+        };
+        if let Some((io, is_h2)) = self.bounded(handshake, &mut shutdown_rx).await {
+            self.drive(io, is_h2, svc, shutdown_rx).await;
+        }
+    }
+
+    /// `opening` within the open timeout; `None` if it failed, timed out,
+    /// the peer left, or shutdown began (the connection is just dropped).
+    async fn bounded<T>(
+        &self,
+        opening: impl Future<Output = std::io::Result<Option<T>>>,
+        shutdown_rx: &mut watch::Receiver<bool>,
+    ) -> Option<T> {
+        tokio::select! {
+            opened = tokio::time::timeout(self.open_timeout, opening) => {
+                opened.ok().and_then(Result::ok).flatten()
+            }
+            () = stopped(shutdown_rx) => None,
+        }
+    }
+
+    async fn drive<S>(
+        &self,
+        io: Prefixed<S>,
+        is_h2: bool,
+        svc: Svc,
+        mut shutdown_rx: watch::Receiver<bool>,
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let builder = if is_h2 {
+            &self.protocols.http2
+        } else {
+            &self.protocols.http1
+        };
+        let connection = builder.serve_connection(TokioIo::new(io), svc);
+        tokio::pin!(connection);
+        tokio::select! {
+            _ = connection.as_mut() => {}
+            () = stopped(&mut shutdown_rx) => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    }
 }
 
 /// Resolves once shutdown is requested (or its sender is gone).

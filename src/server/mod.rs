@@ -1,15 +1,21 @@
-//! The embedded target server (`loadtop serve`): a lean hyper HTTP/1 server
-//! with fixed routes, bottleneck scenarios driven by live knobs, an admin API
-//! and Prometheus metrics. `run` is the CLI entry (own runtime, signals,
-//! ready line); `start` is the in-process entry used by tests and embedders.
-//! Requests flow listener → `service::Svc` (middleware) → `routes` /
-//! `handlers` / `files` / `admin`; knob changes flow admin → `Shared`.
-//! `child` and `admin_client` are the parent side used by `loadtop run`.
+//! The embedded target server (`loadtop serve`): a lean hyper server with
+//! fixed routes, bottleneck scenarios driven by live knobs, an admin API and
+//! Prometheus metrics. Every connection speaks HTTP/1.1 or HTTP/2: over
+//! plain TCP chosen by sniffing the h2 prior-knowledge preface (h2c), over
+//! TLS (`--tls`, see `tls`) chosen by ALPN. `run` is the CLI entry (own
+//! runtime, signals, ready line); `start` is the in-process entry used by
+//! tests and embedders. Requests flow listener (TLS handshake, protocol
+//! choice) → `service::Svc` (middleware) → `routes` / `handlers` / `files` /
+//! `admin`, identically for both protocols; knob changes flow admin →
+//! `Shared`. `child` and `admin_client` are the parent side used by
+//! `loadtop run`; they speak plain HTTP/1.1 only, so `loadtop run` starts
+//! its embedded server without TLS.
 
 pub mod admin_client;
 pub mod child;
 pub mod knobs;
 pub mod stats;
+pub mod tls;
 
 mod admin;
 mod body;
@@ -19,6 +25,7 @@ mod listener;
 mod routes;
 mod scenarios;
 mod service;
+mod sniff;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -31,6 +38,7 @@ use tokio::task::JoinHandle;
 
 use crate::cli::{ServeArgs, parse_bind};
 use knobs::{KnobPatch, Knobs};
+use tls::TlsSource;
 
 /// Everything that can stop the server from starting or the parent side
 /// from talking to it.
@@ -42,6 +50,19 @@ pub enum ServerError {
     Bind { addr: SocketAddr, reason: String },
     #[error("cannot read static dir {}: {source}", path.display())]
     StaticDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot use TLS {what} {}: {reason}", path.display())]
+    TlsFile {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("cannot set up TLS: {0}")]
+    TlsSetup(String),
+    #[error("cannot write the TLS certificate to {}: {source}", path.display())]
+    CertOut {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -82,10 +103,15 @@ pub struct ServerConfig {
     pub log_requests: bool,
     pub knobs: Knobs,
     pub test_routes: bool,
-    /// Slowloris guard: a request head must arrive within this.
+    /// Slowloris guard: a request head must arrive within this; it also
+    /// bounds the TLS handshake and the h2 preface sniff of a new connection.
     pub header_read_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// `Some` serves HTTPS only (the admin API included).
+    pub tls: Option<TlsSource>,
+    /// Where to write the served certificate as PEM (TLS only).
+    pub tls_cert_out: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +126,8 @@ impl Default for ServerConfig {
             test_routes: false,
             header_read_timeout: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(5),
+            tls: None,
+            tls_cert_out: None,
         }
     }
 }
@@ -130,6 +158,14 @@ impl ServerConfig {
             test_routes: args.test_routes,
             header_read_timeout: args.header_read_timeout,
             shutdown_grace: Duration::from_secs(5),
+            tls: args.tls.then(|| match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => TlsSource::Files {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                },
+                _ => TlsSource::SelfSigned,
+            }),
+            tls_cert_out: args.tls_cert_out.clone(),
         })
     }
 }
@@ -139,6 +175,7 @@ impl ServerConfig {
 pub struct RunningServer {
     local_addr: SocketAddr,
     admin_token: String,
+    cert_pem: Option<String>,
     shutdown_tx: watch::Sender<bool>,
     accept_task: Option<JoinHandle<()>>,
 }
@@ -150,6 +187,21 @@ impl RunningServer {
 
     pub fn admin_token(&self) -> &str {
         &self.admin_token
+    }
+
+    /// `http://ADDR` or, with TLS, `https://ADDR` (IPv6 in brackets).
+    pub fn url(&self) -> String {
+        let scheme = if self.cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// The served certificate chain as PEM, with TLS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the grace
@@ -177,6 +229,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         })?,
         None => files::StaticFiles::embedded(),
     };
+    let tls = config.tls.as_ref().map(tls::load).transpose()?;
+    if let (Some(tls), Some(path)) = (&tls, &config.tls_cert_out) {
+        std::fs::write(path, &tls.cert_pem).map_err(|source| ServerError::CertOut {
+            path: path.clone(),
+            source,
+        })?;
+    }
     let listener = listener::bind(config.bind)?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Bind {
         addr: config.bind,
@@ -191,10 +250,21 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         config.test_routes,
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let accept_task = tokio::spawn(listener::serve(listener, shared, config, shutdown_rx));
+    let (acceptor, cert_pem) = match tls {
+        Some(tls) => (Some(tls.acceptor), Some(tls.cert_pem)),
+        None => (None, None),
+    };
+    let accept_task = tokio::spawn(listener::serve(
+        listener,
+        acceptor,
+        shared,
+        config,
+        shutdown_rx,
+    ));
     Ok(RunningServer {
         local_addr,
         admin_token,
+        cert_pem,
         shutdown_tx,
         accept_task: Some(accept_task),
     })
@@ -236,8 +306,8 @@ pub fn run(args: ServeArgs) -> Result<(), ServerError> {
         // A closed stdout must not stop the server; the parent may be gone.
         let _ = writeln!(
             stdout,
-            "loadtop-serve listening=http://{} admin-token={} pid={}",
-            server.local_addr(),
+            "loadtop-serve listening={} admin-token={} pid={}",
+            server.url(),
             server.admin_token(),
             std::process::id()
         );

@@ -5,8 +5,11 @@
 use std::time::Duration;
 
 use crate::profile::ModelKind;
-use crate::report::json::{PlannedStage, SCHEMA, encode_histogram};
+use crate::report::json::{
+    PlannedRequest, PlannedStage, RequestReport, SCHEMA, TimelineRequest, encode_histogram,
+};
 use crate::report::{EventEntry, PlanReport, Report, StageReport, TimelineEntry};
+use crate::stats::Interval;
 use crate::stats::summary::Summary;
 
 use super::{Outcome, RunResult, Session, SessionError, TICK};
@@ -119,8 +122,19 @@ impl Session<'_> {
                         knobs: s.knobs.clone(),
                     })
                     .collect(),
+                requests: plan
+                    .requests
+                    .iter()
+                    .map(|r| PlannedRequest {
+                        name: r.name.clone(),
+                        method: r.method.clone(),
+                        path: r.path.clone(),
+                        weight: r.weight,
+                    })
+                    .collect(),
             },
             summary: Summary::from_interval(&total, active),
+            requests: self.request_reports(&total, active),
             stages: self
                 .ledger
                 .stages
@@ -142,6 +156,7 @@ impl Session<'_> {
                     histogram: encode_histogram(&record.interval.latency).unwrap_or_default(),
                     service_histogram: encode_histogram(&record.interval.service)
                         .unwrap_or_default(),
+                    requests: self.request_reports(&record.interval, record.active),
                 })
                 .collect(),
             timeline: self
@@ -165,6 +180,18 @@ impl Session<'_> {
                     rss_target: p.rss_target,
                     rss_generator: p.rss_generator,
                     mem_system_used: p.mem_system_used,
+                    requests: self
+                        .request_names
+                        .iter()
+                        .zip(&p.requests)
+                        .map(|(name, r)| TimelineRequest {
+                            name: name.clone(),
+                            rps: r.rps,
+                            p50_us: r.p50_us,
+                            p99_us: r.p99_us,
+                            errors: r.errors,
+                        })
+                        .collect(),
                 })
                 .collect(),
             events: self
@@ -179,6 +206,27 @@ impl Session<'_> {
             passed: verdicts.results.iter().all(|r| r.passed),
             thresholds: verdicts.results,
         }
+    }
+}
+
+impl Session<'_> {
+    /// Per request name: the summary and both histograms (encoding cannot
+    /// fail with fixed bounds; an empty string would mean "none", never wrong).
+    fn request_reports(&self, interval: &Interval, active: Duration) -> Vec<RequestReport> {
+        let empty = Interval::new();
+        self.request_summaries(interval, active)
+            .into_iter()
+            .enumerate()
+            .map(|(index, part)| {
+                let source = interval.requests.get(index).unwrap_or(&empty);
+                RequestReport {
+                    name: part.name,
+                    summary: part.summary,
+                    histogram: encode_histogram(&source.latency).unwrap_or_default(),
+                    service_histogram: encode_histogram(&source.service).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::monitor::{ResourceSample, ResourceStats};
-use crate::snapshot::{LatencyView, TimelinePoint};
+use crate::snapshot::{LatencyView, RequestPoint, TimelinePoint};
 use crate::stats::Interval;
 
 pub struct StageRecord {
@@ -145,6 +145,19 @@ impl Ledger {
                 .map(|t| t.rss_bytes),
             rss_generator: resources.map(|r| r.generator.rss_bytes),
             mem_system_used: resources.map(|r| r.system.mem_used),
+            requests: second
+                .requests
+                .iter()
+                .map(|part| {
+                    let view = latency_view(part);
+                    RequestPoint {
+                        rps: part.responses as f64 / span,
+                        p50_us: view.p50_us,
+                        p99_us: view.p99_us,
+                        errors: part.failed(),
+                    }
+                })
+                .collect(),
         });
         self.last_second = view;
         self.last_second_late = second.late_sends;

@@ -116,9 +116,10 @@ pub fn run_planned(
     })
     .ok();
     let clock = StageClock::new(plan);
+    let target_requests = target.requests.clone();
     let config = LoadConfig {
         addr: target.addr,
-        request: target.request.clone(),
+        requests: target.requests.clone(),
         threads: plan.threads,
         connections: clock.planned_connections(0),
         model: match plan.stages.first().map_or(plan.model, |s| s.model) {
@@ -161,6 +162,7 @@ pub fn run_planned(
         current: view::LiveSettings::default(),
         planner,
         protocol,
+        request_names: load::reported_names(&target_requests),
     };
     session.begin_stage(0);
     session.main_loop();
@@ -186,6 +188,8 @@ struct Session<'a> {
     paused: bool,
     current: view::LiveSettings,
     planner: Option<Box<dyn StagePlanner>>,
+    /// The mix's names, indexing every interval's per-request parts.
+    request_names: Vec<String>,
     /// What the probe found the target speaks.
     protocol: load::Protocol,
 }

@@ -10,7 +10,7 @@ pub use command::{CommandTarget, Readiness};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
 
-use crate::load::RequestSpec;
+use crate::load::{RequestSpec, WeightedRequest};
 use crate::plan::{RunPlan, TargetPlan};
 use crate::server::admin_client::AdminClient;
 use crate::server::child::ChildServer;
@@ -20,7 +20,8 @@ use super::SessionError;
 
 pub struct TargetHandle {
     pub addr: SocketAddr,
-    pub request: RequestSpec,
+    /// The plan's request mix (or its one request) on this target.
+    pub requests: Vec<WeightedRequest>,
     /// The process whose CPU and memory are charted.
     pub pid: Option<u32>,
     pub child: Option<ChildServer>,
@@ -57,7 +58,7 @@ impl TargetHandle {
                 let addr = child.addr();
                 Ok(TargetHandle {
                     addr,
-                    request: request_spec(plan, route.clone(), addr.to_string()),
+                    requests: request_mix(plan, route.clone(), addr.to_string()),
                     pid: Some(child.pid()),
                     child: Some(child),
                     admin: Some(admin),
@@ -93,7 +94,7 @@ impl TargetHandle {
                 })?;
                 Ok(TargetHandle {
                     addr,
-                    request: request_spec(plan, parsed.path.clone(), parsed.host_header()),
+                    requests: request_mix(plan, parsed.path.clone(), parsed.host_header()),
                     // `exec` keeps the shell's pid: this is the command itself.
                     pid: Some(started.pid()),
                     child: None,
@@ -113,7 +114,7 @@ impl TargetHandle {
                 })?;
                 Ok(TargetHandle {
                     addr,
-                    request: request_spec(plan, parsed.path.clone(), parsed.host_header()),
+                    requests: request_mix(plan, parsed.path.clone(), parsed.host_header()),
                     pid: *pid,
                     child: None,
                     admin: None,
@@ -154,12 +155,35 @@ pub fn apply_knobs(
         .map_err(|e| SessionError::Target(format!("cannot set server knobs: {e}")))
 }
 
-fn request_spec(plan: &RunPlan, path: String, host: String) -> RequestSpec {
-    RequestSpec {
-        method: plan.method.clone(),
-        path,
-        host,
-        headers: plan.headers.clone(),
-        body: plan.body.clone(),
+/// What the engine sends: the plan's mix on `host`, or its one request on
+/// the target's own `path`.
+fn request_mix(plan: &RunPlan, path: String, host: String) -> Vec<WeightedRequest> {
+    if plan.requests.is_empty() {
+        let spec = RequestSpec {
+            method: plan.method.clone(),
+            path,
+            host,
+            headers: plan.headers.clone(),
+            body: plan.body.clone(),
+        };
+        return vec![WeightedRequest {
+            name: spec.display_name(),
+            spec,
+            weight: 1,
+        }];
     }
+    plan.requests
+        .iter()
+        .map(|request| WeightedRequest {
+            name: request.name.clone(),
+            spec: RequestSpec {
+                method: request.method.clone(),
+                path: request.path.clone(),
+                host: host.clone(),
+                headers: request.headers.clone(),
+                body: request.body.clone().unwrap_or_default(),
+            },
+            weight: request.weight,
+        })
+        .collect()
 }

@@ -7,10 +7,11 @@ use crate::report::ThresholdResult;
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, ModelView, ServerView, Snapshot, StageRow, StageView, ThresholdView,
-    Verdict,
+    Alerts, ConnectionView, ModelView, RequestRow, ServerView, Snapshot, StageRow, StageView,
+    ThresholdView, Verdict,
 };
-use crate::stats::summary::Summary;
+use crate::stats::Interval;
+use crate::stats::summary::{RequestSummary, Summary};
 
 use super::ledger::latency_view;
 use super::{SNAPSHOT_SECONDS, Session};
@@ -79,7 +80,8 @@ impl Session<'_> {
                 let (passed, observed, observed_text, done) = match record {
                     Some(record) => {
                         let summary = Summary::from_interval(&record.interval, record.active);
-                        let eval = threshold.evaluate(&summary);
+                        let parts = self.request_summaries(&record.interval, record.active);
+                        let eval = threshold.evaluate_in(&summary, &parts);
                         (
                             eval.passed,
                             eval.observed,
@@ -103,8 +105,9 @@ impl Session<'_> {
         if !self.plan.thresholds.is_empty() {
             let (total, active) = self.ledger.measured_total();
             let summary = Summary::from_interval(&total, active);
+            let parts = self.request_summaries(&total, active);
             for threshold in &self.plan.thresholds {
-                let eval = threshold.evaluate(&summary);
+                let eval = threshold.evaluate_in(&summary, &parts);
                 results.push(ThresholdResult {
                     expr: threshold.expr.clone(),
                     stage: None,
@@ -117,6 +120,40 @@ impl Session<'_> {
             }
         }
         Verdicts { results, decided }
+    }
+
+    /// One summary per request name of the mix (empty for one request).
+    pub(super) fn request_summaries(
+        &self,
+        interval: &Interval,
+        active: std::time::Duration,
+    ) -> Vec<RequestSummary> {
+        RequestSummary::all(interval, &self.request_names, active)
+    }
+
+    fn request_rows(&self) -> Vec<RequestRow> {
+        let Some(stage) = self.ledger.current_stage() else {
+            return Vec::new();
+        };
+        let attempts = stage.interval.attempts().max(1) as f64;
+        let last_second = self.ledger.timeline.last();
+        let empty = Interval::new();
+        self.request_names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                let part = stage.interval.requests.get(index).unwrap_or(&empty);
+                RequestRow {
+                    name: name.clone(),
+                    share: part.attempts() as f64 / attempts,
+                    rps: last_second
+                        .and_then(|p| p.requests.get(index))
+                        .map_or(0.0, |r| r.rps),
+                    latency: latency_view(part),
+                    failed: part.failed(),
+                }
+            })
+            .collect()
     }
 
     pub(super) fn snapshot(&self, finished: bool) -> Snapshot {
@@ -255,6 +292,7 @@ impl Session<'_> {
             finished,
             report_path: None,
             totals: self.ledger.totals,
+            requests: self.request_rows(),
         }
     }
 

@@ -94,6 +94,9 @@ pub struct Interval {
     pub dropped_sends: u64,
     /// Successful TCP connects, including the first one of each connection.
     pub connects: u64,
+    /// Per request name of a request mix, indexed like the mix's names;
+    /// empty for a single request (which then costs nothing extra).
+    pub requests: Vec<Interval>,
 }
 
 impl Default for Interval {
@@ -114,6 +117,41 @@ impl Interval {
             late_sends: 0,
             dropped_sends: 0,
             connects: 0,
+            requests: Vec::new(),
+        }
+    }
+
+    /// An interval that also keeps `names` per-request intervals (none when
+    /// `names` < 2: a single request is the whole).
+    pub fn with_requests(names: usize) -> Self {
+        let mut interval = Interval::new();
+        if names > 1 {
+            interval.requests = (0..names).map(|_| Interval::new()).collect();
+        }
+        interval
+    }
+
+    /// Records a response to request `index` of the mix, overall and by name.
+    #[inline]
+    pub fn record_response_for(
+        &mut self,
+        index: usize,
+        latency_us: u64,
+        service_us: u64,
+        status: u16,
+        bytes: u64,
+    ) {
+        self.record_response(latency_us, service_us, status, bytes);
+        if let Some(request) = self.requests.get_mut(index) {
+            request.record_response(latency_us, service_us, status, bytes);
+        }
+    }
+
+    #[inline]
+    pub fn record_error_for(&mut self, index: usize, kind: ErrorKind) {
+        self.record_error(kind);
+        if let Some(request) = self.requests.get_mut(index) {
+            request.record_error(kind);
         }
     }
 
@@ -171,6 +209,13 @@ impl Interval {
         self.late_sends += other.late_sends;
         self.dropped_sends += other.dropped_sends;
         self.connects += other.connects;
+        if self.requests.len() < other.requests.len() {
+            self.requests
+                .resize_with(other.requests.len(), Interval::new);
+        }
+        for (mine, theirs) in self.requests.iter_mut().zip(&other.requests) {
+            mine.merge(theirs);
+        }
     }
 
     /// Non-zero status counts, ascending by code (slot 0 is reported as 0).
@@ -207,6 +252,23 @@ mod tests {
         assert_eq!(a.failed(), 101);
         assert_eq!(a.attempts(), 201);
         assert_eq!(a.bytes_read, 2000);
+    }
+
+    #[test]
+    fn per_request_intervals_follow_the_whole_and_merge_into_empty_ones() {
+        let mut worker = Interval::with_requests(2);
+        worker.record_response_for(0, 10, 10, 200, 1);
+        worker.record_response_for(1, 500, 400, 500, 1);
+        worker.record_error_for(1, ErrorKind::Reset);
+        let mut stage = Interval::new();
+        stage.merge(&worker);
+        stage.merge(&worker);
+        assert_eq!(stage.responses, 4);
+        assert_eq!(stage.requests.len(), 2);
+        assert_eq!(stage.requests[0].responses, 2);
+        assert_eq!(stage.requests[1].failed(), 4);
+        assert_eq!(stage.requests[1].latency.max(), 500);
+        assert!(Interval::with_requests(1).requests.is_empty());
     }
 
     #[test]

@@ -79,6 +79,35 @@ pub struct ErrorCount {
     pub count: u64,
 }
 
+/// The summary of one request name of a mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub name: String,
+    pub summary: Summary,
+}
+
+impl RequestSummary {
+    /// One summary per name of a mix, from an interval's per-request parts
+    /// (empty for a single request).
+    pub fn all(interval: &Interval, names: &[String], duration: Duration) -> Vec<RequestSummary> {
+        if names.len() < 2 {
+            return Vec::new();
+        }
+        let empty = Interval::new();
+        names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| RequestSummary {
+                name: name.clone(),
+                summary: Summary::from_interval(
+                    interval.requests.get(index).unwrap_or(&empty),
+                    duration,
+                ),
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatusCount {
     pub code: u16,

@@ -13,6 +13,7 @@ mod header;
 mod help;
 mod keys;
 mod panels;
+mod requests;
 mod series;
 mod state;
 mod summary;

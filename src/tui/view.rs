@@ -16,6 +16,7 @@ use super::panels::{
     ConnectionsPanel, EventsPanel, LATENCY_TABLE_WIDTH, LatencyPanel, ResponsesPanel, ServerPanel,
     TrafficPanel,
 };
+use super::requests::{self, RequestsPanel};
 use super::series::WindowSeries;
 use super::state::AppState;
 use super::summary::{Summary, wanted_height};
@@ -98,9 +99,17 @@ fn render_live(
     } else {
         0
     };
-    let [charts_area, panels_area, events_area] = Layout::vertical([
+    // A mix gets its own row on big screens; on small ones the requests
+    // panel stands in for the traffic panel (it has failures per name).
+    let requests_height = if compact {
+        0
+    } else {
+        requests::wanted_height(snapshot)
+    };
+    let [charts_area, panels_area, requests_area, events_area] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(panel_height),
+        Constraint::Length(requests_height),
         Constraint::Length(events_height),
     ])
     .areas(body);
@@ -112,7 +121,11 @@ fn render_live(
         ])
         .areas(panels_area);
         LatencyPanel { snapshot, theme }.render(latency, buf);
-        TrafficPanel { snapshot, theme }.render(traffic, buf);
+        if snapshot.requests.is_empty() {
+            TrafficPanel { snapshot, theme }.render(traffic, buf);
+        } else {
+            RequestsPanel { snapshot, theme }.render(traffic, buf);
+        }
     } else {
         let [latency, responses, connections, server] = Layout::horizontal([
             Constraint::Length(LATENCY_TABLE_WIDTH + 4),
@@ -125,6 +138,9 @@ fn render_live(
         ResponsesPanel { snapshot, theme }.render(responses, buf);
         ConnectionsPanel { snapshot, theme }.render(connections, buf);
         ServerPanel { snapshot, theme }.render(server, buf);
+    }
+    if requests_height > 0 {
+        RequestsPanel { snapshot, theme }.render(requests_area, buf);
     }
     if events_height > 0 {
         EventsPanel { snapshot, theme }.render(events_area, buf);

@@ -144,6 +144,44 @@ fn pool_exhaustion_explodes_p99_and_both_fixes_bound_it() {
     );
 }
 
+/// The p99 (µs) of request `name` in a stage of a mix.
+fn request_p99(stage: &Value, name: &str) -> u64 {
+    stage["requests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no per-request figures in {}", stage["name"]))
+        .iter()
+        .find(|r| r["name"] == name)
+        .and_then(|r| r["summary"]["latency"]["p99_us"].as_u64())
+        .unwrap_or_else(|| panic!("no {name} in {}", stage["name"]))
+}
+
+#[test]
+fn slow_endpoint_drags_the_fast_request_down_until_the_pool_grows() {
+    let (out, report) = run_scenario("slow-endpoint", 0.3);
+    assert_eq!(report["outcome"], "completed", "{}", explain(&out));
+    let user = |name| request_p99(stage(&report, name), "GET /user");
+    let (low, high, bigger) = (user("low"), user("high"), user("bigger-pool"));
+    let slow_low = request_p99(stage(&report, "low"), "GET /report");
+    let figures = format!(
+        "GET /user p99 µs: low {low}, high {high}, bigger-pool {bigger}; GET /report low {slow_low}\n{}",
+        timeline(&report)
+    );
+    // The slow query holds its slot 250 ms; the fast one 5 ms.
+    assert!(slow_low >= 250_000, "{figures}");
+    assert!(low < slow_low, "{figures}");
+    // Past the pool's capacity the fast request waits behind the slow ones.
+    assert!(high >= 5 * low, "{figures}");
+    assert!(bigger * 5 <= high, "{figures}");
+    // The mix held its 19:1 weights.
+    let requests = report["requests"].as_array().unwrap();
+    let count = |i: usize| requests[i]["summary"]["requests"].as_u64().unwrap() as f64;
+    let share = count(1) / (count(0) + count(1));
+    assert!(
+        (share - 0.05).abs() <= 0.03 * 0.05 + 0.005,
+        "report share {share}"
+    );
+}
+
 #[test]
 fn coordinated_omission_shows_the_stall_only_when_corrected() {
     const STALL_US: u64 = 200_000;

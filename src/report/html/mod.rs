@@ -66,6 +66,7 @@ fn write_page(out: &mut String, r: &Report, charts: &[charts::ChartSpec]) -> std
     )?;
     write_plan(out, r)?;
     write_stages(out, r)?;
+    write_requests(out, r)?;
     write_thresholds(out, r)?;
     for chart in charts {
         write_figure(out, chart)?;
@@ -182,6 +183,36 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
             cpu.map_or_else(|| "-".into(), |c| format!("{c:.0}%")),
             rss.map_or_else(|| "-".into(), format_bytes),
         )?;
+    }
+    writeln!(out, "</table>")
+}
+
+/// A mix: one row per stage and request name, then the whole run's.
+fn write_requests(out: &mut String, r: &Report) -> std::fmt::Result {
+    if r.requests.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<h2>Requests</h2><table id=\"requests\"><tr><th class=\"l\">stage</th><th class=\"l\">request</th><th>requests</th><th>req/s</th><th>p50</th><th>p99</th><th>max</th><th>err%</th></tr>"
+    )?;
+    let stages = r.stages.iter().map(|s| (escape(&s.name), &s.requests));
+    let whole = std::iter::once(("<i>all measured</i>".to_string(), &r.requests));
+    for (scope, parts) in stages.chain(whole) {
+        for part in parts {
+            let s = &part.summary;
+            writeln!(
+                out,
+                "<tr><td class=\"l\">{scope}</td><td class=\"l\">{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&part.name),
+                s.requests,
+                s.rps,
+                format_duration_us(s.latency.p50_us),
+                format_duration_us(s.latency.p99_us),
+                format_duration_us(s.latency.max_us),
+                format_percent(s.error_rate),
+            )?;
+        }
     }
     writeln!(out, "</table>")
 }

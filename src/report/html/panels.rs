@@ -10,13 +10,49 @@ use crate::report::{Report, ReportError};
 const MIB: f64 = 1024.0 * 1024.0;
 
 pub fn all(report: &Report) -> Result<Vec<ChartSpec>, ReportError> {
-    Ok(vec![
+    let mut charts = vec![
         throughput(report),
         latency(report),
         cpu(report),
         memory(report),
         distribution(report)?,
-    ])
+    ];
+    if !report.requests.is_empty() {
+        charts.push(request_p99(report));
+    }
+    Ok(charts)
+}
+
+/// A mix: each request name's p99 per second, so a slow endpoint and the
+/// fast ones it drags along can be told apart.
+fn request_p99(report: &Report) -> ChartSpec {
+    let mut chart = timeline_chart(
+        report,
+        "chart-requests",
+        "p99 per request name",
+        "ms (log)",
+        Axis::Log,
+    );
+    chart.series = report
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(index, request)| {
+            series_of(
+                report,
+                &request.name,
+                index,
+                |e| {
+                    e.requests
+                        .iter()
+                        .find(|r| r.name == request.name)
+                        .map(|r| r.p99_us as f64 / 1000.0)
+                },
+                true,
+            )
+        })
+        .collect();
+    chart
 }
 
 fn timeline_chart(report: &Report, id: &str, title: &str, y_desc: &str, y_axis: Axis) -> ChartSpec {

@@ -32,6 +32,7 @@ fn shard(start: &str, offset: u64) -> Report {
         resources: Default::default(),
         histogram: encode_histogram(&recorded.latency).unwrap(),
         service_histogram: encode_histogram(&recorded.service).unwrap(),
+        requests: Vec::new(),
     }];
     report.timeline = (1..=2)
         .map(|second| TimelineEntry {

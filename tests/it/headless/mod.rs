@@ -13,6 +13,7 @@ pub(super) fn serve() -> (Spawned, String) {
 
 mod bench;
 mod lifecycle;
+mod mix;
 mod shards;
 
 fn schema() -> Value {

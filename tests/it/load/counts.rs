@@ -171,7 +171,7 @@ fn head_requests_expect_no_body() {
         b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
     ));
     let mut config = target.config();
-    config.request.method = "HEAD".into();
+    config.requests[0].spec.method = "HEAD".into();
     config.threads = 1;
     config.connections = 1;
     config.max_requests = Some(20);

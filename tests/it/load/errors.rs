@@ -146,7 +146,7 @@ fn bad_configs_are_refused_before_the_run() {
         "{error}"
     );
     let mut config = config_for(addr);
-    config.request.method = "GE T".into();
+    config.requests[0].spec.method = "GE T".into();
     assert!(matches!(
         load::start(config),
         Err(EngineError::InvalidRequest(_))

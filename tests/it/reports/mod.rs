@@ -85,6 +85,7 @@ pub fn build_report(
                 rss_target: Some(8 << 20),
                 rss_generator: Some(16 << 20),
                 mem_system_used: Some(1 << 30),
+                requests: Vec::new(),
             });
         }
         stage_reports.push(StageReport {
@@ -96,6 +97,7 @@ pub fn build_report(
             resources: Default::default(),
             histogram: encode_histogram(&interval.latency).unwrap(),
             service_histogram: encode_histogram(&interval.service).unwrap(),
+            requests: Vec::new(),
         });
     }
     let total_secs = stages
@@ -139,7 +141,9 @@ pub fn build_report(
                     knobs: Default::default(),
                 })
                 .collect(),
+            requests: Vec::new(),
         },
+        requests: Vec::new(),
         summary: Summary::from_interval(&measured, Duration::from_secs_f64(measured_secs)),
         stages: stage_reports,
         timeline,

@@ -3,11 +3,14 @@
 //! timeout; load loops are bounded in count.
 
 mod admin;
+mod h2;
+mod http_client;
 mod process;
 mod robustness;
 mod routes;
 mod scenarios;
 mod static_files;
+mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -47,6 +50,10 @@ impl InProc {
 
     pub fn addr(&self) -> SocketAddr {
         self.server.as_ref().unwrap().local_addr()
+    }
+
+    pub fn token(&self) -> &str {
+        self.server.as_ref().unwrap().admin_token()
     }
 
     pub fn admin(&self) -> AdminClient {

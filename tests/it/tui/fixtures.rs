@@ -43,6 +43,7 @@ fn healthy_point(second: u64, rate: f64, open: bool) -> TimelinePoint {
         rss_target: Some(48 * MIB + second * 40 * 1024),
         rss_generator: Some(22 * MIB + (jitter(second, 9).abs() * MIB as f64) as u64),
         mem_system_used: Some(6 * GIB + (second * 2 * MIB)),
+        requests: Vec::new(),
     }
 }
 
@@ -103,7 +104,7 @@ fn resources(point: &TimelinePoint) -> ResourceView {
 fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
     let stage_index = stage_for(now);
     let (name, rate) = STAGES[stage_index];
-    let last = *timeline.last().expect("scenarios have a timeline");
+    let last = timeline.last().expect("scenarios have a timeline").clone();
     Snapshot {
         target: "embedded /pool".to_string(),
         model: if open {
@@ -176,6 +177,7 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
         finished: false,
         report_path: None,
         totals: Default::default(),
+        requests: Vec::new(),
         timeline,
     }
 }
@@ -208,7 +210,7 @@ pub fn pool_exhaustion() -> Snapshot {
         point.errors = (ramp * 4.0) as u64;
     }
     let mut snapshot = base(75, true, timeline);
-    let last = *snapshot.timeline.last().expect("timeline");
+    let last = snapshot.timeline.last().expect("timeline").clone();
     snapshot.interval = LatencyView {
         count: last.rps as u64,
         mean_us: 48_000.0,
