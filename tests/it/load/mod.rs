@@ -4,6 +4,7 @@ mod control;
 mod counts;
 mod errors;
 mod h2_target;
+mod interop;
 mod mix;
 mod targets;
 mod tls;
