@@ -16,7 +16,8 @@ use super::transport::{TlsOptions, Transport};
 const MAX_H2_STREAMS: usize = 1000;
 use super::mix::{self, WeightedRequest};
 
-/// One HTTP/1.1 request, sent unchanged by every connection.
+/// One request, sent unchanged by every connection (as prepared HTTP/1.1
+/// bytes, or in HTTP/2 form when the run speaks HTTP/2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestSpec {
     pub method: String,
