@@ -146,6 +146,7 @@ impl StagePlanner for CapacityPlanner {
                 step_time: self.step_time,
             },
             &finished.summary,
+            &finished.requests,
         );
         if judged.passed() && judged.generator_limit.is_none() && finished.summary.requests > 0 {
             let service = finished.summary.service.p50_us;

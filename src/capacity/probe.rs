@@ -117,12 +117,16 @@ pub fn far_below_factor(step_time: Duration) -> f64 {
 }
 
 /// Judges one probe: which SLOs failed, and whether the generator was the limit.
-pub fn judge(context: &ProbeContext<'_>, summary: &Summary) -> Probe {
+pub fn judge(
+    context: &ProbeContext<'_>,
+    summary: &Summary,
+    requests: &[crate::stats::summary::RequestSummary],
+) -> Probe {
     let failures = context
         .slos
         .iter()
         .filter_map(|slo| {
-            let eval = slo.evaluate(summary);
+            let eval = slo.evaluate_in(summary, requests);
             (!eval.passed).then(|| SloFailure {
                 expr: slo.expr.clone(),
                 observed: eval.observed_text,
@@ -227,12 +231,17 @@ mod tests {
     #[test]
     fn slos_decide_pass_and_fail_and_name_the_failure() {
         let slos = [Threshold::parse("p99 < 100ms").unwrap()];
-        let ok = judge(&context(400.0, &slos), &summary(400.0, 15_000, 12_000, 0));
+        let ok = judge(
+            &context(400.0, &slos),
+            &summary(400.0, 15_000, 12_000, 0),
+            &[],
+        );
         assert_eq!(ok.result(), ProbeResult::Pass);
         // The target queues: the rate falls short, but service time grew.
         let bad = judge(
             &context(1_600.0, &slos),
             &summary(730.0, 350_000, 340_000, 900),
+            &[],
         );
         assert_eq!(bad.result(), ProbeResult::Fail);
         assert_eq!(bad.failures[0].expr, "p99 < 100ms");
@@ -250,6 +259,7 @@ mod tests {
         let probe = judge(
             &context(1_600.0, &slos),
             &summary(360.0, 900_000, 11_500, 1_200),
+            &[],
         );
         assert!(matches!(
             probe.result(),
@@ -260,10 +270,18 @@ mod tests {
 
     #[test]
     fn late_sends_with_idle_service_time_are_the_generator() {
-        let probe = judge(&context(1_000.0, &[]), &summary(950.0, 40_000, 12_000, 800));
+        let probe = judge(
+            &context(1_000.0, &[]),
+            &summary(950.0, 40_000, 12_000, 800),
+            &[],
+        );
         assert!(probe.generator_limit.is_some());
         // The same lateness with a queueing target is the target's.
-        let probe = judge(&context(1_000.0, &[]), &summary(950.0, 40_000, 90_000, 800));
+        let probe = judge(
+            &context(1_000.0, &[]),
+            &summary(950.0, 40_000, 90_000, 800),
+            &[],
+        );
         assert_eq!(probe.generator_limit, None);
     }
 
@@ -271,7 +289,7 @@ mod tests {
     fn a_busy_generator_thread_is_a_limit_even_when_slos_hold() {
         let mut context = context(400.0, &[]);
         context.generator_saturated = true;
-        let probe = judge(&context, &summary(400.0, 5_000, 4_000, 0));
+        let probe = judge(&context, &summary(400.0, 5_000, 4_000, 0), &[]);
         assert_eq!(
             probe.result(),
             ProbeResult::GeneratorLimited {
@@ -285,7 +303,7 @@ mod tests {
     fn without_a_baseline_only_cpu_counts() {
         let mut context = context(1_000.0, &[]);
         context.baseline_service_us = None;
-        let probe = judge(&context, &summary(100.0, 1_000, 900, 900));
+        let probe = judge(&context, &summary(100.0, 1_000, 900, 900), &[]);
         assert_eq!(probe.generator_limit, None);
     }
 
@@ -297,15 +315,19 @@ mod tests {
         // 74% of the asked rate is short for a 5 s probe, not for a 1 s one.
         let mut context = context(700.0, &[]);
         let short = summary(518.0, 19_000, 14_000, 30);
-        assert!(judge(&context, &short).generator_limit.is_some());
+        assert!(judge(&context, &short, &[]).generator_limit.is_some());
         context.step_time = Duration::from_secs(1);
-        assert_eq!(judge(&context, &short).generator_limit, None);
+        assert_eq!(judge(&context, &short, &[]).generator_limit, None);
     }
 
     #[test]
     fn a_short_rate_with_every_send_on_time_is_not_a_limit() {
         // What a probe looks like when its last tick has not come in yet.
-        let probe = judge(&context(700.0, &[]), &summary(350.0, 19_000, 12_000, 0));
+        let probe = judge(
+            &context(700.0, &[]),
+            &summary(350.0, 19_000, 12_000, 0),
+            &[],
+        );
         assert_eq!(probe.generator_limit, None);
     }
 
@@ -315,5 +337,23 @@ mod tests {
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(3_150.0), "3,150");
         assert_eq!(thousands(1_234_567.8), "1,234,568");
+    }
+
+    #[test]
+    fn an_slo_on_one_request_name_reads_that_request() {
+        let slos = [Threshold::parse(r#""GET /report" p99 < 300ms"#).unwrap()];
+        let whole = summary(400.0, 15_000, 12_000, 0);
+        let slow = crate::stats::summary::RequestSummary {
+            name: "GET /report".into(),
+            summary: summary(20.0, 900_000, 250_000, 0),
+        };
+        let probe = judge(&context(400.0, &slos), &whole, std::slice::from_ref(&slow));
+        assert_eq!(probe.failures.len(), 1);
+        assert!(judge(&context(400.0, &slos), &whole, &[]).failures.len() == 1);
+        let fast = crate::stats::summary::RequestSummary {
+            summary: summary(20.0, 200_000, 150_000, 0),
+            ..slow
+        };
+        assert!(judge(&context(400.0, &slos), &whole, &[fast]).passed());
     }
 }

@@ -171,13 +171,22 @@ impl ServerConfig {
 }
 
 /// A server running on the caller's tokio runtime.
-#[derive(Debug)]
 pub struct RunningServer {
     local_addr: SocketAddr,
     admin_token: String,
     cert_pem: Option<String>,
     shutdown_tx: watch::Sender<bool>,
     accept_task: Option<JoinHandle<()>>,
+    shared: Arc<service::Shared>,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .field("tls", &self.cert_pem.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunningServer {
@@ -187,6 +196,12 @@ impl RunningServer {
 
     pub fn admin_token(&self) -> &str {
         &self.admin_token
+    }
+
+    /// What `GET /_loadtop/stats` answers, read in process (no request, so
+    /// it works whatever protocol the listener speaks).
+    pub fn stats(&self) -> stats::ServerStats {
+        self.shared.stats()
     }
 
     /// `http://ADDR` or, with TLS, `https://ADDR` (IPv6 in brackets).
@@ -257,7 +272,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let accept_task = tokio::spawn(listener::serve(
         listener,
         acceptor,
-        shared,
+        shared.clone(),
         config,
         shutdown_rx,
     ));
@@ -267,6 +282,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         cert_pem,
         shutdown_tx,
         accept_task: Some(accept_task),
+        shared,
     })
 }
 

@@ -18,6 +18,8 @@ pub struct FinishedStage<'a> {
     pub index: usize,
     pub stage: &'a StagePlan,
     pub summary: Summary,
+    /// Per request name of a mix (empty for a single request).
+    pub requests: Vec<crate::stats::summary::RequestSummary>,
     /// The generator, not the target, may have been the limit.
     pub generator_saturated: bool,
 }
@@ -256,6 +258,7 @@ impl Session<'_> {
     fn plan_next_stage(&mut self) -> Option<StagePlan> {
         let record = self.ledger.current_stage()?;
         let summary = Summary::from_interval(&record.interval, record.active);
+        let requests = self.request_summaries(&record.interval, record.active);
         let generator_saturated = record
             .resources
             .worker_cpu_max
@@ -265,6 +268,7 @@ impl Session<'_> {
             index: self.clock.index,
             stage: &stage,
             summary,
+            requests,
             generator_saturated,
         };
         let planner = self.planner.as_mut()?;

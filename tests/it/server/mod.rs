@@ -56,6 +56,10 @@ impl InProc {
         self.server.as_ref().unwrap().admin_token()
     }
 
+    pub fn running(&self) -> &RunningServer {
+        self.server.as_ref().unwrap()
+    }
+
     pub fn admin(&self) -> AdminClient {
         AdminClient::new(self.addr(), self.server.as_ref().unwrap().admin_token())
     }
