@@ -15,6 +15,7 @@ mod bench;
 mod lifecycle;
 mod mix;
 mod shards;
+mod tls;
 
 fn schema() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");

@@ -58,7 +58,16 @@ fn https_and_http2_runs_count_every_request() {
 
     let (code, report, stderr) = bench(
         &[
-            &url, "--cacert", cacert, "--http2", "--h2-streams", "8", "-c", "2", "-n", "600",
+            &url,
+            "--cacert",
+            cacert,
+            "--http2",
+            "--h2-streams",
+            "8",
+            "-c",
+            "2",
+            "-n",
+            "600",
         ],
         dir.path(),
     );
