@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::cli::{BenchArgs, LoadArgs, RunArgs};
+use crate::cli::{LoadArgs, RunArgs};
 use crate::profile::{
     self, MixRequest, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl,
 };
@@ -100,60 +100,6 @@ pub struct RunPlan {
     pub shard: Option<crate::cli::Shard>,
     /// HTTP version and TLS trust (flags over the profile's `[request]` keys).
     pub transport: TransportPlan,
-}
-
-/// How the generator talks to the target; TLS itself follows the URL's
-/// scheme, and `insecure` / `cacert` only matter for `https://` targets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransportPlan {
-    pub http2: bool,
-    pub h2_streams: usize,
-    pub insecure: bool,
-    pub cacert: Option<PathBuf>,
-}
-
-impl Default for TransportPlan {
-    fn default() -> Self {
-        TransportPlan {
-            http2: false,
-            h2_streams: 1,
-            insecure: false,
-            cacert: None,
-        }
-    }
-}
-
-impl TransportPlan {
-    /// The command line's flags over the profile's keys.
-    pub fn resolve(
-        load: &LoadArgs,
-        profile: &profile::TransportSettings,
-    ) -> Result<TransportPlan, PlanError> {
-        let http2 = load.http2 || profile.http2;
-        let h2_streams = load.h2_streams.or(profile.h2_streams).unwrap_or(1);
-        if !(1..=1000).contains(&h2_streams) {
-            return Err(invalid(format!(
-                "--h2-streams must be 1 to 1000 (got {h2_streams})"
-            )));
-        }
-        if h2_streams > 1 && !http2 {
-            return Err(invalid(
-                "--h2-streams needs --http2 (HTTP/1.1 carries one request at a time)",
-            ));
-        }
-        // A flag given on the command line replaces the profile's choice.
-        let (insecure, cacert) = if load.insecure || load.cacert.is_some() {
-            (load.insecure, load.cacert.clone())
-        } else {
-            (profile.insecure, profile.cacert.clone())
-        };
-        Ok(TransportPlan {
-            http2,
-            h2_streams,
-            insecure,
-            cacert,
-        })
-    }
 }
 
 impl RunPlan {
@@ -267,128 +213,8 @@ impl RunPlan {
             shard: None,
             transport: TransportPlan::resolve(load, &profile.request.transport)?,
         };
+        plan.transport.check_target(&plan.target)?;
         if let Some(shard) = load.shard {
-            plan.apply_shard(shard)?;
-        }
-        Ok(plan)
-    }
-
-    pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
-        let (url, requests) = match (&args.url, &args.urls_from_file) {
-            (Some(_), Some(_)) => {
-                return Err(invalid("give a URL or --urls-from-file, not both"));
-            }
-            (Some(url), None) => (url.clone(), Vec::new()),
-            (None, Some(file)) => urls::read(file, &args.method)?,
-            (None, None) => return Err(invalid("give a URL (or --urls-from-file FILE)")),
-        };
-        let parsed = profile::url::parse(&url).map_err(invalid)?;
-        if args.connections == 0 {
-            return Err(invalid("--connections must be at least 1"));
-        }
-        if args.threads == 0 {
-            return Err(invalid("--threads must be at least 1"));
-        }
-        if let Some(rate) = args.rate
-            && !(rate.is_finite() && rate >= 1.0)
-        {
-            return Err(invalid(format!(
-                "--rate must be at least 1 request per second (got {rate})"
-            )));
-        }
-        if args.duration.is_some_and(|d| d.is_zero()) {
-            return Err(invalid("--duration must be above 0"));
-        }
-        if args.requests == Some(0) {
-            return Err(invalid("--requests must be at least 1"));
-        }
-        if args.timeout.is_zero() {
-            return Err(invalid("--timeout must be above 0"));
-        }
-        let method = args.method.trim().to_ascii_uppercase();
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(invalid(format!("invalid HTTP method `{}`", args.method)));
-        }
-        let headers = args
-            .headers
-            .iter()
-            .map(|h| parse_header(h))
-            .collect::<Result<Vec<_>, _>>()?;
-        let body =
-            match (&args.body, &args.body_file) {
-                (Some(body), _) => Bytes::from(body.clone()),
-                (None, Some(path)) => Bytes::from(std::fs::read(path).map_err(|e| {
-                    invalid(format!("cannot read body file {}: {e}", path.display()))
-                })?),
-                (None, None) => Bytes::new(),
-            };
-        // wrk's default: 10 seconds unless a request budget ends the run.
-        let duration = match (args.duration, args.requests) {
-            (Some(d), _) => Some(d),
-            (None, Some(_)) => None,
-            (None, None) => Some(Duration::from_secs(10)),
-        };
-        let model = if args.rate.is_some() {
-            ModelKind::Open
-        } else {
-            ModelKind::Closed
-        };
-        let mut stages = Vec::new();
-        if let Some(warmup) = args.warmup.filter(|w| !w.is_zero()) {
-            stages.push(StagePlan {
-                name: "warmup".into(),
-                model,
-                duration: Some(warmup),
-                rate: args.rate,
-                connections: None,
-                ramp: false,
-                knobs: serde_json::Map::new(),
-                thresholds: Vec::new(),
-                measured: false,
-            });
-        }
-        stages.push(StagePlan {
-            name: "bench".into(),
-            model,
-            duration,
-            rate: args.rate,
-            connections: None,
-            ramp: false,
-            knobs: serde_json::Map::new(),
-            thresholds: Vec::new(),
-            measured: true,
-        });
-        let mut plan = RunPlan {
-            name: "bench".into(),
-            origin: "command line".into(),
-            target: TargetPlan::Url {
-                url,
-                parsed,
-                pid: args.pid,
-                command: None,
-                ready_timeout: Duration::ZERO,
-            },
-            method,
-            headers,
-            body,
-            requests,
-            model,
-            threads: args.threads,
-            connections: args.connections,
-            timeout: args.timeout,
-            connect_timeout: args.connect_timeout,
-            keepalive: !args.no_keepalive,
-            max_requests: args.requests,
-            stages,
-            thresholds: Vec::new(),
-            report: report_dest(&args.load),
-            headless: args.load.headless,
-            print_latency: args.latency,
-            sample_interval: sample_interval(&args.load),
-            shard: None,
-            transport: TransportPlan::resolve(&args.load, &Default::default())?,
-        };
-        if let Some(shard) = args.load.shard {
             plan.apply_shard(shard)?;
         }
         Ok(plan)
@@ -421,10 +247,14 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+mod bench;
 mod compare;
 mod max;
 mod shard;
+mod transport;
 mod urls;
+
+pub use transport::TransportPlan;
 
 #[cfg(test)]
 mod tests;

@@ -65,6 +65,12 @@ fn bench_refuses_bad_input_with_a_reason() {
     );
     assert!(bench_error(&["http://127.0.0.1/", "-H", "NoColon"]).contains("invalid header"));
     assert!(bench_error(&["http://127.0.0.1/", "-m", "G E T"]).contains("invalid HTTP method"));
+    assert_eq!(
+        bench_error(&["http://127.0.0.1:8080/", "--insecure"]),
+        "--insecure applies to https:// targets; http://127.0.0.1:8080/ is not one"
+    );
+    assert!(bench_error(&["http://127.0.0.1/", "--cacert", "ca.pem"]).contains("--cacert applies"));
+    assert!(bench(&["https://127.0.0.1/", "--cacert", "ca.pem"]).is_ok());
 }
 
 #[test]

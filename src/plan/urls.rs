@@ -31,7 +31,9 @@ fn parse(text: &str, origin: &str, method: &str) -> Result<(String, Vec<MixReque
         match &first {
             None => first = Some((line.to_string(), parsed.clone())),
             Some((_, origin_url))
-                if origin_url.host != parsed.host || origin_url.port != parsed.port =>
+                if origin_url.host != parsed.host
+                    || origin_url.port != parsed.port
+                    || origin_url.tls != parsed.tls =>
             {
                 return Err(at(format!(
                     "`{line}` is not on {} like the first URL: one run loads one server",

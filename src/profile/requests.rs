@@ -155,7 +155,11 @@ impl Ctx<'_> {
             _ => None,
         };
         match origin {
-            Some(origin) if origin.host == parsed.host && origin.port == parsed.port => {
+            Some(origin)
+                if origin.host == parsed.host
+                    && origin.port == parsed.port
+                    && origin.tls == parsed.tls =>
+            {
                 Ok(parsed.path)
             }
             Some(origin) => Err(self.at(
