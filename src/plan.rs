@@ -213,7 +213,7 @@ impl RunPlan {
             shard: None,
             transport: TransportPlan::resolve(load, &profile.request.transport)?,
         };
-        plan.transport.check_target(&plan.target)?;
+        plan.transport.check_target(&plan.target, plan.keepalive)?;
         if let Some(shard) = load.shard {
             plan.apply_shard(shard)?;
         }

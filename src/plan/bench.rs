@@ -128,7 +128,7 @@ impl RunPlan {
             shard: None,
             transport: TransportPlan::resolve(&args.load, &Default::default())?,
         };
-        plan.transport.check_target(&plan.target)?;
+        plan.transport.check_target(&plan.target, plan.keepalive)?;
         if let Some(shard) = args.load.shard {
             plan.apply_shard(shard)?;
         }

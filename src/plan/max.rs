@@ -62,7 +62,7 @@ impl RunPlan {
             }
             run
         };
-        run.transport.check_target(&run.target)?;
+        run.transport.check_target(&run.target, run.keepalive)?;
         if slos.is_empty() {
             return Err(invalid(
                 "give at least one --slo (e.g. --slo 'p99<50ms'), or a profile with thresholds",

@@ -71,6 +71,10 @@ fn bench_refuses_bad_input_with_a_reason() {
     );
     assert!(bench_error(&["http://127.0.0.1/", "--cacert", "ca.pem"]).contains("--cacert applies"));
     assert!(bench(&["https://127.0.0.1/", "--cacert", "ca.pem"]).is_ok());
+    assert!(
+        bench_error(&["http://127.0.0.1/", "--http2", "--no-keepalive"])
+            .contains("drop --no-keepalive")
+    );
 }
 
 #[test]

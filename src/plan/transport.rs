@@ -65,7 +65,13 @@ impl TransportPlan {
 impl TransportPlan {
     /// `--cacert` and `--insecure` only mean something for `https://`
     /// targets; given anywhere else they are a mistake worth saying.
-    pub fn check_target(&self, target: &TargetPlan) -> Result<(), PlanError> {
+    pub fn check_target(&self, target: &TargetPlan, keepalive: bool) -> Result<(), PlanError> {
+        if self.http2 && !keepalive {
+            return Err(invalid(
+                "HTTP/2 multiplexes requests on kept connections: drop --no-keepalive \
+                 (or `load.keepalive = false`), or drop --http2",
+            ));
+        }
         let https = matches!(target, TargetPlan::Url { parsed, .. } if parsed.tls);
         if https || !(self.insecure || self.cacert.is_some()) {
             return Ok(());
