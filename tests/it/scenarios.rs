@@ -190,11 +190,12 @@ fn coordinated_omission_shows_the_stall_only_when_corrected() {
     let open = stage(&report, "open-2conns");
     let corrected = micros(open, "latency", "p99_us");
     let service = micros(open, "service", "p99_us");
-    // About 10% of the requests fall due during a stall and wait up to its
-    // length from their intended send time: p99 sits near the stall (it is
-    // at most the stall plus a request, so test half of it).
+    // 7-13% of the requests fall due during a stall (one or two per
+    // stage) and each waits from its due time to the stall's end, evenly
+    // spread over 0..stall: p99 lands at 0.85-0.92x the stall (measured
+    // ~170 ms), never above it. Only the max reaches the stall itself.
     assert!(
-        corrected >= STALL_US / 2,
+        corrected >= STALL_US * 7 / 10,
         "corrected {corrected} service {service}"
     );
     assert!(micros(open, "latency", "max_us") >= STALL_US * 9 / 10);
