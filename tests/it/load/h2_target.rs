@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,8 +17,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
+
+use super::background::Background;
 
 /// The body every response carries (HTTP/2 counts body bytes as wire bytes).
 pub const BODY: &[u8] = b"hello";
@@ -89,16 +89,11 @@ impl Certs {
 
 pub struct H2Target {
     pub addr: SocketAddr,
-    requests: Arc<AtomicU64>,
-    shutdown_tx: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: Background,
 }
 
 impl H2Target {
     pub fn start(mode: Mode, certs: &Certs) -> H2Target {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        std_listener.set_nonblocking(true).unwrap();
-        let addr = std_listener.local_addr().unwrap();
         let acceptor = match mode {
             Mode::Tls => Some(certs.server_config(&[b"h2", b"http/1.1"])),
             Mode::TlsHttp1Only => Some(certs.server_config(&[b"http/1.1"])),
@@ -106,48 +101,21 @@ impl H2Target {
             Mode::H2c => None,
         }
         .map(TlsAcceptor::from);
-        let requests = Arc::new(AtomicU64::new(0));
-        let counter = requests.clone();
-        let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(std_listener).unwrap();
-                tokio::select! {
-                    _ = shutdown_rx => {}
-                    _ = accept_loop(listener, acceptor, mode, counter) => {}
-                }
-            });
-            // Dropping the runtime closes every connection task's socket.
+        let server = Background::start(move |listener, counter| async move {
+            accept_loop(listener, acceptor, mode, counter).await;
         });
         H2Target {
-            addr,
-            requests,
-            shutdown_tx: Some(shutdown_tx),
-            thread: Some(thread),
+            addr: server.addr,
+            server,
         }
     }
 
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
+        self.server.requests()
     }
 
     pub fn url(&self, scheme: &str) -> String {
         format!("{scheme}://127.0.0.1:{}/", self.addr.port())
-    }
-}
-
-impl Drop for H2Target {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown_tx.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests: the load engine against small local targets.
 
+mod background;
 mod control;
 mod counts;
 mod errors;

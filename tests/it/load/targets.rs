@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::background::Background;
 use loadtop::load::{LoadConfig, RequestSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 pub const OK_RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
@@ -36,53 +36,26 @@ pub enum Behavior {
 
 pub struct Target {
     pub addr: SocketAddr,
-    requests: Arc<AtomicU64>,
-    shutdown_tx: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: Background,
 }
 
 impl Target {
     pub fn start(behavior: Behavior) -> Self {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        std_listener.set_nonblocking(true).unwrap();
-        let addr = std_listener.local_addr().unwrap();
-        let requests = Arc::new(AtomicU64::new(0));
-        let counter = requests.clone();
-        let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(std_listener).unwrap();
-                let started = Instant::now();
-                tokio::select! {
-                    _ = accept_loop(listener, behavior, counter, started) => {}
-                    _ = shutdown_rx => {}
-                }
-            });
-            // Dropping the runtime drops every connection task: sockets close.
+        let server = Background::start(move |listener, counter| async move {
+            accept_loop(listener, behavior, counter, Instant::now()).await;
         });
         Target {
-            addr,
-            requests,
-            shutdown_tx: Some(shutdown_tx),
-            thread: Some(thread),
+            addr: server.addr,
+            server,
         }
     }
 
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
+        self.server.requests()
     }
 
     pub fn kill(&mut self) {
-        if let Some(tx) = self.shutdown_tx.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap();
-        }
+        self.server.stop();
     }
 
     pub fn config(&self) -> LoadConfig {
@@ -91,12 +64,6 @@ impl Target {
         config.timeout = Duration::from_secs(2);
         config.connect_timeout = Duration::from_secs(1);
         config
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 
