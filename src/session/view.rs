@@ -230,7 +230,18 @@ impl Session<'_> {
         let timeline_skip = self.ledger.timeline.len().saturating_sub(SNAPSHOT_SECONDS);
         let connects = self.ledger.connects;
         Snapshot {
-            target: plan.target.describe(),
+            // HTTP/1.1 is the default and says nothing; HTTP/2 changes what
+            // a connection means (streams), so the header says so.
+            target: match self.protocol {
+                crate::load::Protocol::Http1 => plan.target.describe(),
+                crate::load::Protocol::Http2 => {
+                    format!(
+                        "{} · HTTP/2, {} streams/conn",
+                        plan.target.describe(),
+                        plan.transport.h2_streams
+                    )
+                }
+            },
             model: match self.current.model {
                 Model::Open { .. } => ModelView::Open {
                     rate: self.current.rate.unwrap_or(0.0),
