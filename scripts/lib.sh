@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # sets BIN, URL and CLK_TCK for the scripts that source it
 # Shared by the benchmark scripts in scripts/, so that they find the binary,
 # start targets, skip missing peers and take medians the same way. Source it
 # after `set -euo pipefail` and `cd` to the repository root:
