@@ -55,8 +55,10 @@ if [[ "$TARGET" == nginx ]] && ! have_peer nginx "using loadtop serve --threads 
     TARGET=loadtop
 fi
 if [[ "$TARGET" == nginx ]]; then
-    WORKER_CONNECTIONS=$((MANY_CONNS * 2))
-    start_nginx
+    # Room for every connection, a listen queue for 10 000 opened at once, and
+    # idle connections kept for the whole soak.
+    WORKER_CONNECTIONS=$((MANY_CONNS * 2)) NGINX_RLIMIT_NOFILE=$((MANY_CONNS * 2 + 1024)) \
+        NGINX_KEEPALIVE_TIMEOUT=300s NGINX_LISTEN_BACKLOG=4096 start_nginx
     echo "target: nginx (1 worker, worker_connections $((MANY_CONNS * 2)), CPU $TARGET_CPU) at $URL"
 else
     start_loadtop_serve /plaintext

@@ -115,13 +115,15 @@ make_workdir() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # nginx `return 200` with one worker on TARGET_CPU. Env: WORKER_CONNECTIONS
-# (4096); NGINX_RLIMIT_NOFILE and NGINX_KEEPALIVE_TIMEOUT add those
-# directives when set.
+# (4096); NGINX_RLIMIT_NOFILE, NGINX_KEEPALIVE_TIMEOUT and NGINX_LISTEN_BACKLOG
+# add worker_rlimit_nofile, keepalive_timeout and `listen ... backlog=` when
+# set (the many-connection runs need them; nginx's defaults otherwise).
 start_nginx() {
-    local port rlimit="" keepalive=""
+    local port rlimit="" keepalive="" backlog=""
     port=$(free_port)
     [[ -z "${NGINX_RLIMIT_NOFILE:-}" ]] || rlimit="worker_rlimit_nofile $NGINX_RLIMIT_NOFILE;"
     [[ -z "${NGINX_KEEPALIVE_TIMEOUT:-}" ]] || keepalive="keepalive_timeout $NGINX_KEEPALIVE_TIMEOUT;"
+    [[ -z "${NGINX_LISTEN_BACKLOG:-}" ]] || backlog=" backlog=$NGINX_LISTEN_BACKLOG"
     mkdir -p "$WORK/nginx"
     cat > "$WORK/nginx/nginx.conf" <<CONF
 worker_processes 1;
@@ -139,7 +141,7 @@ http {
   fastcgi_temp_path $WORK/nginx/fastcgi;
   uwsgi_temp_path $WORK/nginx/uwsgi;
   scgi_temp_path $WORK/nginx/scgi;
-  server { listen 127.0.0.1:$port; location / { return 200 "Hello, world!"; } }
+  server { listen 127.0.0.1:$port$backlog; location / { return 200 "Hello, world!"; } }
 }
 CONF
     taskset -c "$TARGET_CPU" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
