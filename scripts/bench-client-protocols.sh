@@ -19,33 +19,25 @@ STREAMS=${STREAMS:-4}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 cd "$(dirname "$0")/.."
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+require_tool taskset util-linux
+require_tool /usr/bin/time time
+loadtop_bin
+make_workdir
 
-if [[ -n "${LOADTOP_BIN:-}" ]]; then
-    LOADTOP=$(readlink -f "$LOADTOP_BIN")
-else
-    cargo build --release --quiet --bin loadtop
-    LOADTOP=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
-fi
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
-# One plain and one TLS server for the whole run; prints the base URL.
+# One plain and one TLS server for the whole run (BACKGROUND_PIDS, stopped at
+# exit); sets SERVER_URL to the base URL.
 start_server() {
     local name=$1; shift
-    taskset -c "$SERVER_CPU" "$LOADTOP" serve --bind 127.0.0.1:0 --threads 1 "$@" >"$WORK/$name.ready" 2>"$WORK/$name.err" &
-    PIDS+=($!)
-    for _ in $(seq 1 400); do [[ -s "$WORK/$name.ready" ]] && break; sleep 0.05; done
-    sed -E 's/.*listening=([^ ]+).*/\1/' "$WORK/$name.ready"
+    taskset -c "$SERVER_CPU" "$BIN" serve --bind 127.0.0.1:0 --threads 1 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    BACKGROUND_PIDS+=($!)
+    SERVER_URL=$(serve_ready_url "$name" "$!")
 }
-PLAIN=$(start_server plain)
-TLS=$(start_server tls --tls --tls-cert-out "$WORK/cert.pem")
-[[ -n "$PLAIN" && -n "$TLS" ]] || { echo "servers did not start: $(cat "$WORK"/*.err)" >&2; exit 1; }
+start_server plain
+PLAIN=$SERVER_URL
+start_server tls --tls --tls-cert-out "$WORK/cert.pem"
+TLS=$SERVER_URL
 
 VARIANTS=(http1 h2c https1 https-h2)
 args_for() {
@@ -61,7 +53,7 @@ args_for() {
 for round in $(seq 1 "$ROUNDS"); do
     for variant in "${VARIANTS[@]}"; do
         # shellcheck disable=SC2046 # the flags are meant to split
-        /usr/bin/time -f '%U %S' -o "$WORK/time" taskset -c "$CLIENT_CPU" "$LOADTOP" bench \
+        /usr/bin/time -f '%U %S' -o "$WORK/time" taskset -c "$CLIENT_CPU" "$BIN" bench \
             $(args_for "$variant") -t1 -c"$CONNS" -d"${DURATION}s" --headless --json "$WORK/report.json" >/dev/null 2>"$WORK/bench.err" \
             || { echo "$variant failed: $(cat "$WORK/bench.err")" >&2; exit 1; }
         read -r requests rps errors < <(python3 -c 'import json,sys
@@ -75,11 +67,4 @@ done
 
 echo
 echo "medians of $ROUNDS alternating rounds (bench -t1 -c$CONNS -d${DURATION}s, h2 with $STREAMS streams; server on CPU $SERVER_CPU, generator on CPU $CLIENT_CPU):"
-first=${VARIANTS[0]}
-for variant in "${VARIANTS[@]}"; do
-    col() { awk -v v="$variant" -v c="$1" '$1 == v {print $c}' "$WORK/results" | median; }
-    ratio() { awk -v v="$variant" -v f="$first" -v c="$1" '$1 == f {b[$2] = $c} $1 == v {o[$2] = $c}
-        END { for (r in b) if (b[r] > 0) print o[r] / b[r] }' "$WORK/results" | median; }
-    printf '%-9s %10.0f req/s %8.2f cpu-ms/1k   vs %s: req/s %.3fx cpu-ms/1k %.3fx\n' \
-        "$variant" "$(col 3)" "$(col 4)" "$first" "$(ratio 3)" "$(ratio 4)"
-done
+summarize_variants "$WORK/results" "%10.0f:req/s %8.2f:cpu-ms/1k" "${VARIANTS[@]}"

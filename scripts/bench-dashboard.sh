@@ -11,39 +11,32 @@
 # two runs alternates between rounds.
 #
 #   scripts/bench-dashboard.sh [ROUNDS]
-#   env: DURATION=10s CONNS=50 URL_PATH=/plaintext LOADTOP_BIN=(skip the build)
+#   env: ROUNDS=3 DURATION=10s CONNS=50 URL_PATH=/plaintext LOADTOP_BIN=(skip the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${1:-3}
+ROUNDS=${1:-${ROUNDS:-3}}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 URL_PATH=${URL_PATH:-/plaintext}
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
+TARGET_CPU=1
 
-command -v tmux >/dev/null || { echo "tmux is required (apt-get install -y tmux)"; exit 1; }
-command -v taskset >/dev/null || { echo "taskset is required (util-linux)"; exit 1; }
-if [ -n "${LOADTOP_BIN:-}" ]; then
-  BIN=$(readlink -f "$LOADTOP_BIN")
-else
-  cargo build --release --quiet
-  BIN=$(readlink -f "$TARGET_DIR/release/loadtop")
-fi
-WORK=$(mktemp -d)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+require_tool tmux tmux
+require_tool taskset util-linux
+require_tool /usr/bin/time time
+loadtop_bin
+make_workdir
+# Its own tmux server, so the run never touches the user's sessions.
 SOCKET="loadtop-bench-$$"
-
 cleanup() {
   tmux -L "$SOCKET" kill-server 2>/dev/null || true
-  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
+  cleanup_workdir
 }
 trap cleanup EXIT
 
-taskset -c 1 "$BIN" serve --bind 127.0.0.1:0 --threads 1 > "$WORK/serve.out" &
-SERVER_PID=$!
-for _ in $(seq 50); do grep -q listening= "$WORK/serve.out" && break; sleep 0.1; done
-BASE=$(sed -n 's/.*listening=\([^ ]*\).*/\1/p' "$WORK/serve.out")
-URL="$BASE$URL_PATH"
+start_loadtop_serve "$URL_PATH"
 echo "target: $URL (loadtop serve --threads 1 on CPU 1); generator on CPU 0; $DURATION, $CONNS connections"
 
 rps_of() { python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['summary']['rps']))" "$1"; }
@@ -72,15 +65,15 @@ dashboard_round() {
     sleep 0.1
   done
   local end; end=$(date +%s.%N)
+  # The main thread's task has the process's pid; its ticks are the render thread's.
   local ticks; ticks=$(awk '{print $14 + $15}' "/proc/$pid/task/$pid/stat")
-  local all_ticks; all_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  local all_ticks; all_ticks=$(cpu_ticks "$pid")
   tmux -L "$SOCKET" send-keys -t dash q
   for _ in $(seq 100); do [ -s "$WORK/d.json" ] && ! kill -0 "$pid" 2>/dev/null && break; sleep 0.1; done
   tmux -L "$SOCKET" kill-server 2>/dev/null || true
   local rps; rps=$(rps_of "$WORK/d.json")
-  # /proc times are in clock ticks (100 per second on Linux).
-  local render; render=$(python3 -c "print(round($ticks / 100 / ($end - $start) * 100, 2))")
-  echo "$rps $render $(per1k_of "$WORK/d.json" "$(python3 -c "print($all_ticks / 100)")")"
+  local render; render=$(python3 -c "print(round($ticks / $CLK_TCK / ($end - $start) * 100, 2))")
+  echo "$rps $render $(per1k_of "$WORK/d.json" "$(python3 -c "print($all_ticks / $CLK_TCK)")")"
 }
 
 HEADLESS=(); DASH=(); RENDER=(); RATIO=(); HCPU=(); DCPU=(); CPU_RATIO=()
@@ -97,9 +90,9 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round: headless $h req/s $hc cpu_ms/1k | dashboard $d req/s $dc cpu_ms/1k | render thread ${r}% of a core"
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-MH=$(median "${HEADLESS[@]}"); MD=$(median "${DASH[@]}"); MR=$(median "${RENDER[@]}")
-MRATIO=$(median "${RATIO[@]}"); MHC=$(median "${HCPU[@]}"); MDC=$(median "${DCPU[@]}"); MCR=$(median "${CPU_RATIO[@]}")
+median_of() { printf '%s\n' "$@" | median; }
+MH=$(median_of "${HEADLESS[@]}"); MD=$(median_of "${DASH[@]}"); MR=$(median_of "${RENDER[@]}")
+MRATIO=$(median_of "${RATIO[@]}"); MHC=$(median_of "${HCPU[@]}"); MDC=$(median_of "${DCPU[@]}"); MCR=$(median_of "${CPU_RATIO[@]}")
 python3 - "$MH" "$MD" "$MR" "$MRATIO" "$MHC" "$MDC" "$MCR" <<'EOF'
 import sys
 h, d, r, ratio, hc, dc, cr = map(float, sys.argv[1:])

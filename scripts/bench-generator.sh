@@ -21,21 +21,12 @@ TARGET_CPU=1
 GENERATOR_CPU=0
 
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-target_pid=""
-cleanup() {
-    if [[ -n "$target_pid" ]]; then kill "$target_pid" 2>/dev/null || true; wait "$target_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [[ -n "${LOADTOP_BIN:-}" ]]; then
-    loadtop=$(readlink -f "$LOADTOP_BIN")
-else
-    echo "== building (release)"
-    cargo build --release --quiet --bin loadtop
-    loadtop=$(readlink -f "${CARGO_TARGET_DIR:-target}/release/loadtop")
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+require_tool taskset util-linux
+require_tool /usr/bin/time time
+loadtop_bin
+make_workdir
 if [[ "$GENERATOR" == harness ]]; then
     harness=$(cargo bench --bench generator --no-run --message-format=json 2>/dev/null \
         | python3 -c 'import json,sys
@@ -46,62 +37,22 @@ for line in sys.stdin:
     [[ -x "$harness" ]] || { echo "cannot build benches/generator" >&2; exit 1; }
 fi
 
-# Peers: wrk is required for ratios; oha is optional.
-if ! command -v wrk >/dev/null; then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        apt-get install -y -qq wrk >/dev/null 2>&1 || true
-    fi
-fi
-have_wrk=$(command -v wrk >/dev/null && echo yes || echo no)
-have_oha=$(command -v oha >/dev/null && echo yes || echo no)
-[[ $have_wrk == yes ]] || echo "!! wrk not installed: skipping wrk (no ratios)"
-[[ $have_oha == yes ]] || echo "!! oha not installed: skipping oha"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Peers: wrk is needed for the ratios; oha is optional.
+have_wrk=no have_oha=no
+if have_peer wrk "skipping wrk (no ratios)" wrk; then have_wrk=yes; fi
+if have_peer oha "skipping oha"; then have_oha=yes; fi
 
 # Target: nginx `return 200` with one worker, else the embedded server.
-if command -v nginx >/dev/null; then
-    port=$(free_port)
-    mkdir -p "$work/nginx"
-    cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $work/nginx/error.log warn;
-pid $work/nginx/nginx.pid;
-worker_rlimit_nofile 65536;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port; location / { return 200 "Hello, world!"; } }
-}
-CONF
-    taskset -c $TARGET_CPU nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-    target_pid=$!
-    url="http://127.0.0.1:$port/"
-    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    echo "== target: nginx (1 worker, CPU $TARGET_CPU) at $url"
+# nginx gets room for many connections and keeps idle ones for the whole run.
+if have_peer nginx "using loadtop serve --threads 1 as the target"; then
+    WORKER_CONNECTIONS=20000 NGINX_RLIMIT_NOFILE=65536 NGINX_KEEPALIVE_TIMEOUT=300s start_nginx
+    echo "== target: nginx (1 worker, CPU $TARGET_CPU) at $URL"
 else
-    taskset -c $TARGET_CPU "$loadtop" serve --threads 1 --bind 127.0.0.1:0 > "$work/serve.out" 2>&1 &
-    target_pid=$!
-    url=""
-    for _ in $(seq 100); do
-        url=$(sed -n 's/^loadtop-serve listening=\(http:[^ ]*\).*/\1/p' "$work/serve.out" | head -1)
-        [[ -n "$url" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$url" ]] || { echo "loadtop serve did not print its ready line" >&2; cat "$work/serve.out" >&2; exit 1; }
-    url="${url%/}/"
-    echo "== target: loadtop serve (1 thread, CPU $TARGET_CPU) at $url"
+    start_loadtop_serve /
+    echo "== target: loadtop serve (1 thread, CPU $TARGET_CPU) at $URL"
 fi
 
-# measure NAME FILE-PREFIX CMD...: runs CMD pinned under /usr/bin/time -v.
+# measure PREFIX CMD...: runs CMD pinned under /usr/bin/time -v (PREFIX.time, .out, .err).
 measure() {
     local prefix=$1; shift
     /usr/bin/time -v -o "$prefix.time" taskset -c $GENERATOR_CPU "$@" > "$prefix.out" 2> "$prefix.err" || true
@@ -131,13 +82,13 @@ requests_oha() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=
 run_loadtop() {
     local prefix=$1; shift
     if [[ "$GENERATOR" == harness ]]; then
-        measure "$prefix" "$harness" "$url" -t 1 -c "$CONNECTIONS" -d "$DURATION" "$@"
+        measure "$prefix" "$harness" "$URL" -t 1 -c "$CONNECTIONS" -d "$DURATION" "$@"
     else
-        measure "$prefix" "$loadtop" bench "$url" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --json "$prefix.json" "$@"
+        measure "$prefix" "$BIN" bench "$URL" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --json "$prefix.json" "$@"
     fi
 }
 
-results="$work/results"
+results="$WORK/results"
 : > "$results"
 record() { # tool prefix "requests secs"
     local tool=$1 prefix=$2 reqs secs cpu rss
@@ -152,36 +103,35 @@ record() { # tool prefix "requests secs"
 
 for round in $(seq "$ROUNDS"); do
     echo "== round $round/$ROUNDS (-t1 -c$CONNECTIONS -d${DURATION}s)"
-    run_loadtop "$work/loadtop.$round"
-    record loadtop "$work/loadtop.$round" "$(requests_loadtop "$work/loadtop.$round")"
+    run_loadtop "$WORK/loadtop.$round"
+    record loadtop "$WORK/loadtop.$round" "$(requests_loadtop "$WORK/loadtop.$round")"
     if [[ $have_wrk == yes ]]; then
-        measure "$work/wrk.$round" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url"
-        record wrk "$work/wrk.$round" "$(requests_wrk "$work/wrk.$round")"
+        measure "$WORK/wrk.$round" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$URL"
+        record wrk "$WORK/wrk.$round" "$(requests_wrk "$WORK/wrk.$round")"
     fi
     if [[ $have_oha == yes ]]; then
-        measure "$work/oha.$round" oha -c "$CONNECTIONS" -z "${DURATION}s" --no-tui --output-format json "$url"
-        record oha "$work/oha.$round" "$(requests_oha "$work/oha.$round")"
+        measure "$WORK/oha.$round" oha -c "$CONNECTIONS" -z "${DURATION}s" --no-tui --output-format json "$URL"
+        record oha "$WORK/oha.$round" "$(requests_oha "$WORK/oha.$round")"
     fi
 done
 
 echo "== medians over $ROUNDS rounds"
-median() { # tool column
-    awk -v t="$1" -v c="$2" '$1 == t { print $c }' "$results" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# Results lines are "tool req/s cpu_s rss_mib cpu_ms_per_1k", one per run.
+tool_median() { column_median "$results" "$1" "$2" 0; } # tool column
 for tool in loadtop wrk oha; do
     grep -q "^$tool " "$results" || continue
     printf "%-8s req/s=%9.0f  cpu_s=%6.2f  peak_rss_mib=%6.1f  cpu_ms_per_1k=%7.2f\n" "$tool" \
-        "$(median $tool 2)" "$(median $tool 3)" "$(median $tool 4)" "$(median $tool 5)"
+        "$(tool_median $tool 2)" "$(tool_median $tool 3)" "$(tool_median $tool 4)" "$(tool_median $tool 5)"
 done
 if grep -q "^wrk " "$results"; then
-    awk -v a="$(median loadtop 2)" -v b="$(median wrk 2)" -v c="$(median loadtop 5)" -v d="$(median wrk 5)" \
-        -v e="$(median loadtop 4)" -v f="$(median wrk 4)" 'BEGIN {
+    awk -v a="$(tool_median loadtop 2)" -v b="$(tool_median wrk 2)" -v c="$(tool_median loadtop 5)" -v d="$(tool_median wrk 5)" \
+        -v e="$(tool_median loadtop 4)" -v f="$(tool_median wrk 4)" 'BEGIN {
         printf "ratio loadtop/wrk: req/s %.2f  cpu_ms_per_1k %.2f  peak_rss %.2f\n", a / b, c / d, e / f }'
 fi
 
 echo "== fixed rate: loadtop -R $RATE -t1 -c$CONNECTIONS -d${DURATION}s"
-run_loadtop "$work/rate" -R "$RATE"
-read -r reqs secs <<< "$(requests_loadtop "$work/rate")"
-awk -v r="${reqs:-0}" -v s="${secs:-1}" -v c="$(cpu_secs "$work/rate")" -v m="$(rss_kib "$work/rate")" -v R="$RATE" 'BEGIN {
+run_loadtop "$WORK/rate" -R "$RATE"
+read -r reqs secs <<< "$(requests_loadtop "$WORK/rate")"
+awk -v r="${reqs:-0}" -v s="${secs:-1}" -v c="$(cpu_secs "$WORK/rate")" -v m="$(rss_kib "$WORK/rate")" -v R="$RATE" 'BEGIN {
     printf "loadtop  target=%d  achieved req/s=%.0f (%.1f%%)  cpu_ms_per_1k=%.2f  peak_rss_mib=%.1f\n",
         R, r / s, 100 * r / s / R, (r > 0) ? c * 1e6 / r : 0, m / 1024 }'

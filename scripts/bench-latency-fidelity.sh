@@ -18,35 +18,16 @@ SLEEP_MS=${SLEEP_MS:-10}
 TARGET_CPU=1
 GENERATOR_CPU=0
 
-command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
-if ! command -v wrk >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
-fi
-HAVE_WRK=$(command -v wrk >/dev/null && echo yes || echo no)
-[[ $HAVE_WRK == yes ]] || echo "!! wrk not installed: loadtop p50 only, no comparison"
-
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
+require_tool taskset util-linux
+HAVE_WRK=no
+if have_peer wrk "loadtop p50 only, no comparison" wrk; then HAVE_WRK=yes; fi
 loadtop_bin
-
-WORK=$(mktemp -d)
-TARGET_PID=""
-cleanup() {
-    stop_target
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_workdir
 
 start_loadtop_serve "/sleep?ms=$SLEEP_MS"
 echo "target: $URL (loadtop serve --threads 1, CPU $TARGET_CPU); generators on CPU $GENERATOR_CPU; -c $CONNS -d $DURATION"
-
-to_ms() { # wrk prints 812.00us, 10.12ms, 1.01s
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
-        else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
-        else print v }'
-}
 
 loadtop_round() { # prints "p50_ms p99_ms requests"
     taskset -c $GENERATOR_CPU "$BIN" bench "$URL" -c "$CONNS" -d "$DURATION" --json - 2> /dev/null > "$WORK/l.json" || true
@@ -82,7 +63,6 @@ for round in $(seq "$ROUNDS"); do
             r, a, c, x, b, d, y, a - b }'
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ML=$(awk '{print $1}' "$WORK/results" | median)
 MW=$(awk '{print $2}' "$WORK/results" | median)
 MD=$(awk '{print $1 - $2}' "$WORK/results" | median)

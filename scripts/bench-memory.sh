@@ -31,10 +31,10 @@ TARGET=${TARGET:-nginx}
 TARGET_CPU=1
 GENERATOR_CPU=0
 
-command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "/usr/bin/time is required (apt-get install -y time)" >&2; exit 1; }
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
+require_tool taskset util-linux
+require_tool /usr/bin/time time
 loadtop_bin
 
 # Each connection is one descriptor on both sides; leave room for the rest.
@@ -42,23 +42,23 @@ want_fds=$((MANY_CONNS + 1024))
 if (( $(ulimit -n) < want_fds )); then ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; fi
 echo "open files limit: $(ulimit -n)"
 
-WORK=$(mktemp -d)
-TARGET_PID=""
+make_workdir
+# The soak's generator runs in the background; stop it too if cut short.
 GEN_PID=""
 cleanup() {
-    [[ -n "$GEN_PID" ]] && kill "$GEN_PID" 2>/dev/null || true
-    stop_target
-    rm -rf "$WORK"
+    stop_pid "$GEN_PID"
+    cleanup_workdir
 }
 trap cleanup EXIT
 
-if [[ "$TARGET" == nginx ]] && ! command -v nginx >/dev/null; then
-    echo "!! nginx not installed: using loadtop serve --threads 1 as the target"
+if [[ "$TARGET" == nginx ]] && ! have_peer nginx "using loadtop serve --threads 1 as the target"; then
     TARGET=loadtop
 fi
 if [[ "$TARGET" == nginx ]]; then
-    WORKER_CONNECTIONS=$((MANY_CONNS * 2))
-    start_nginx
+    # Room for every connection, a listen queue for 10 000 opened at once, and
+    # idle connections kept for the whole soak.
+    WORKER_CONNECTIONS=$((MANY_CONNS * 2)) NGINX_RLIMIT_NOFILE=$((MANY_CONNS * 2 + 1024)) \
+        NGINX_KEEPALIVE_TIMEOUT=300s NGINX_LISTEN_BACKLOG=4096 start_nginx
     echo "target: nginx (1 worker, worker_connections $((MANY_CONNS * 2)), CPU $TARGET_CPU) at $URL"
 else
     start_loadtop_serve /plaintext

@@ -20,21 +20,13 @@ TARGET=${TARGET:-nginx}
 TARGET_CPU=1
 GENERATOR_CPU=0
 
-command -v taskset >/dev/null || { echo "taskset is required (util-linux)" >&2; exit 1; }
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
+require_tool taskset util-linux
 loadtop_bin
+make_workdir
 
-WORK=$(mktemp -d)
-TARGET_PID=""
-cleanup() {
-    stop_target
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [[ "$TARGET" == nginx ]] && ! command -v nginx >/dev/null; then
-    echo "!! nginx not installed: using loadtop serve --threads 1 as the target"
+if [[ "$TARGET" == nginx ]] && ! have_peer nginx "using loadtop serve --threads 1 as the target"; then
     TARGET=loadtop
 fi
 if [[ "$TARGET" == nginx ]]; then
@@ -71,10 +63,10 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== medians over $ROUNDS rounds (target: achieved within 1% of asked)"
 for rate in $RATES; do
-    col() { awk -v n="$rate" -v c="$1" '$1 == n { print $c }' "$WORK/results" | median; }
+    # A rate with no report in any round shows as 0 achieved (a MISS).
+    col() { column_median "$WORK/results" "$rate" "$1" 0; }
     awk -v n="$rate" -v a="$(col 2)" -v l="$(col 3)" -v d="$(col 4)" -v e="$(col 5)" 'BEGIN {
         dev = 100 * (a - n) / n; if (dev < 0) adev = -dev; else adev = dev
         printf "asked %6d  achieved %9.1f req/s  deviation %+7.3f%%  late %d  dropped %d  errors %d  %s\n",

@@ -7,6 +7,8 @@
 #   env: LOADTOP_BIN (skip the build), WIDTH=1280 HEIGHT=2400
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 OUT=${2:-docs/images/report.png}
 WIDTH=${WIDTH:-1280}
@@ -16,14 +18,8 @@ if [ -z "$CHROMIUM" ]; then
   echo "chromium is not installed (apt-get install -y chromium); nothing rendered"
   exit 1
 fi
-if [ -n "${LOADTOP_BIN:-}" ]; then
-  BIN=$LOADTOP_BIN
-else
-  cargo build --release --quiet
-  BIN=${CARGO_TARGET_DIR:-target}/release/loadtop
-fi
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+loadtop_bin
+make_workdir
 
 REPORT=${1:-}
 if [ -z "$REPORT" ]; then
