@@ -30,11 +30,7 @@ fn parse(text: &str, origin: &str, method: &str) -> Result<(String, Vec<MixReque
         let parsed = url::parse(line).map_err(at)?;
         match &first {
             None => first = Some((line.to_string(), parsed.clone())),
-            Some((_, origin_url))
-                if origin_url.host != parsed.host
-                    || origin_url.port != parsed.port
-                    || origin_url.tls != parsed.tls =>
-            {
+            Some((_, origin_url)) if !origin_url.same_origin(&parsed) => {
                 return Err(at(format!(
                     "`{line}` is not on {} like the first URL: one run loads one server",
                     origin_url.host_header()

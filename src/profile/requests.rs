@@ -155,13 +155,7 @@ impl Ctx<'_> {
             _ => None,
         };
         match origin {
-            Some(origin)
-                if origin.host == parsed.host
-                    && origin.port == parsed.port
-                    && origin.tls == parsed.tls =>
-            {
-                Ok(parsed.path)
-            }
+            Some(origin) if origin.same_origin(&parsed) => Ok(parsed.path),
             Some(origin) => Err(self.at(
                 value,
                 key,

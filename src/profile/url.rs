@@ -15,6 +15,11 @@ pub struct HttpUrl {
 }
 
 impl HttpUrl {
+    /// Same scheme, host and port: one server, whatever the path.
+    pub fn same_origin(&self, other: &HttpUrl) -> bool {
+        self.tls == other.tls && self.host == other.host && self.port == other.port
+    }
+
     /// The `Host` header value (port omitted when it is the default).
     pub fn host_header(&self) -> String {
         let host = if self.host.contains(':') {

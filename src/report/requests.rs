@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::json::{RequestReport, TimelineRequest, decode_histogram, encode_histogram};
+use super::text::{format_duration_us, format_percent};
 use crate::stats::Interval;
 use crate::stats::summary::Summary;
 
@@ -77,12 +78,12 @@ pub fn table(parts: &[RequestReport]) -> String {
         };
         let _ = writeln!(
             out,
-            "    {:<width$}  {share:>5.1}%  {:>9.1} req/s  p50 {:>9}  p99 {:>9}  errors {:.2}%",
+            "    {:<width$}  {share:>5.1}%  {:>9.1} req/s  p50 {:>9}  p99 {:>9}  errors {}",
             part.name,
             s.rps,
-            micros(s.latency.p50_us),
-            micros(s.latency.p99_us),
-            s.error_rate * 100.0,
+            format_duration_us(s.latency.p50_us),
+            format_duration_us(s.latency.p99_us),
+            format_percent(s.error_rate),
         );
     }
     out
@@ -90,16 +91,6 @@ pub fn table(parts: &[RequestReport]) -> String {
 
 fn attempts(summary: &Summary) -> u64 {
     summary.requests + summary.errors.iter().map(|e| e.count).sum::<u64>()
-}
-
-fn micros(us: u64) -> String {
-    if us >= 1_000_000 {
-        format!("{:.2}s", us as f64 / 1e6)
-    } else if us >= 1_000 {
-        format!("{:.2}ms", us as f64 / 1e3)
-    } else {
-        format!("{us}us")
-    }
 }
 
 #[cfg(test)]

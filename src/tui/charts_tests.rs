@@ -14,9 +14,7 @@ fn rows(kind: ChartKind, snapshot: &Snapshot, width: u16, height: u16) -> Vec<St
         theme: Theme::new(true),
     }
     .render(area, &mut buf);
-    (0..height)
-        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
-        .collect()
+    crate::tui::buffer_rows(&buf)
 }
 
 fn flat(us: u64, seconds: u64) -> Snapshot {

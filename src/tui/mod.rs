@@ -28,6 +28,15 @@ pub use state::{AppState, DEFAULT_WINDOW_SECS, ViewChange, WINDOW_STEPS, apply};
 pub use terminal::restore_terminal;
 pub use view::{draw, render};
 
+/// A rendered buffer as one string per row, for widget tests.
+#[cfg(test)]
+pub(crate) fn buffer_rows(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
     #[error("terminal I/O failed: {0}")]

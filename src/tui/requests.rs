@@ -91,15 +91,7 @@ mod tests {
     }
 
     fn text_of(buf: &Buffer) -> String {
-        let area = buf.area;
-        (0..area.height)
-            .map(|y| {
-                (0..area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-                    + "\n"
-            })
-            .collect()
+        crate::tui::buffer_rows(buf).join("\n")
     }
 
     #[test]

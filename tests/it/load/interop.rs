@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use loadtop::load::{self, LoadConfig, Protocol, RequestSpec, WeightedRequest};
 
-use super::{collect_ticks, stop_and_total};
+use super::{bench_h2_over_tls, collect_ticks, stop_and_total};
 use crate::server::InProc;
-use crate::support::{run_loadtop, serve_with};
+use crate::support::serve_with;
 
 #[test]
 fn a_mix_over_h2c_is_counted_per_route_by_the_server() {
@@ -55,30 +55,10 @@ fn bench_over_https_h2_trusts_the_certificate_serve_wrote() {
     let cert = dir.path().join("cert.pem");
     let (_server, url) = serve_with(&["--tls", "--tls-cert-out", cert.to_str().unwrap()]);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-    let report = dir.path().join("report.json");
-    let target = format!("{url}/plaintext");
-    let out = run_loadtop(
-        &[
-            "bench",
-            &target,
-            "-n",
-            "200",
-            "-c",
-            "2",
-            "--http2",
-            "--h2-streams",
-            "4",
-            "--cacert",
-            cert.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let (out, report) = bench_h2_over_tls(&format!("{url}/plaintext"), &cert, 200, 4, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let report = crate::headless::read_valid_report(&report);
+    let report = report.unwrap();
     assert_eq!(report["plan"]["protocol"], "HTTP/2");
     assert_eq!(report["plan"]["tls"], true);
     assert_eq!(report["summary"]["requests"], 200, "{}", report["summary"]);

@@ -53,3 +53,40 @@ fn stop_and_total(engine: EngineHandle, mut ticks: Vec<Tick>) -> Interval {
     let last = engine.stop();
     total(&ticks, &last)
 }
+
+/// `loadtop bench URL -n N -c 2 --http2 --h2-streams S --cacert CA` with a
+/// JSON report in `dir`: returns the exit output and, on success, the
+/// schema-checked report.
+fn bench_h2_over_tls(
+    url: &str,
+    ca: &std::path::Path,
+    requests: u64,
+    streams: u32,
+    dir: &std::path::Path,
+) -> (std::process::Output, Option<serde_json::Value>) {
+    let report = dir.join("report.json");
+    let out = crate::support::run_loadtop(
+        &[
+            "bench",
+            url,
+            "-n",
+            &requests.to_string(),
+            "-c",
+            "2",
+            "--http2",
+            "--h2-streams",
+            &streams.to_string(),
+            "--cacert",
+            ca.to_str().unwrap(),
+            "--headless",
+            "--json",
+            report.to_str().unwrap(),
+        ],
+        dir,
+    );
+    let report = out
+        .status
+        .success()
+        .then(|| crate::headless::read_valid_report(&report));
+    (out, report)
+}

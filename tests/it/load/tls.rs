@@ -10,7 +10,7 @@ use loadtop::stats::ErrorKind;
 
 use super::h2_target::{BODY, Certs, H2Target, Mode};
 use super::targets::{Behavior, OK_RESPONSE, Target};
-use super::{collect_ticks, stop_and_total};
+use super::{bench_h2_over_tls, collect_ticks, stop_and_total};
 
 fn config(target: &H2Target, scheme: &str, cacert: Option<PathBuf>) -> LoadConfig {
     let mut config = LoadConfig::for_url(&target.url(scheme)).unwrap();
@@ -207,32 +207,13 @@ fn bench_over_https_h2_reports_its_protocol() {
     let dir = tempfile::tempdir().unwrap();
     let ca = certs.write_ca(dir.path());
     let target = H2Target::start(Mode::Tls, &certs);
-    let report = dir.path().join("report.json");
     let url = target.url("https");
-    let out = crate::support::run_loadtop(
-        &[
-            "bench",
-            &url,
-            "-n",
-            "120",
-            "-c",
-            "2",
-            "--http2",
-            "--h2-streams",
-            "3",
-            "--cacert",
-            ca.to_str().unwrap(),
-            "--headless",
-            "--json",
-            report.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
+    let (out, report) = bench_h2_over_tls(&url, &ca, 120, 3, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Protocol: HTTP/2 over TLS"), "{stdout}");
-    let report = crate::headless::read_valid_report(&report);
+    let report = report.unwrap();
     assert_eq!(report["plan"]["protocol"], "HTTP/2");
     assert_eq!(report["plan"]["tls"], true);
     assert_eq!(report["summary"]["requests"], 120, "{}", report["summary"]);
