@@ -127,8 +127,9 @@ impl Ctx<'_> {
 
         let server = ServerSettings {
             threads: match &raw.server.threads {
-                Some(t) if *t.get_ref() == 0 => {
-                    return Err(self.at(t, "server.threads", "must be at least 1"));
+                Some(t) if !(1..=crate::server::MAX_THREADS).contains(t.get_ref()) => {
+                    let range = format!("must be 1..={}", crate::server::MAX_THREADS);
+                    return Err(self.at(t, "server.threads", range));
                 }
                 Some(_) if !embedded => {
                     return Err(self.error_at(

@@ -15,6 +15,7 @@ use flate2::write::GzEncoder;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Response, StatusCode};
 use percent_encoding::percent_decode_str;
+use tokio::io::AsyncReadExt;
 
 use super::body::{FileStream, ResponseBody};
 use super::routes::text_response;
@@ -150,15 +151,9 @@ async fn serve_from_dir(
     if !canonical.starts_with(root) {
         return not_found();
     }
-    let Ok(file) = tokio::fs::File::open(&canonical).await else {
+    let Some((mut file, metadata)) = open_regular(&canonical).await else {
         return not_found();
     };
-    let Ok(metadata) = file.metadata().await else {
-        return not_found();
-    };
-    if !metadata.is_file() {
-        return not_found();
-    }
     let len = metadata.len();
     let modified = metadata.modified().unwrap_or(UNIX_EPOCH);
     let mtime_ns = modified
@@ -179,10 +174,9 @@ async fn serve_from_dir(
         return not_modified;
     }
     if use_gzip {
-        let compressed = match tokio::fs::read(&canonical)
-            .await
-            .and_then(|data| gzip(&data))
-        {
+        let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        let read = (&mut file).take(len).read_to_end(&mut data).await;
+        let compressed = match read.and_then(|_| gzip(&data)) {
             Ok(compressed) => compressed,
             Err(_) => return not_found(),
         };
@@ -192,6 +186,27 @@ async fn serve_from_dir(
     meta.respond(request, len, || {
         ResponseBody::File(FileStream::new(file, len))
     })
+}
+
+/// Opens `path` only if it is a regular file. Anything else (a FIFO, a
+/// device, a socket, a directory) is refused before it is opened: opening a
+/// FIFO for reading blocks until a writer comes, which would hold one of the
+/// runtime's blocking threads per request forever. The open itself is
+/// non-blocking and does not follow a symlink, and the type is checked again
+/// on the open descriptor, so a file swapped in between cannot block either.
+async fn open_regular(path: &Path) -> Option<(tokio::fs::File, std::fs::Metadata)> {
+    let before = tokio::fs::symlink_metadata(path).await.ok()?;
+    if !before.is_file() {
+        return None;
+    }
+    let file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .await
+        .ok()?;
+    let metadata = file.metadata().await.ok()?;
+    metadata.is_file().then_some((file, metadata))
 }
 
 struct Validators {

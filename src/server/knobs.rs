@@ -77,40 +77,112 @@ pub struct KnobError {
 }
 
 /// A partial update of `Knobs`: every key optional, unknown keys refused at
-/// deserialize time (so TOML profiles and PATCH bodies fail on typos).
+/// deserialize time (so TOML profiles and PATCH bodies fail on typos). A key
+/// that is present must hold a value of its type: `null` is refused rather
+/// than read as "absent", so `{"pool_size": null}` cannot look like a
+/// successful change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KnobPatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pool_size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub hold_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pool_cpu_work: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub acquire_timeout_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cpu_work: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cpu_workers: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sleep_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stall_every_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stall_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_rate: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub jitter_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_shedding: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_inflight: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rate_limit_rps: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request_timeout_ms: Option<u64>,
+}
+
+/// A present key: its value, never `null` (absent keys take `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 const HOUR_MS: u64 = 3_600_000;
@@ -134,6 +206,23 @@ fn check_u64(
 }
 
 impl KnobPatch {
+    /// Parses a JSON object of knobs; the error names the offending key
+    /// (`pool_size: invalid type: null, expected u64 at line 1 column 17`).
+    pub fn from_json(json: &[u8]) -> Result<KnobPatch, String> {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        let patch: KnobPatch =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+                let path = e.path().to_string();
+                if path == "." {
+                    e.inner().to_string()
+                } else {
+                    format!("{path}: {}", e.inner())
+                }
+            })?;
+        deserializer.end().map_err(|e| e.to_string())?;
+        Ok(patch)
+    }
+
     /// Checks every present key against its range.
     pub fn validate(&self) -> Result<(), KnobError> {
         check_u64("pool_size", self.pool_size, 1, 100_000, "1..=100000")?;
@@ -328,6 +417,28 @@ mod tests {
         assert!(toml::from_str::<KnobPatch>("bogus = 1").is_err());
         let patch: KnobPatch = toml::from_str("pool_cpu_work = 10000001").unwrap();
         assert_eq!(patch.validate().unwrap_err().key, "pool_cpu_work");
+    }
+
+    #[test]
+    fn null_and_wrong_types_are_refused_naming_the_key() {
+        for (json, key) in [
+            (r#"{"pool_size": null}"#, "pool_size"),
+            (r#"{"hold_ms": "5"}"#, "hold_ms"),
+            (r#"{"load_shedding": 1}"#, "load_shedding"),
+            (r#"{"error_rate": null}"#, "error_rate"),
+            (r#"{"pool_size": -1}"#, "pool_size"),
+        ] {
+            let err = KnobPatch::from_json(json.as_bytes()).unwrap_err();
+            assert!(err.starts_with(&format!("{key}: invalid")), "{json}: {err}");
+        }
+        assert!(KnobPatch::from_json(b"[1]").is_err());
+        assert!(KnobPatch::from_json(b"{} x").is_err());
+        let patch = KnobPatch::from_json(br#"{"pool_size": 3}"#).unwrap();
+        assert_eq!(patch.pool_size, Some(3));
+        assert_eq!(patch.hold_ms, None);
+        // A TOML profile cannot say null; absent keys stay absent there too.
+        let patch: KnobPatch = toml::from_str("hold_ms = 7").unwrap();
+        assert_eq!((patch.hold_ms, patch.pool_size), (Some(7), None));
     }
 
     #[test]

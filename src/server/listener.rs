@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -78,17 +78,25 @@ pub(crate) async fn serve(
     };
 
     let (conn_tx, mut conn_rx) = mpsc::channel::<()>(1);
+    let mut accept_errors = AcceptErrors::default();
     loop {
         let accepted = tokio::select! {
             () = stopped(&mut shutdown_rx) => break,
             accepted = listener.accept() => accepted,
         };
         let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
+            Ok(accepted) => {
+                if let Some(lines) = accept_errors.on_success(Instant::now()) {
+                    eprintln!("{lines}");
+                }
+                accepted
+            }
             Err(err) => {
                 // Out of descriptors or a reset during accept: back off
                 // briefly rather than spin, and keep serving.
-                eprintln!("loadtop-serve: accept failed: {err}");
+                if let Some(lines) = accept_errors.on_error(&err, Instant::now()) {
+                    eprintln!("{lines}");
+                }
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
@@ -127,8 +135,11 @@ impl Protocols {
             .timer(TokioTimer::new())
             .header_read_timeout(config.header_read_timeout)
             .max_buf_size(MAX_HEAD_BYTES)
-            .keep_alive(true)
-            .pipeline_flush(true);
+            .keep_alive(true);
+        // No `pipeline_flush`: it lifts hyper's cap on buffered output, so a
+        // client that sends and never reads (a big file, pipelined requests)
+        // would grow the server without bound, and it skips the flush that
+        // carries hyper's own 400/431 answers and pipelined responses out.
         // No HTTP/2 pings: like an idle HTTP/1 keep-alive connection, an idle
         // h2 connection costs nothing, and pings would add load-test noise.
         builder
@@ -227,6 +238,61 @@ impl Opener {
     }
 }
 
+/// Keeps a burst of accept failures (out of descriptors retries every
+/// 20 ms) to one line at its start, then at most one summary line per
+/// `ACCEPT_ERROR_SUMMARY_EVERY`, given on the next failure or success.
+#[derive(Default)]
+struct AcceptErrors {
+    last_line: Option<Instant>,
+    suppressed: u64,
+    last_error: String,
+}
+
+const ACCEPT_ERROR_SUMMARY_EVERY: Duration = Duration::from_secs(5);
+
+impl AcceptErrors {
+    /// What to print (possibly several lines, possibly nothing).
+    fn on_error(&mut self, err: &std::io::Error, now: Instant) -> Option<String> {
+        if !self.line_due(now) {
+            self.suppressed += 1;
+            self.last_error = err.to_string();
+            return None;
+        }
+        self.last_line = Some(now);
+        let line = format!("loadtop-serve: accept failed: {err}");
+        Some(match self.summary() {
+            Some(summary) => format!("{summary}\n{line}"),
+            None => line,
+        })
+    }
+
+    fn on_success(&mut self, now: Instant) -> Option<String> {
+        if self.suppressed == 0 || !self.line_due(now) {
+            return None;
+        }
+        self.last_line = Some(now);
+        self.summary()
+    }
+
+    fn line_due(&self, now: Instant) -> bool {
+        self.last_line
+            .is_none_or(|last| now.duration_since(last) >= ACCEPT_ERROR_SUMMARY_EVERY)
+    }
+
+    /// The pending summary line, if failures were kept quiet; resets them.
+    fn summary(&mut self) -> Option<String> {
+        if self.suppressed == 0 {
+            return None;
+        }
+        let line = format!(
+            "loadtop-serve: accept failed {} more times (last: {})",
+            self.suppressed, self.last_error
+        );
+        self.suppressed = 0;
+        Some(line)
+    }
+}
+
 /// Resolves once shutdown is requested (or its sender is gone).
 async fn stopped(shutdown_rx: &mut watch::Receiver<bool>) {
     let _ = shutdown_rx.wait_for(|stop| *stop).await;
@@ -245,5 +311,41 @@ pub(crate) async fn wait_for_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_of_accept_failures_prints_one_line_then_a_summary() {
+        let emfile = std::io::Error::from_raw_os_error(24);
+        let start = Instant::now();
+        let mut errors = AcceptErrors::default();
+        let first = errors.on_error(&emfile, start).unwrap();
+        assert!(
+            first.contains("accept failed: Too many open files"),
+            "{first}"
+        );
+        // 20 ms retries for just under the summary period: all quiet.
+        for step in 1..250 {
+            let now = start + Duration::from_millis(20 * step);
+            assert_eq!(errors.on_error(&emfile, now), None);
+            assert_eq!(errors.on_success(now), None);
+        }
+        let later = start + ACCEPT_ERROR_SUMMARY_EVERY;
+        let lines = errors.on_success(later).unwrap();
+        assert_eq!(
+            lines,
+            "loadtop-serve: accept failed 249 more times (last: Too many open files (os error 24))"
+        );
+        // Quiet since: nothing pending, and the next failure is printed once
+        // its period has passed.
+        assert_eq!(errors.on_success(later + ACCEPT_ERROR_SUMMARY_EVERY), None);
+        let again = errors
+            .on_error(&emfile, later + ACCEPT_ERROR_SUMMARY_EVERY)
+            .unwrap();
+        assert!(!again.contains("more times"), "{again}");
     }
 }

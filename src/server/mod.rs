@@ -66,6 +66,10 @@ pub enum ServerError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("--threads must be 1..={max}, not {0}", max = MAX_THREADS)]
+    Threads(usize),
+    #[error("--admin-token (or LOADTOP_ADMIN_TOKEN) {0}")]
+    AdminToken(String),
     #[error("invalid --knobs: {0}")]
     Knobs(String),
     #[error("cannot start the server runtime: {0}")]
@@ -133,7 +137,51 @@ impl Default for ServerConfig {
 }
 
 fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_THREADS)
+}
+
+/// Most runtime worker threads `--threads` accepts: far beyond any core
+/// count this runs on, far below what would exhaust memory or thread limits.
+pub const MAX_THREADS: usize = 1024;
+
+/// Shortest admin token accepted. A guessed token must not open the admin
+/// API even over the network: 16 characters are at least 64 bits of a hex
+/// alphabet (centuries of guessing at a million requests per second), and
+/// the token drawn when none is given is 32 hex characters (128 bits).
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+/// Longest admin token accepted: it must fit a request head (64 KiB).
+pub const MAX_ADMIN_TOKEN_LEN: usize = 4096;
+
+/// Refuses a token that is empty (how a missing CI secret arrives), short,
+/// or that a client could not send back as `Authorization: Bearer TOKEN` or
+/// the ready line could not carry (whitespace, control or non-ASCII bytes).
+pub fn check_admin_token(token: &str) -> Result<(), ServerError> {
+    let refuse = |why: String| Err(ServerError::AdminToken(why));
+    if token.is_empty() {
+        return refuse(format!(
+            "is empty; give at least {MIN_ADMIN_TOKEN_LEN} characters, or leave it unset for a random token"
+        ));
+    }
+    if token.len() < MIN_ADMIN_TOKEN_LEN {
+        return refuse(format!(
+            "has {} characters; at least {MIN_ADMIN_TOKEN_LEN} are needed (or leave it unset for a random token)",
+            token.len()
+        ));
+    }
+    if token.len() > MAX_ADMIN_TOKEN_LEN {
+        return refuse(format!(
+            "has {} characters; at most {MAX_ADMIN_TOKEN_LEN} fit a request header",
+            token.len()
+        ));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse(
+            "may hold only visible ASCII characters (no spaces or control characters)".to_string(),
+        );
+    }
+    Ok(())
 }
 
 impl ServerConfig {
@@ -141,16 +189,20 @@ impl ServerConfig {
         let bind = parse_bind(&args.bind).map_err(ServerError::BadAddress)?;
         let mut knobs = Knobs::default();
         if let Some(json) = &args.knobs {
-            let patch: KnobPatch =
-                serde_json::from_str(json).map_err(|e| ServerError::Knobs(e.to_string()))?;
+            let patch = KnobPatch::from_json(json.as_bytes()).map_err(ServerError::Knobs)?;
             patch
                 .validate()
                 .map_err(|e| ServerError::Knobs(e.to_string()))?;
             patch.apply(&mut knobs);
         }
+        if let Some(threads) = args.threads
+            && !(1..=MAX_THREADS).contains(&threads)
+        {
+            return Err(ServerError::Threads(threads));
+        }
         Ok(ServerConfig {
             bind,
-            threads: args.threads.unwrap_or_else(default_threads).max(1),
+            threads: args.threads.unwrap_or_else(default_threads),
             static_dir: args.static_dir.clone(),
             admin_token: args.admin_token.clone(),
             log_requests: args.log_requests,
@@ -237,6 +289,9 @@ impl Drop for RunningServer {
 
 /// Binds and starts serving on the current tokio runtime.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    if let Some(token) = &config.admin_token {
+        check_admin_token(token)?;
+    }
     let files = match &config.static_dir {
         Some(dir) => files::StaticFiles::dir(dir).map_err(|source| ServerError::StaticDir {
             path: dir.clone(),
@@ -301,6 +356,17 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// One line when the listener is reachable from other machines: the admin
+/// API (token-protected) and `/metrics` (open) are then on the network too.
+fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().to_canonical().is_loopback()).then(|| {
+        format!(
+            "loadtop-serve: warning: listening on {addr}, not a loopback address: \
+             the admin API (/_loadtop/, bearer token) and /metrics are reachable from the network"
+        )
+    })
+}
+
 /// `loadtop serve`: runs until SIGINT/SIGTERM, then drains and returns.
 pub fn run(args: ServeArgs) -> Result<(), ServerError> {
     let config = ServerConfig::from_args(&args)?;
@@ -329,6 +395,9 @@ pub fn run(args: ServeArgs) -> Result<(), ServerError> {
         );
         let _ = stdout.flush();
         drop(stdout);
+        if let Some(warning) = exposure_warning(server.local_addr()) {
+            eprintln!("{warning}");
+        }
         listener::wait_for_signal().await;
         server.shutdown().await;
         Ok(())

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use tokio::sync::watch;
 
@@ -132,6 +132,17 @@ fn declared_length(request: &Request<Incoming>) -> u64 {
         .unwrap_or(0)
 }
 
+/// RFC 9112 §3.2: an HTTP/1.1 request without a Host header, or with more
+/// than one, is answered 400 (HTTP/1.0 has none to require; HTTP/2 carries
+/// `:authority`).
+fn host_ok(request: &Request<Incoming>) -> bool {
+    if request.version() != Version::HTTP_11 {
+        return true;
+    }
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    hosts.next().is_some() && hosts.next().is_none()
+}
+
 fn panic_response() -> Response<ResponseBody> {
     text_response(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -153,6 +164,16 @@ impl hyper::service::Service<Request<Incoming>> for Svc {
                 started: Instant::now(),
             })
         });
+        if !host_ok(&request) {
+            bump(&shared.counters.rejected);
+            return ServiceFuture::ready(
+                text_response(
+                    StatusCode::BAD_REQUEST,
+                    "an HTTP/1.1 request needs exactly one Host header\n",
+                ),
+                log,
+            );
+        }
         let matched =
             routes::match_route(request.method(), request.uri().path(), shared.test_routes);
         let route = matched.route;

@@ -4,6 +4,10 @@ use loadtop::server::ServerError;
 use loadtop::server::admin_client::{AdminClient, request};
 use loadtop::server::knobs::{KnobPatch, Knobs};
 
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use loadtop::server::ServerConfig;
+
+use super::http_client::block_on;
 use super::{InProc, TIMEOUT, get, send};
 
 #[test]
@@ -99,6 +103,22 @@ fn bad_patches_name_the_key() {
     let range = patch(r#"{"error_rate": 2.5}"#);
     assert_eq!(range.status, 400);
     assert!(range.text().contains("error_rate"), "{}", range.text());
+    for (body, key) in [
+        (r#"{"pool_size": null}"#, "pool_size"),
+        (r#"{"load_shedding": null}"#, "load_shedding"),
+        (r#"{"error_rate": "0.5"}"#, "error_rate"),
+        (r#"{"hold_ms": -5}"#, "hold_ms"),
+        (r#"{"max_inflight": 1.5}"#, "max_inflight"),
+    ] {
+        let refused = patch(body);
+        assert_eq!(refused.status, 400, "{body}");
+        let error: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("{key}: invalid")),
+            "{body}: {message}"
+        );
+    }
     let zero_pool = patch(r#"{"pool_size": 0}"#);
     assert!(zero_pool.text().contains("pool_size"));
     assert_eq!(patch("not json").status, 400);
@@ -114,4 +134,57 @@ fn bad_patches_name_the_key() {
         })
         .unwrap_err();
     assert!(err.to_string().contains("max_inflight"), "{err}");
+}
+
+#[test]
+fn a_bare_bearer_never_opens_the_admin_api() {
+    let server = InProc::with_defaults();
+    let addr = server.addr();
+    for value in ["Bearer ", "Bearer", "Bearer  ", "bearer ", ""] {
+        let response = send(addr, "GET", "/_loadtop/knobs", &[("Authorization", value)]);
+        assert_eq!(response.status, 401, "HTTP/1.1 {value:?}");
+    }
+    let statuses = block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let mut statuses = Vec::new();
+        for value in ["Bearer ", "Bearer", ""] {
+            let request = hyper::Request::get(format!("http://{addr}/_loadtop/knobs"))
+                .header("authorization", value)
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let response = sender.send_request(request).await.unwrap();
+            statuses.push(response.status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(statuses, [401, 401, 401]);
+}
+
+#[test]
+fn an_empty_or_short_token_does_not_start_a_server() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for token in ["", "0123456789abcde"] {
+        let started = runtime.block_on(loadtop::server::start(ServerConfig {
+            admin_token: Some(token.to_string()),
+            ..ServerConfig::default()
+        }));
+        let err = started.unwrap_err();
+        assert!(
+            matches!(err, ServerError::AdminToken(_)),
+            "{token:?}: {err}"
+        );
+    }
+    let sixteen = runtime.block_on(loadtop::server::start(ServerConfig {
+        admin_token: Some("0123456789abcdef".to_string()),
+        ..ServerConfig::default()
+    }));
+    assert_eq!(sixteen.unwrap().admin_token(), "0123456789abcdef");
 }

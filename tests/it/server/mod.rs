@@ -9,6 +9,7 @@ mod process;
 mod robustness;
 mod routes;
 mod scenarios;
+mod slow_clients;
 mod static_files;
 mod tls;
 

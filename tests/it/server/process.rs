@@ -150,3 +150,63 @@ fn bad_address_and_bad_static_dir_exit_2() {
         assert!(stderr.starts_with("loadtop: "), "{stderr}");
     }
 }
+
+/// `loadtop serve ARGS` with `env`, which must exit by itself: its code and stderr.
+fn serve_refused(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let child = Command::new(loadtop_bin())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("LOADTOP_ADMIN_TOKEN")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = crate::support::finish(child, Duration::from_secs(20));
+    assert!(output.stdout.is_empty(), "{args:?}: it started");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn empty_short_or_unsendable_admin_tokens_exit_2_before_listening() {
+    for (args, env, expected) in [
+        (&["--admin-token", ""][..], &[][..], "is empty"),
+        (&[], &[("LOADTOP_ADMIN_TOKEN", "")], "is empty"),
+        (
+            &["--admin-token", "0123456789abcde"],
+            &[],
+            "has 15 characters",
+        ),
+        (&[], &[("LOADTOP_ADMIN_TOKEN", "short")], "has 5 characters"),
+        (
+            &["--admin-token", "0123456789abcdef 0123"],
+            &[],
+            "only visible ASCII",
+        ),
+    ] {
+        let (code, stderr) = serve_refused(args, env);
+        assert_eq!(code, Some(2), "{args:?} {env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("loadtop: --admin-token (or LOADTOP_ADMIN_TOKEN) ")
+                && stderr.contains(expected),
+            "{args:?} {env:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn threads_out_of_range_exit_2() {
+    for threads in ["0", "1025", "99999999999"] {
+        let (code, stderr) = serve_refused(&["--threads", threads], &[]);
+        assert_eq!(code, Some(2), "--threads {threads}: {stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            format!("loadtop: --threads must be 1..=1024, not {threads}")
+        );
+    }
+    let (code, stderr) = serve_refused(&["--threads", "-1"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+}

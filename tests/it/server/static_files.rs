@@ -213,3 +213,33 @@ fn unreadable_static_dir_is_a_start_error() {
     assert!(matches!(err, ServerError::StaticDir { .. }), "{err}");
     assert!(err.to_string().contains("/definitely/not/here"));
 }
+
+#[test]
+fn non_regular_files_are_refused_at_once_and_serving_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("ok.txt"), "still here").unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink(root.join("pipe"), root.join("link-to-pipe")).unwrap();
+    let server = InProc::start(ServerConfig {
+        static_dir: Some(root.to_path_buf()),
+        ..ServerConfig::default()
+    });
+    let addr = server.addr();
+    // More requests than the runtime has blocking threads (512): a FIFO
+    // opened for reading would hold one each, forever.
+    for round in 0..600 {
+        assert_eq!(get(addr, "/static/pipe").status, 404, "round {round}");
+    }
+    for name in ["sock", "sub", "link-to-pipe"] {
+        assert_eq!(get(addr, &format!("/static/{name}")).status, 404, "{name}");
+    }
+    let file = get(addr, "/static/ok.txt");
+    assert_eq!((file.status, file.text()), (200, "still here".to_string()));
+}
