@@ -203,8 +203,23 @@ pub struct BenchArgs {
     /// Open a new connection for every request.
     #[arg(long)]
     pub no_keepalive: bool,
+    /// oha's duration flag: refused with a pointer to `-d`.
+    #[arg(short = 'z', hide = true, value_name = "DURATION", value_parser = oha_duration)]
+    pub oha_duration: Option<String>,
+    /// oha's rate flag: refused with a pointer to `-R`.
+    #[arg(short = 'q', hide = true, value_name = "RATE", value_parser = oha_rate)]
+    pub oha_rate: Option<String>,
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+/// Hands used to oha get told loadtop's spelling instead of "unexpected argument".
+fn oha_duration(text: &str) -> Result<String, String> {
+    Err(format!("oha's -z is -d here: try `-d {text}`"))
+}
+
+fn oha_rate(text: &str) -> Result<String, String> {
+    Err(format!("oha's -q is -R here: try `-R {text}`"))
 }
 
 #[derive(Debug, Clone, Args)]
@@ -236,17 +251,34 @@ pub struct CompareArgs {
     pub headless: bool,
 }
 
+/// No load test lasts longer; bounding every duration here keeps the sums,
+/// products and deadlines computed from them far from overflow.
+pub const LONGEST_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// Durations as people write them for wrk and oha: `10s`, `2m`, `500ms`, `1h`;
-/// a bare number means seconds.
+/// a bare number means seconds. At most [`LONGEST_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-        return Err(format!("invalid duration `{text}`"));
+        return duration_from_secs(secs).map_err(|e| format!("invalid duration `{text}`: {e}"));
     }
-    humantime::parse_duration(text).map_err(|e| format!("invalid duration `{text}`: {e}"))
+    let duration =
+        humantime::parse_duration(text).map_err(|e| format!("invalid duration `{text}`: {e}"))?;
+    if duration > LONGEST_DURATION {
+        return Err(format!("invalid duration `{text}`: longer than a year"));
+    }
+    Ok(duration)
+}
+
+/// Seconds as a duration: finite, not negative, at most [`LONGEST_DURATION`].
+pub fn duration_from_secs(secs: f64) -> Result<Duration, String> {
+    if !(secs.is_finite() && secs >= 0.0) {
+        return Err("not a number of seconds >= 0".into());
+    }
+    if secs > LONGEST_DURATION.as_secs_f64() {
+        return Err("longer than a year".into());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
 
 /// A bind address must be a literal socket address; names are refused so the
@@ -358,6 +390,13 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("-1").is_err());
+        for absurd in ["1e300", "inf", "NaN", "400days", "18446744073709551615s"] {
+            assert!(parse_duration(absurd).is_err(), "{absurd}");
+        }
+        assert_eq!(
+            parse_duration("365days"),
+            Ok(Duration::from_secs(365 * 86_400))
+        );
     }
 
     #[test]

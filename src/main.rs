@@ -15,10 +15,26 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("loadtop: {err:#}");
+            eprintln!("loadtop: {}", error_text(&err));
             ExitCode::from(exit::USAGE)
         }
     }
+}
+
+/// The error and its causes, each said once: many messages already quote
+/// their cause (`cannot write x: No such file…`), which `{:#}` would repeat.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn run_options(load: &LoadArgs) -> RunOptions {

@@ -146,14 +146,25 @@ impl RunPlan {
                 ready_timeout,
             } => TargetPlan::Url {
                 parsed: profile::url::parse(&url).map_err(invalid)?,
-                url,
+                url: profile::url::redact(&url),
                 pid,
                 command,
                 ready_timeout,
             },
         };
+        // Scaled stages still last a tick at least; an absurd factor is
+        // refused rather than overflowing.
         let scale = |d: Duration| {
-            Duration::from_secs_f64(d.as_secs_f64() * scale_time).max(Duration::from_millis(100))
+            Duration::try_from_secs_f64(d.as_secs_f64() * scale_time)
+                .ok()
+                .filter(|scaled| *scaled <= crate::cli::LONGEST_DURATION)
+                .map(|scaled| scaled.max(crate::session::TICK))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "--scale-time makes a {} stage longer than a year",
+                        humantime::format_duration(d)
+                    ))
+                })
         };
         let mut stages = Vec::new();
         if !profile.load.warmup.is_zero() {
@@ -161,7 +172,7 @@ impl RunPlan {
             stages.push(StagePlan {
                 name: "warmup".into(),
                 model: first.map_or(profile.load.model, |s| s.model),
-                duration: Some(scale(profile.load.warmup)),
+                duration: Some(scale(profile.load.warmup)?),
                 rate: if first.is_some_and(|s| s.model == ModelKind::Open) {
                     first.and_then(|s| s.rate).or(profile.load.rate)
                 } else {
@@ -174,21 +185,23 @@ impl RunPlan {
                 measured: false,
             });
         }
-        stages.extend(profile.stages.into_iter().map(|s| StagePlan {
-            name: s.name,
-            model: s.model,
-            duration: Some(scale(s.duration)),
-            rate: if s.model == ModelKind::Open {
-                s.rate.or(profile.load.rate)
-            } else {
-                None
-            },
-            connections: s.connections,
-            ramp: s.ramp,
-            knobs: s.knobs,
-            thresholds: s.thresholds,
-            measured: true,
-        }));
+        for s in profile.stages {
+            stages.push(StagePlan {
+                name: s.name,
+                model: s.model,
+                duration: Some(scale(s.duration)?),
+                rate: if s.model == ModelKind::Open {
+                    s.rate.or(profile.load.rate)
+                } else {
+                    None
+                },
+                connections: s.connections,
+                ramp: s.ramp,
+                knobs: s.knobs,
+                thresholds: s.thresholds,
+                measured: true,
+            });
+        }
         let mut plan = RunPlan {
             name: profile.name,
             origin: profile.origin,
@@ -213,11 +226,23 @@ impl RunPlan {
             shard: None,
             transport: TransportPlan::resolve(load, &profile.request.transport)?,
         };
+        plan.add_url_credentials();
         plan.transport.check_target(&plan.target, plan.keepalive)?;
         if let Some(shard) = load.shard {
             plan.apply_shard(shard)?;
         }
         Ok(plan)
+    }
+
+    /// `user:password@` in the target URL becomes a Basic `Authorization`
+    /// header on every request that does not set one itself.
+    fn add_url_credentials(&mut self) {
+        if let TargetPlan::Url { parsed, .. } = &self.target {
+            parsed.add_authorization(&mut self.headers);
+            for request in &mut self.requests {
+                parsed.add_authorization(&mut request.headers);
+            }
+        }
     }
 }
 

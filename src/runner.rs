@@ -39,6 +39,8 @@ pub enum RunError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Output(#[from] crate::report::ReportError),
     #[error("the run stopped unexpectedly (internal error)")]
     Crashed,
 }
@@ -64,9 +66,19 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
         }
         other => other?,
     };
-    print_results(plan, &result);
-    after_run(&result, &outputs);
-    Ok(exit_code(&result))
+    print_results(plan, &result, outputs.uses_stdout());
+    let all_written = after_run(&result, &outputs);
+    Ok(with_outputs(exit_code(&result), all_written))
+}
+
+/// A run whose requested files could not all be written is not a success,
+/// though its own verdict (failed, interrupted) comes first.
+pub fn with_outputs(code: u8, all_written: bool) -> u8 {
+    if code == exit::OK && !all_written {
+        exit::USAGE
+    } else {
+        code
+    }
 }
 
 /// Whether a run with these options shows the dashboard.
@@ -82,6 +94,19 @@ pub fn run_planned(
     options: RunOptions,
     planner: Option<Box<dyn StagePlanner>>,
 ) -> Result<RunResult, RunError> {
+    let report_path = match &plan.report {
+        Some(ReportDest::File(path)) => Some(path.clone()),
+        Some(ReportDest::Stdout) => None,
+        // Profile runs always keep a report; `bench` writes one only when asked.
+        None if plan.name != "bench" => Some(crate::report::writable_default_path(&plan.name)),
+        None => None,
+    };
+    // Before any load: a run whose results cannot be written is wasted.
+    let json_dest = match &plan.report {
+        Some(ReportDest::Stdout) => Some(std::path::Path::new("-")),
+        _ => report_path.as_deref(),
+    };
+    crate::report::files::check_destinations(json_dest, &options.outputs)?;
     let use_tui = uses_dashboard(plan, &options);
     let server_exe = match options.server_exe {
         Some(path) => path,
@@ -89,13 +114,6 @@ pub fn run_planned(
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     install_signal_handler(interrupted.clone());
-    let report_path = match &plan.report {
-        Some(ReportDest::File(path)) => Some(path.clone()),
-        Some(ReportDest::Stdout) => None,
-        // Profile runs always keep a report; `bench` writes one only when asked.
-        None if plan.name != "bench" => Some(crate::report::default_path(&plan.name)),
-        None => None,
-    };
     let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
     if let Some(addr) = options.metrics_addr {
         let bound = crate::live_metrics::serve(addr, snapshot_rx.clone())
@@ -134,21 +152,32 @@ pub fn run_planned(
     Ok(result)
 }
 
-/// What every command says after its own summary: a target that died, and
-/// the extra files written from the report.
-pub fn after_run(result: &RunResult, outputs: &crate::report::OutputFiles) {
+/// What every command says after its own summary: a target that died, a
+/// report that could not go where asked, and the extra files written from
+/// the report. Returns whether every requested file was written; when one
+/// was not and the report is nowhere yet, it is kept in `loadtop-reports/`
+/// (or the temporary directory), so the measured data survives.
+pub fn after_run(result: &RunResult, outputs: &crate::report::OutputFiles) -> bool {
     if let Outcome::TargetExited(reason) = &result.outcome {
         eprintln!(
             "loadtop: the target exited mid-run ({reason}); the report holds what was measured"
         );
     }
-    // A file that cannot be written is reported but does not change the run's verdict.
-    match crate::report::write_outputs(&result.report, outputs) {
-        Ok(paths) => paths
-            .iter()
-            .for_each(|p| eprintln!("wrote {}", p.display())),
-        Err(err) => eprintln!("loadtop: {err}"),
+    if let Some(failure) = &result.report_failure {
+        eprintln!("loadtop: {failure}");
     }
+    let (written, failures) = crate::report::files::write_each(&result.report, outputs);
+    written
+        .iter()
+        .for_each(|p| eprintln!("wrote {}", p.display()));
+    failures.iter().for_each(|err| eprintln!("loadtop: {err}"));
+    if !failures.is_empty() && result.report_path.is_none() {
+        match crate::report::keep_elsewhere(&result.report) {
+            Some(kept) => eprintln!("loadtop: the report was saved to {}", kept.display()),
+            None => eprintln!("loadtop: the report could not be saved anywhere"),
+        }
+    }
+    failures.is_empty() && result.report_failure.is_none()
 }
 
 fn exit_code(result: &RunResult) -> u8 {
@@ -160,7 +189,7 @@ fn exit_code(result: &RunResult) -> u8 {
     }
 }
 
-fn print_results(plan: &RunPlan, result: &RunResult) {
+fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
     let report = &result.report;
     let mut out = String::new();
     let options = TextOptions {
@@ -216,7 +245,12 @@ fn print_results(plan: &RunPlan, result: &RunResult) {
     if let Some(detail) = &report.outcome_detail {
         out.push_str(&format!("run {}: {detail}\n", report.outcome));
     }
-    if matches!(plan.report, Some(ReportDest::Stdout)) {
+    if output_on_stdout {
+        eprint!("{out}");
+        if let Some(path) = &result.report_path {
+            eprintln!("report: {}", path.display());
+        }
+    } else if matches!(plan.report, Some(ReportDest::Stdout)) {
         // stdout carries the JSON alone so it can be piped; the text goes to stderr.
         eprint!("{out}");
         if let Ok(json) = serde_json::to_string_pretty(report) {

@@ -53,6 +53,8 @@ pub fn run(args: &MaxArgs, options: RunOptions) -> Result<u8, MaxError> {
 
 pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
     let json_on_stdout = matches!(plan.run.report, Some(ReportDest::Stdout));
+    // People's text moves to stderr whenever stdout carries a file.
+    let text_to_stderr = json_on_stdout || options.outputs.uses_stdout();
     let dashboard = runner::uses_dashboard(&plan.run, &options);
     let state = planner::shared(Search::new(plan.search));
     let mut capacity_planner = CapacityPlanner::new(
@@ -62,9 +64,9 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
         plan.run.connections,
     );
     if !dashboard {
-        write_text(json_on_stdout, &header(plan));
+        write_text(text_to_stderr, &header(plan));
         capacity_planner = capacity_planner.with_observer(Box::new(move |probe| {
-            write_text(json_on_stdout, &format!("{}\n", probe.line()));
+            write_text(text_to_stderr, &format!("{}\n", probe.line()));
         }));
     }
     let outputs = options.outputs.clone();
@@ -83,7 +85,7 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
     if let Some(detail) = &result.report.outcome_detail {
         out.push_str(&format!("run {}: {detail}\n", result.report.outcome));
     }
-    write_text(json_on_stdout, &out);
+    write_text(text_to_stderr, &out);
     if json_on_stdout {
         if let Ok(json) = serde_json::to_string_pretty(&result.report) {
             println!("{json}");
@@ -92,8 +94,11 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
         println!("report: {}", path.display());
     }
     let _ = std::io::stdout().flush();
-    runner::after_run(&result, &outputs);
-    Ok(exit_code(&result, &state))
+    let all_written = runner::after_run(&result, &outputs);
+    Ok(runner::with_outputs(
+        exit_code(&result, &state),
+        all_written,
+    ))
 }
 
 fn exit_code(result: &RunResult, state: &SearchState) -> u8 {

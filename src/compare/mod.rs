@@ -55,6 +55,9 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
         .iter()
         .map(|t| RunPlan::for_target(&profile, t, args.scale_time, &load))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(path) = &args.json {
+        crate::report::files::check_writable(path)?;
+    }
     let server_exe = match options.server_exe {
         Some(path) => path,
         None => std::env::current_exe().map_err(CompareError::Exe)?,
@@ -153,7 +156,19 @@ pub fn run(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> 
             tables,
             passed: code == exit::OK,
         };
-        document::write(&document, path)?;
+        if let Err(err) = document::write(&document, path) {
+            // The tables are printed; the document is kept where it can be.
+            eprintln!("loadtop: {err}");
+            let relative = crate::report::default_path(&format!("compare-{}", profile.name));
+            let kept = [relative.clone(), std::env::temp_dir().join(relative)]
+                .into_iter()
+                .find(|candidate| document::write(&document, candidate).is_ok());
+            match kept {
+                Some(kept) => eprintln!("loadtop: the comparison was saved to {}", kept.display()),
+                None => eprintln!("loadtop: the comparison could not be saved anywhere"),
+            }
+            return Ok(runner::with_outputs(code, false));
+        }
         println!("comparison: {}", path.display());
     }
     Ok(code)

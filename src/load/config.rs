@@ -89,11 +89,12 @@ impl LoadConfig {
     /// A config for `http://` or `https://` `url` (TLS verified against the
     /// system roots, SNI from the URL's host) with the defaults of [`Self::new`].
     pub fn for_url(url: &str) -> Result<LoadConfig, EngineError> {
+        let parsed = parse_url(url)?;
         let (addr, request) = RequestSpec::from_url(url)?;
         let mut config = LoadConfig::new(addr, request);
-        if let Some(server_name) = tls_host(url) {
+        if parsed.tls {
             config.transport.tls = Some(TlsOptions {
-                server_name,
+                server_name: parsed.host,
                 cacert: None,
                 insecure: false,
             });
@@ -194,42 +195,14 @@ impl RequestSpec {
         }
     }
 
-    /// Parses `http[s]://host[:port][/path][?query]` and resolves the host
-    /// (default port 80, or 443 for https; see [`LoadConfig::for_url`] for
-    /// the TLS settings an https URL implies).
+    /// Parses `http[s]://[user:password@]host[:port][/path][?query]` (see
+    /// [`super::url::parse`]) and resolves the host; credentials become an
+    /// `Authorization` header (see [`LoadConfig::for_url`] for the TLS
+    /// settings an https URL implies).
     pub fn from_url(url: &str) -> Result<(SocketAddr, RequestSpec), EngineError> {
-        let bad = |reason: &str| EngineError::Url {
-            url: url.to_string(),
-            reason: reason.to_string(),
-        };
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("missing scheme"))?;
-        let default_port = if scheme.eq_ignore_ascii_case("http") {
-            80
-        } else if scheme.eq_ignore_ascii_case("https") {
-            443
-        } else {
-            return Err(EngineError::UnsupportedScheme(scheme.to_string()));
-        };
-        let rest = rest.split('#').next().unwrap_or_default();
-        let split_at = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, target) = rest.split_at(split_at);
-        if authority.is_empty() {
-            return Err(bad("missing host"));
-        }
-        if authority.contains('@') {
-            return Err(bad("user info in URLs is not supported"));
-        }
-        let path = match target.chars().next() {
-            None => "/".to_string(),
-            Some('?') => format!("/{target}"),
-            Some(_) => target.to_string(),
-        };
-        let (host, port) =
-            split_host_port(authority, default_port).ok_or_else(|| bad("invalid port"))?;
-        if host.is_empty() {
-            return Err(bad("missing host"));
-        }
-        let addr = (host, port)
+        let parsed = parse_url(url)?;
+        let host = parsed.host.as_str();
+        let addr = (host, parsed.port)
             .to_socket_addrs()
             .map_err(|source| EngineError::Resolve {
                 host: host.to_string(),
@@ -240,7 +213,8 @@ impl RequestSpec {
                 host: host.to_string(),
                 source: std::io::Error::other("no addresses"),
             })?;
-        let spec = RequestSpec::get(authority, path);
+        let mut spec = RequestSpec::get(parsed.host_header(), parsed.path.clone());
+        parsed.add_authorization(&mut spec.headers);
         spec.validate()?;
         Ok((addr, spec))
     }
@@ -309,31 +283,11 @@ impl RequestSpec {
     }
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn split_host_port(authority: &str, default_port: u16) -> Option<(&str, u16)> {
-    let parse_port = |port: &str| port.parse::<u16>().ok();
-    if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        return match after {
-            "" => Some((host, default_port)),
-            _ => Some((host, parse_port(after.strip_prefix(':')?)?)),
-        };
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) => Some((host, parse_port(port)?)),
-        None => Some((authority, default_port)),
-    }
-}
-
-/// The host of an `https://` URL (brackets removed), `None` for other schemes.
-fn tls_host(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("https") {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (host, _) = split_host_port(authority, 443)?;
-    Some(host.to_string())
+fn parse_url(url: &str) -> Result<super::url::HttpUrl, EngineError> {
+    super::url::parse(url).map_err(|reason| EngineError::Url {
+        url: super::url::redact(url),
+        reason,
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ mod pacer;
 mod response;
 mod tls;
 mod transport;
+pub mod url;
 mod worker;
 
 pub use config::{LoadConfig, Model, RequestSpec};
@@ -41,9 +42,8 @@ pub enum EngineError {
     InvalidConfig(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    #[error("unsupported scheme `{0}` (supported: http, https)")]
-    UnsupportedScheme(String),
-    #[error("invalid URL `{url}`: {reason}")]
+    /// `reason` names the URL (passwords redacted).
+    #[error("{reason}")]
     Url { url: String, reason: String },
     #[error("cannot resolve `{host}`: {source}")]
     Resolve {

@@ -23,6 +23,7 @@ impl RunPlan {
             (None, None) => return Err(invalid("give a URL (or --urls-from-file FILE)")),
         };
         let parsed = profile::url::parse(&url).map_err(invalid)?;
+        let url = profile::url::redact(&url);
         if args.connections == 0 {
             return Err(invalid("--connections must be at least 1"));
         }
@@ -62,6 +63,21 @@ impl RunPlan {
                 })?),
                 (None, None) => Bytes::new(),
             };
+        // The URL list's entries carry the flags' headers and body too.
+        let mut requests = requests;
+        for request in &mut requests {
+            let own = std::mem::take(&mut request.headers);
+            let mut merged: Vec<(String, String)> = headers
+                .iter()
+                .filter(|(name, _)| !own.iter().any(|(o, _)| o.eq_ignore_ascii_case(name)))
+                .cloned()
+                .collect();
+            merged.extend(own);
+            request.headers = merged;
+            if request.body.is_none() && !body.is_empty() {
+                request.body = Some(body.clone());
+            }
+        }
         // wrk's default: 10 seconds unless a request budget ends the run.
         let duration = match (args.duration, args.requests) {
             (Some(d), _) => Some(d),
@@ -128,6 +144,7 @@ impl RunPlan {
             shard: None,
             transport: TransportPlan::resolve(&args.load, &Default::default())?,
         };
+        plan.add_url_credentials();
         plan.transport.check_target(&plan.target, plan.keepalive)?;
         if let Some(shard) = args.load.shard {
             plan.apply_shard(shard)?;

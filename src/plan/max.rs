@@ -11,6 +11,7 @@ use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sam
 use crate::capacity::MaxPlan;
 use crate::capacity::search::SearchConfig;
 use crate::cli::MaxArgs;
+use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
 
 /// Enough outstanding requests for the open model at the rates a search reaches.
@@ -54,7 +55,19 @@ impl RunPlan {
         let mut run = if args.target.contains("://") {
             url_plan(args)?
         } else {
-            let (run, profile_slos) = profile_plan(args, &mut notes)?;
+            let (run, mut profile_slos) = profile_plan(args, &mut notes)?;
+            let ignored: Vec<String> = profile_slos
+                .iter()
+                .filter(|t| !is_slo(t))
+                .map(|t| format!("`{}`", t.expr))
+                .collect();
+            if !ignored.is_empty() {
+                notes.push(format!(
+                    "ignored {}: the search sets the rate, so a rate or count is not an SLO",
+                    ignored.join(", ")
+                ));
+                profile_slos.retain(is_slo);
+            }
             if slos.is_empty() {
                 slos = profile_slos;
             } else if !profile_slos.is_empty() {
@@ -62,6 +75,7 @@ impl RunPlan {
             }
             run
         };
+        run.add_url_credentials();
         run.transport.check_target(&run.target, run.keepalive)?;
         if slos.is_empty() {
             return Err(invalid(
@@ -100,6 +114,13 @@ impl RunPlan {
     }
 }
 
+/// Whether a threshold can judge a probe: `rps` and `requests` measure the
+/// rate the search itself chose (a floor like `rps > 150` would fail every
+/// probe below it), so only latency and errors are service levels.
+fn is_slo(threshold: &Threshold) -> bool {
+    !matches!(threshold.metric, Metric::Rps | Metric::Requests)
+}
+
 /// An SLO is a threshold; `errors<1%` means the error rate, since a
 /// percentage of a count means nothing else.
 pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
@@ -113,6 +134,11 @@ pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
     let mut slo = Threshold::parse(&rewritten)
         .map_err(|e| invalid(format!("invalid --slo `{trimmed}`: {e}")))?;
     slo.expr = trimmed.to_string();
+    if !is_slo(&slo) {
+        return Err(invalid(format!(
+            "--slo `{trimmed}`: the search sets the rate itself; an SLO is a latency or error limit"
+        )));
+    }
     Ok(slo)
 }
 
@@ -123,7 +149,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
         name: "max".into(),
         origin: "command line".into(),
         target: TargetPlan::Url {
-            url: args.target.clone(),
+            url: profile::url::redact(&args.target),
             parsed,
             pid: None,
             command: None,
@@ -194,7 +220,6 @@ fn profile_plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::threshold::Metric;
 
     #[test]
     fn errors_with_a_percentage_is_the_error_rate() {
@@ -206,6 +231,14 @@ mod tests {
         assert!((parse_slo("errors<1%").unwrap().limit - 0.01).abs() < 1e-12);
         // A count stays a count.
         assert_eq!(parse_slo("errors < 10").unwrap().metric, Metric::Errors);
+    }
+
+    #[test]
+    fn a_rate_is_not_an_slo() {
+        for text in ["rps > 150", "requests >= 10", "rps<5000"] {
+            let err = parse_slo(text).unwrap_err().to_string();
+            assert!(err.contains("sets the rate"), "{err}");
+        }
     }
 
     #[test]

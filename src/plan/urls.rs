@@ -29,7 +29,7 @@ fn parse(text: &str, origin: &str, method: &str) -> Result<(String, Vec<MixReque
         let at = |message: String| invalid(format!("{origin}:{}: {message}", index + 1));
         let parsed = url::parse(line).map_err(at)?;
         match &first {
-            None => first = Some((line.to_string(), parsed.clone())),
+            None => first = Some((url::redact(line), parsed.clone())),
             Some((_, origin_url)) if !origin_url.same_origin(&parsed) => {
                 return Err(at(format!(
                     "`{line}` is not on {} like the first URL: one run loads one server",
@@ -38,11 +38,13 @@ fn parse(text: &str, origin: &str, method: &str) -> Result<(String, Vec<MixReque
             }
             Some(_) => {}
         }
+        let mut headers = Vec::new();
+        parsed.add_authorization(&mut headers);
         requests.push(MixRequest {
             name: parsed.path.clone(),
             method: method.clone(),
             path: parsed.path,
-            headers: Vec::new(),
+            headers,
             body: None,
             weight: 1,
         });

@@ -10,7 +10,7 @@ mod requests;
 mod sweep;
 mod targets;
 pub mod threshold;
-pub mod url;
+pub use crate::load::url;
 mod validate;
 
 use std::path::Path;

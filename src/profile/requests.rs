@@ -86,6 +86,7 @@ impl Ctx<'_> {
             Some(m) => self.method(m, &key("method"))?,
             None => template.method.clone(),
         };
+        let mut entry_url = None;
         let path = match (&entry.path, &entry.url) {
             (Some(_), Some(u)) => {
                 return Err(self.at(u, &key("url"), "give `path` or `url`, not both"));
@@ -101,7 +102,11 @@ impl Ctx<'_> {
                 }
                 path.to_string()
             }
-            (None, Some(u)) => self.same_origin_path(u, &key("url"), target, several_targets)?,
+            (None, Some(u)) => {
+                let parsed = self.same_origin_url(u, &key("url"), target, several_targets)?;
+                entry_url = Some(parsed.clone());
+                parsed.path
+            }
             (None, None) => {
                 return Err(self.error_at(
                     self.entry_offset(entry),
@@ -132,36 +137,40 @@ impl Ctx<'_> {
             (None, Some(file)) => Some(self.body_file(file, &key("body_file"))?),
             (None, None) => template.body.clone().map(Bytes::from),
         };
+        let mut headers = merge_headers(&template.headers, &entry.headers);
+        if let Some(url) = entry_url {
+            url.add_authorization(&mut headers);
+        }
         Ok(MixRequest {
             name,
             method,
             path,
-            headers: merge_headers(&template.headers, &entry.headers),
+            headers,
             body,
             weight,
         })
     }
 
-    fn same_origin_path(
+    fn same_origin_url(
         &self,
         value: &Spanned<String>,
         key: &str,
         target: &Target,
         several_targets: bool,
-    ) -> Result<String, ProfileError> {
+    ) -> Result<url::HttpUrl, ProfileError> {
         let parsed = url::parse(value.get_ref()).map_err(|m| self.at(value, key, m))?;
         let origin = match target {
             Target::Url { url, .. } if !several_targets => url::parse(url).ok(),
             _ => None,
         };
         match origin {
-            Some(origin) if origin.same_origin(&parsed) => Ok(parsed.path),
+            Some(origin) if origin.same_origin(&parsed) => Ok(parsed),
             Some(origin) => Err(self.at(
                 value,
                 key,
                 format!(
                     "`{}` is not on the target's origin {}: a mix loads one server",
-                    value.get_ref(),
+                    url::redact(value.get_ref()),
                     origin.host_header()
                 ),
             )),

@@ -27,14 +27,7 @@ impl Ctx<'_> {
         if raw.values.get_ref().is_empty() {
             return Err(self.at(&raw.values, "sweep.values", "list at least one value"));
         }
-        let duration = self.duration(&raw.duration, "sweep.duration")?;
-        if duration.is_zero() {
-            return Err(self.at(
-                &raw.duration,
-                "sweep.duration",
-                "a stage lasts more than 0s",
-            ));
-        }
+        let duration = self.stage_duration(&raw.duration, "sweep.duration")?;
         let rate = match &raw.rate {
             Some(r) if !(*r.get_ref() >= 1.0 && r.get_ref().is_finite()) => {
                 return Err(self.at(r, "sweep.rate", "a rate is at least 1 request per second"));

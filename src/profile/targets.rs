@@ -165,7 +165,7 @@ impl Ctx<'_> {
 fn default_name(target: &Target) -> String {
     match target {
         Target::Embedded { .. } => "loadtop".to_string(),
-        Target::Url { url, .. } => url.clone(),
+        Target::Url { url, .. } => url::redact(url),
     }
 }
 

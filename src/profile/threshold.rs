@@ -261,7 +261,9 @@ fn parse_latency_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     let secs = value * scale;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    (secs.is_finite() && secs >= 0.0)
+        .then(|| Duration::try_from_secs_f64(secs).ok())
+        .flatten()
 }
 
 fn parse_rate_limit(text: &str) -> Result<f64, String> {

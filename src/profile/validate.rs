@@ -63,10 +63,7 @@ impl Ctx<'_> {
         key: &str,
     ) -> Result<Duration, ProfileError> {
         let parsed = match value.get_ref() {
-            DurationValue::Seconds(secs) if secs.is_finite() && *secs >= 0.0 => {
-                Ok(Duration::from_secs_f64(*secs))
-            }
-            DurationValue::Seconds(secs) => Err(format!("invalid duration {secs}")),
+            DurationValue::Seconds(secs) => crate::cli::duration_from_secs(*secs),
             DurationValue::Text(text) => crate::cli::parse_duration(text),
         };
         parsed.map_err(|message| self.at(value, key, message))
@@ -145,6 +142,9 @@ impl Ctx<'_> {
 
         let mut stages = Vec::new();
         if let Some(raw_stages) = &raw.stages {
+            if raw_stages.get_ref().len() > MAX_STAGES {
+                return Err(self.at(raw_stages, "stages", too_many_stages()));
+            }
             for (i, stage) in raw_stages.get_ref().iter().enumerate() {
                 let stage = self.stage(stage, i, &load, embedded)?;
                 if stages.iter().any(|s: &Stage| s.name == stage.name) {
@@ -160,6 +160,9 @@ impl Ctx<'_> {
         }
         if let Some(sweep) = &raw.sweep {
             stages.extend(self.sweep(sweep, &load, embedded, &stages)?);
+            if stages.len() > MAX_STAGES {
+                return Err(self.at(sweep, "sweep.values", too_many_stages()));
+            }
         }
         if stages.is_empty() {
             return Err(self.error_at(
@@ -323,7 +326,13 @@ impl Ctx<'_> {
                 "load.connect_timeout",
                 Duration::from_secs(3),
             )?,
-            warmup: duration_or(&l.warmup, "load.warmup", Duration::ZERO)?,
+            warmup: match &l.warmup {
+                None => Duration::ZERO,
+                Some(w) => match self.duration(w, "load.warmup")? {
+                    zero if zero.is_zero() => zero,
+                    _ => self.stage_duration(w, "load.warmup")?,
+                },
+            },
             keepalive: l.keepalive.unwrap_or(true),
         })
     }
@@ -340,10 +349,7 @@ impl Ctx<'_> {
         if name.is_empty() {
             return Err(self.at(&s.name, &key("name"), "a stage needs a name"));
         }
-        let duration = self.duration(&s.duration, &key("duration"))?;
-        if duration.is_zero() {
-            return Err(self.at(&s.duration, &key("duration"), "a stage lasts more than 0s"));
-        }
+        let duration = self.stage_duration(&s.duration, &key("duration"))?;
         let model = match &s.model {
             Some(m) => self.model(m, &key("model"))?,
             None => load.model,
@@ -384,6 +390,36 @@ impl Ctx<'_> {
             knobs: self.knobs(&s.knobs, &key("knobs"), embedded)?,
             thresholds: self.thresholds(&s.thresholds, &key("thresholds"))?,
         })
+    }
+}
+
+/// More stages than anyone reads in a table; each costs a histogram pair.
+pub(super) const MAX_STAGES: usize = 100;
+
+fn too_many_stages() -> String {
+    format!("at most {MAX_STAGES} stages")
+}
+
+impl Ctx<'_> {
+    /// A stage's length: at least one aggregation tick, since stages advance
+    /// a tick at a time (a shorter one would run a whole tick anyway).
+    pub(super) fn stage_duration(
+        &self,
+        value: &Spanned<DurationValue>,
+        key: &str,
+    ) -> Result<Duration, ProfileError> {
+        let duration = self.duration(value, key)?;
+        if duration < crate::session::TICK {
+            return Err(self.at(
+                value,
+                key,
+                format!(
+                    "a stage lasts at least {} ms (one aggregation tick)",
+                    crate::session::TICK.as_millis()
+                ),
+            ));
+        }
+        Ok(duration)
     }
 }
 

@@ -36,6 +36,19 @@ impl OutputFiles {
         }
     }
 
+    /// The requested paths, in the order html, hgrm, hlog, csv.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        [&self.html, &self.hgrm, &self.hlog, &self.csv]
+            .into_iter()
+            .flatten()
+            .map(PathBuf::as_path)
+    }
+
+    /// Some output is `-`: the summary text then goes to stderr.
+    pub fn uses_stdout(&self) -> bool {
+        self.paths().any(|p| p.as_os_str() == "-")
+    }
+
     pub fn is_empty(&self) -> bool {
         self.html.is_none() && self.hgrm.is_none() && self.hlog.is_none() && self.csv.is_none()
     }
@@ -73,6 +86,38 @@ pub fn write_outputs(report: &Report, outputs: &OutputFiles) -> Result<Vec<PathB
     Ok(written)
 }
 
+/// Like [`write_outputs`], but tries every file: the ones written, and the
+/// failures, each naming its path.
+pub fn write_each(report: &Report, outputs: &OutputFiles) -> (Vec<PathBuf>, Vec<ReportError>) {
+    let mut written = Vec::new();
+    let mut failures = Vec::new();
+    let singles = [
+        OutputFiles {
+            html: outputs.html.clone(),
+            ..OutputFiles::default()
+        },
+        OutputFiles {
+            hgrm: outputs.hgrm.clone(),
+            ..OutputFiles::default()
+        },
+        OutputFiles {
+            hlog: outputs.hlog.clone(),
+            ..OutputFiles::default()
+        },
+        OutputFiles {
+            csv: outputs.csv.clone(),
+            ..OutputFiles::default()
+        },
+    ];
+    for single in singles.iter().filter(|o| !o.is_empty()) {
+        match write_outputs(report, single) {
+            Ok(paths) => written.extend(paths),
+            Err(err) => failures.push(err),
+        }
+    }
+    (written, failures)
+}
+
 /// The latency histograms of the measured stages added together: the
 /// distribution the run's summary describes (warm-up excluded).
 pub fn measured_latency(report: &Report) -> Result<Histogram<u64>, ReportError> {
@@ -86,30 +131,159 @@ pub fn measured_latency(report: &Report) -> Result<Histogram<u64>, ReportError> 
     Ok(total)
 }
 
-/// A temporary file beside the target, then a rename.
+/// Where an output's bytes go.
+#[derive(Debug, PartialEq, Eq)]
+enum Destination {
+    /// `-`.
+    Stdout,
+    /// A character device, FIFO or socket: written through, never replaced
+    /// (renaming over `/dev/null` or `/dev/stdout` would replace the device).
+    Stream(PathBuf),
+    /// A regular file or a new path, symlinks followed: a temporary file
+    /// beside it, then a rename, so a reader never sees half a file.
+    File(PathBuf),
+}
+
+fn destination(path: &Path) -> std::io::Result<Destination> {
+    if path.as_os_str() == "-" {
+        return Ok(Destination::Stdout);
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        )),
+        Ok(meta) if meta.is_file() => Ok(Destination::File(std::fs::canonicalize(path)?)),
+        Ok(_) => Ok(Destination::Stream(path.to_path_buf())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Destination::File(dangling_target(path)?))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A path that does not exist yet, or a symlink to one: where the file
+/// will be (the link is kept and its target written).
+fn dangling_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // Linux gives up after 40 links too (ELOOP).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// Writes `bytes` to `path`: atomically (a temporary file beside it, then a
+/// rename) for regular files and new paths, following symlinks; straight
+/// through for devices, FIFOs and `-` (stdout).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let write_error = |source| ReportError::Write {
         path: path.display().to_string(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(write_error)?;
+    match destination(path).map_err(write_error)? {
+        Destination::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
+                .map_err(write_error)
+        }
+        Destination::Stream(device) => std::fs::OpenOptions::new()
+            .write(true)
+            .open(device)
+            .and_then(|mut file| file.write_all(bytes))
+            .map_err(write_error),
+        Destination::File(file) => replace_file(&file, bytes).map_err(write_error),
     }
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+}
+
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = temporary_beside(path);
     let result = std::fs::File::create(&tmp)
         .and_then(|mut file| {
             file.write_all(bytes)?;
             file.sync_all()
         })
         .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(err) = result {
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(write_error(err));
     }
+    result
+}
+
+fn temporary_beside(path: &Path) -> PathBuf {
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
+}
+
+/// Before a run: can `path` be written at its end? A regular file or new
+/// path needs a directory (or the nearest existing ancestor, when some are
+/// still to be created) that accepts a new file; `-`, devices and FIFOs are
+/// written through and need nothing. Tried by creating and removing a
+/// temporary file, which is what counts (permissions, read-only mounts).
+pub fn check_writable(path: &Path) -> Result<(), ReportError> {
+    let write_error = |source| ReportError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let Destination::File(file) = destination(path).map_err(write_error)? else {
+        return Ok(());
+    };
+    let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.as_os_str().is_empty() {
+        dir = PathBuf::from(".");
+    }
+    let existing = dir
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || std::fs::symlink_metadata(a).is_ok())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    if !std::fs::metadata(existing).is_ok_and(|m| m.is_dir()) {
+        return Err(write_error(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            format!("{} is not a directory", existing.display()),
+        )));
+    }
+    let probe = existing.join(format!(".loadtop-check.{}.tmp", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(write_error)?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// Every destination a run will write (the JSON report and the extra
+/// files), checked before any load is sent; at most one may be `-`.
+pub fn check_destinations(report: Option<&Path>, outputs: &OutputFiles) -> Result<(), ReportError> {
+    let all: Vec<&Path> = report.into_iter().chain(outputs.paths()).collect();
+    if all.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(ReportError::Destination(
+            "only one output can go to stdout (`-`)".into(),
+        ));
+    }
+    all.into_iter().try_for_each(check_writable)
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub enum ReportError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Destination(String),
     #[error("cannot encode report: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("cannot encode histogram: {0}")]
@@ -41,6 +43,46 @@ pub fn write_json(report: &Report, path: &Path) -> Result<(), ReportError> {
     let mut bytes = serde_json::to_vec_pretty(report)?;
     bytes.push(b'\n');
     files::write_atomic(path, &bytes)
+}
+
+/// Writes the report to `path`; when that fails, keeps it beside the default
+/// report directory (or in the temporary directory) so a run's data is
+/// never lost to a bad destination. Returns where it is, if anywhere, and
+/// what went wrong, if anything.
+pub fn save_json(report: &Report, path: &Path) -> (Option<PathBuf>, Option<String>) {
+    match write_json(report, path) {
+        Ok(()) => (Some(path.to_path_buf()), None),
+        Err(err) => match keep_elsewhere(report) {
+            Some(kept) => {
+                let note = format!("{err}; the report was saved to {} instead", kept.display());
+                (Some(kept), Some(note))
+            }
+            None => (
+                None,
+                Some(format!("{err}; nowhere else could take it either")),
+            ),
+        },
+    }
+}
+
+/// The report under `loadtop-reports/`, or under the temporary directory
+/// when the working directory takes no files: where it went, if anywhere.
+pub fn keep_elsewhere(report: &Report) -> Option<PathBuf> {
+    let relative = default_path(&report.plan.name);
+    [relative.clone(), std::env::temp_dir().join(relative)]
+        .into_iter()
+        .find(|candidate| write_json(report, candidate).is_ok())
+}
+
+/// [`default_path`], or the same under the temporary directory when the
+/// working directory takes no files (a read-only container, `/`).
+pub fn writable_default_path(name: &str) -> PathBuf {
+    let path = default_path(name);
+    if files::check_writable(&path).is_ok() {
+        path
+    } else {
+        std::env::temp_dir().join(path)
+    }
 }
 
 /// Where a run's report goes when the user did not say: a timestamped file

@@ -50,10 +50,11 @@ impl Session<'_> {
             Outcome::Completed => None,
         };
         let report = self.build_report(outcome.as_str(), detail);
-        let report_path = self.io.report_path.clone();
-        if let Some(path) = &report_path {
-            crate::report::write_json(&report, path)?;
-        }
+        // A destination that fails now still keeps the data elsewhere.
+        let (report_path, report_failure) = match &self.io.report_path {
+            Some(path) => crate::report::save_json(&report, path),
+            None => (None, None),
+        };
         let mut snapshot = self.snapshot(true);
         snapshot.report_path = report_path.clone();
         if let Some(tx) = &self.io.snapshots {
@@ -63,6 +64,7 @@ impl Session<'_> {
             report,
             outcome,
             report_path,
+            report_failure,
             total: self.ledger.measured_total().0,
         })
     }

@@ -81,6 +81,8 @@ pub struct RunResult {
     pub outcome: Outcome,
     /// Where the report was written, if anywhere.
     pub report_path: Option<PathBuf>,
+    /// The requested report path could not be written (and where it went instead).
+    pub report_failure: Option<String>,
     /// Measured stages merged (for `--latency` and text summaries).
     pub total: crate::stats::Interval,
 }
