@@ -197,12 +197,14 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
         show_service: plan.model == ModelKind::Open,
     };
     if plan.name == "bench" {
+        out.push_str(&text::bench_header(
+            report,
+            &plan.target.describe(),
+            plan.max_requests.is_some(),
+        ));
         out.push_str(&format!(
-            "{} test @ {}\n  {} threads and {} connections\n",
-            humantime::format_duration(Duration::from_secs_f64(report.duration_secs.round())),
-            plan.target.describe(),
-            plan.threads,
-            plan.connections
+            "  {} threads and {} connections\n",
+            plan.threads, plan.connections
         ));
         out.extend(text::protocol_line(&report.plan));
         out.push_str(&text::render_summary(&report.summary, &options));

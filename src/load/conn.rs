@@ -30,6 +30,9 @@ pub(crate) struct ConnControl {
     /// Requests written and awaiting their response (up to one per HTTP/2
     /// stream; at most one on HTTP/1.1).
     pub(crate) in_flight: Cell<u32>,
+    /// When a worker added this connection to a running schedule (`None`
+    /// for its initial ones): its first intended send is never earlier.
+    pub(crate) joined: Cell<Option<Instant>>,
 }
 
 /// What one completed exchange produced.
@@ -127,10 +130,11 @@ impl Pacing {
                 return Next::Exit;
             }
             if !shared.paused.get() {
+                let origin = control.joined.get().map_or(at, |joined| at.max(joined));
                 self.schedule = shared
                     .period
                     .get()
-                    .map(|period| Schedule::new(period * self.units, self.phase, at));
+                    .map(|period| Schedule::new(period * self.units, self.phase, origin));
             }
         }
         if shared.paused.get() {
@@ -243,6 +247,7 @@ pub(crate) async fn drive<L: Link>(
             .set(control.in_flight.get().saturating_sub(1));
         let mut recorder = shared.recorder.borrow_mut();
         recorder.late_sends += u64::from(late);
+        crate::stats::Span::widen(&mut recorder.span, sent_at.into_std(), done_at.into_std());
         match outcome {
             Ok(response) => {
                 let service = micros(done_at - sent_at);

@@ -58,7 +58,8 @@ pub(crate) struct Coordinator {
     /// Workers added by the last `SetThreads`, waiting for released quota.
     hungry: Vec<usize>,
     pending: Interval,
-    start: Instant,
+    /// The run's start: ticks and the first workers' schedules begin here.
+    pub(crate) start: Instant,
     tick: Duration,
     report_tx: mpsc::Sender<WorkerReport>,
     ticks_tx: SyncSender<Tick>,
@@ -102,6 +103,7 @@ impl Coordinator {
         connections: usize,
         phases: Vec<f64>,
         quota: Option<u64>,
+        origin: Instant,
     ) -> std::io::Result<()> {
         let (command_tx, command_rx) = mpsc::unbounded_channel();
         let id = self.next_id;
@@ -114,6 +116,7 @@ impl Coordinator {
             paused: self.paused,
             quota,
             start: self.start,
+            origin,
             tick: self.tick,
             report_tx: self.report_tx.clone(),
             command_rx,
@@ -197,7 +200,10 @@ impl Coordinator {
                 let before = self.workers.len();
                 self.hungry.clear();
                 while self.workers.len() < wanted {
-                    if self.spawn_worker(0, Vec::new(), quota).is_err() {
+                    if self
+                        .spawn_worker(0, Vec::new(), quota, Instant::now())
+                        .is_err()
+                    {
                         break;
                     }
                     self.hungry.push(self.next_id - 1);

@@ -169,8 +169,12 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
             .map(|j| (j as usize * threads + position) as f64 / config.connections as f64)
             .collect();
         let quota = config.max_requests.map(|_| quotas[position]);
-        if let Err(error) = coordinator.spawn_worker(connections[position] as usize, phases, quota)
-        {
+        if let Err(error) = coordinator.spawn_worker(
+            connections[position] as usize,
+            phases,
+            quota,
+            coordinator.start,
+        ) {
             coordinator.stop_all_blocking();
             return Err(EngineError::Spawn(error));
         }

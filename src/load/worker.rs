@@ -140,7 +140,12 @@ pub(crate) struct WorkerSetup {
     pub(crate) period: Option<Duration>,
     pub(crate) paused: bool,
     pub(crate) quota: Option<u64>,
+    /// The run's start: ticks are aligned to it.
     pub(crate) start: Instant,
+    /// Where the schedules of this worker's first connections begin: the
+    /// run's start for the workers it starts with, the spawn for one added
+    /// mid-run (which must not owe sends from before it existed).
+    pub(crate) origin: Instant,
     pub(crate) tick: Duration,
     pub(crate) report_tx: mpsc::Sender<WorkerReport>,
     pub(crate) command_rx: mpsc::UnboundedReceiver<WorkerCommand>,
@@ -169,8 +174,8 @@ async fn run(mut setup: WorkerSetup) {
         paused: Cell::new(setup.paused),
         stopping: Cell::new(false),
         epoch: Cell::new(0),
-        changed_at: Cell::new(setup.start),
-        last_pause: Cell::new((0, setup.start)),
+        changed_at: Cell::new(setup.origin),
+        last_pause: Cell::new((0, setup.origin)),
         quota: Cell::new(setup.quota),
         open_connections: Cell::new(0),
         released: Cell::new(0),
@@ -179,7 +184,7 @@ async fn run(mut setup: WorkerSetup) {
     let mut slots: Vec<ConnSlot> = Vec::new();
     let mut target_connections = setup.connections;
     let mut phases = std::mem::take(&mut setup.phases);
-    reconcile(&shared, &mut slots, target_connections, &mut phases);
+    reconcile(&shared, &mut slots, target_connections, &mut phases, true);
 
     let mut ticker = tokio::time::interval_at(setup.start + setup.tick, setup.tick);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -190,7 +195,7 @@ async fn run(mut setup: WorkerSetup) {
                 None | Some(WorkerCommand::Stop) => break,
                 Some(WorkerCommand::Connections(n)) => {
                     target_connections = n;
-                    reconcile(&shared, &mut slots, target_connections, &mut phases);
+                    reconcile(&shared, &mut slots, target_connections, &mut phases, false);
                 }
                 Some(WorkerCommand::Pacing(period)) => {
                     shared.period.set(period);
@@ -214,7 +219,7 @@ async fn run(mut setup: WorkerSetup) {
                 }
                 Some(WorkerCommand::AddQuota(more)) => {
                     shared.quota.set(shared.quota.get().map(|left| left + more));
-                    reconcile(&shared, &mut slots, target_connections, &mut phases);
+                    reconcile(&shared, &mut slots, target_connections, &mut phases, false);
                 }
             },
         }
@@ -249,12 +254,15 @@ async fn run(mut setup: WorkerSetup) {
 }
 
 /// Opens or retires connections until `target` are live (none are opened
-/// once the quota is spent).
+/// once the quota is spent). Connections opened after the worker's first
+/// ones join the running schedule from now: a fresh connection owes no
+/// sends from before it existed, so a live change never causes a burst.
 fn reconcile(
     shared: &Rc<WorkerShared>,
     slots: &mut Vec<ConnSlot>,
     target: usize,
     phases: &mut Vec<f64>,
+    initial: bool,
 ) {
     slots.retain(|slot| !slot.task.is_finished());
     let live: Vec<usize> = (0..slots.len())
@@ -275,6 +283,9 @@ fn reconcile(
         // which spread just as well on average.
         let phase = phases.pop().unwrap_or_else(fastrand::f64);
         let control = Rc::new(ConnControl::default());
+        if !initial {
+            control.joined.set(Some(Instant::now()));
+        }
         let task = tokio::task::spawn_local(conn::run(shared.clone(), control.clone(), phase));
         slots.push(ConnSlot { control, task });
     }

@@ -41,6 +41,17 @@ impl Session<'_> {
             stage.active = self.clock.elapsed;
             stage.finished = true;
         }
+        if self.plan.max_requests.is_some() {
+            // A run bounded by a request count ends with its last response,
+            // not on the tick that noticed it: each stage lasts from its
+            // first send to its last completion (the clock's figure stays an
+            // upper bound, and the only one if a pause fell inside).
+            for stage in &mut self.ledger.stages {
+                if let Some(span) = stage.interval.span {
+                    stage.active = stage.active.min(span.duration());
+                }
+            }
+        }
         let detail = match &outcome {
             Outcome::TargetExited(reason) => Some(reason.clone()),
             Outcome::Interrupted => {

@@ -6,7 +6,10 @@
 //! Everything downstream (timeline, stage summaries, reports) is built from
 //! merged intervals, and percentiles always come from HDR histograms.
 
+mod span;
 pub mod summary;
+
+pub use span::Span;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -97,6 +100,8 @@ pub struct Interval {
     /// Per request name of a request mix, indexed like the mix's names;
     /// empty for a single request (which then costs nothing extra).
     pub requests: Vec<Interval>,
+    /// First send to last completion (kept on the whole, not per name).
+    pub span: Option<Span>,
 }
 
 impl Default for Interval {
@@ -118,6 +123,7 @@ impl Interval {
             dropped_sends: 0,
             connects: 0,
             requests: Vec::new(),
+            span: None,
         }
     }
 
@@ -209,6 +215,7 @@ impl Interval {
         self.late_sends += other.late_sends;
         self.dropped_sends += other.dropped_sends;
         self.connects += other.connects;
+        self.span = Span::union(self.span, other.span);
         if self.requests.len() < other.requests.len() {
             self.requests
                 .resize_with(other.requests.len(), Interval::new);

@@ -12,6 +12,7 @@ pub(super) fn serve() -> (Spawned, String) {
 }
 
 mod bench;
+mod exact;
 mod lifecycle;
 mod mix;
 mod shards;

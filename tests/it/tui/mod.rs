@@ -5,6 +5,7 @@
 mod e2e;
 mod fixtures;
 mod real;
+mod schedule;
 
 use loadtop::snapshot::Snapshot;
 use loadtop::tui::{AppState, KEY_GROUPS, draw};
