@@ -26,6 +26,12 @@ pub struct Snapshot {
     pub interval: LatencyView,
     /// The current stage so far.
     pub stage_latency: LatencyView,
+    /// Open model, current stage: actual minus intended send time.
+    pub stage_send_lag: LatencyView,
+    /// Current stage: TCP connect plus TLS handshake per connection opened.
+    pub stage_connect: LatencyView,
+    /// Current stage: actual send to first response byte.
+    pub stage_ttfb: LatencyView,
     /// Current stage, ascending by code.
     pub status_codes: Vec<(u16, u64)>,
     /// Current stage, only kinds that occurred.

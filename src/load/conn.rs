@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::pacer::{Backoff, Schedule};
 use super::worker::{PreparedRequest, WorkerShared};
-use crate::stats::ErrorKind;
+use crate::stats::{ErrorKind, record_us};
 
 /// A connection ready this far behind its intended time sends late.
 const LATE: Duration = Duration::from_millis(1);
@@ -42,6 +42,8 @@ pub(crate) struct Response {
     pub(crate) wire_bytes: u64,
     /// The connection cannot carry another request.
     pub(crate) close: bool,
+    /// When the first byte of the response (HTTP/2: its head) arrived.
+    pub(crate) first_byte: Instant,
 }
 
 /// How a pacing unit reaches the target: opened lazily, used for one
@@ -69,6 +71,14 @@ pub(crate) fn io_error_kind(error: &io::Error) -> ErrorKind {
         io::ErrorKind::TimedOut => ErrorKind::RequestTimeout,
         _ => ErrorKind::Other,
     }
+}
+
+/// Counts a connection opened after `began` (TCP plus any TLS handshake).
+pub(crate) fn count_connect(shared: &WorkerShared, began: Instant) {
+    let mut recorder = shared.recorder.borrow_mut();
+    recorder.connects += 1;
+    let took = micros(began.elapsed());
+    record_us(&mut recorder.phases_mut().connect, took);
 }
 
 /// Adds `delta` (+1 or -1) to the worker's open-connection gauge.
@@ -206,16 +216,27 @@ pub(crate) async fn drive<L: Link>(
                 let due = schedule.next();
                 let ready_at = Instant::now();
                 // Late = the schedule fell behind (the connection was still
-                // busy at its intended time). Waking from the timer counts as
-                // on time: tokio's 1 ms timer wheel makes nearly every wake-up
-                // up to ~1 ms late, and that jitter is in the corrected latency.
+                // busy at its intended time). How late a wake-up from the
+                // alarm is shows in the send lag instead.
                 late = ready_at.saturating_duration_since(due) >= LATE;
                 if due > ready_at {
-                    timer.as_mut().reset(due);
-                    tokio::select! {
-                        biased;
-                        _ = shared.wake.notified() => continue,
-                        _ = &mut timer => {}
+                    let woken = match shared.alarm.as_deref() {
+                        Some(alarm) => tokio::select! {
+                            biased;
+                            _ = shared.wake.notified() => true,
+                            _ = alarm.until(due) => false,
+                        },
+                        None => {
+                            timer.as_mut().reset(due);
+                            tokio::select! {
+                                biased;
+                                _ = shared.wake.notified() => true,
+                                _ = &mut timer => false,
+                            }
+                        }
+                    };
+                    if woken {
+                        continue;
                     }
                 }
                 schedule.advance();
@@ -252,6 +273,18 @@ pub(crate) async fn drive<L: Link>(
             Ok(response) => {
                 let service = micros(done_at - sent_at);
                 let latency = intended.map_or(service, |due| micros(done_at - due));
+                if let Some(phases) = recorder.phases.as_deref_mut() {
+                    if let Some(due) = intended {
+                        record_us(
+                            &mut phases.send_lag,
+                            micros(sent_at.saturating_duration_since(due)),
+                        );
+                    }
+                    record_us(
+                        &mut phases.ttfb,
+                        micros(response.first_byte.saturating_duration_since(sent_at)),
+                    );
+                }
                 recorder.record_response_for(
                     request.slot,
                     latency,
@@ -266,6 +299,13 @@ pub(crate) async fn drive<L: Link>(
                 }
             }
             Err(kind) => {
+                // The send happened (or was attempted) whatever came back.
+                if let (Some(phases), Some(due)) = (recorder.phases.as_deref_mut(), intended) {
+                    record_us(
+                        &mut phases.send_lag,
+                        micros(sent_at.saturating_duration_since(due)),
+                    );
+                }
                 recorder.record_error_for(request.slot, kind);
                 drop(recorder);
                 link.close(shared, Some(kind));

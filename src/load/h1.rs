@@ -2,11 +2,16 @@
 //! run's prepared request bytes and parsing the response in place from a
 //! reusable buffer. Nothing here allocates per request.
 
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::time::Instant;
 
-use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
+use super::conn::{
+    self, ConnControl, Link, Pacing, Response, count_connect, count_open, io_error_kind,
+};
 use super::response::{ParseError, ResponseParser};
 use super::transport::Stream;
 use super::worker::{PreparedRequest, WorkerShared};
@@ -68,18 +73,40 @@ impl ReadBuffer {
     }
 }
 
-/// Writes the request and reads one complete response.
+/// Bytes that arrived while no request was outstanding: the target answered
+/// something nobody asked (a second response to one request, say). Taking
+/// them as the next request's answer would halve latency and double
+/// throughput, so they are a protocol error and the connection is dropped.
+fn unsolicited(stream: &mut Stream, buffer: &mut ReadBuffer) -> Result<(), ErrorKind> {
+    if !buffer.pending().is_empty() {
+        return Err(ErrorKind::Malformed);
+    }
+    let mut spare = ReadBuf::new(buffer.spare()?);
+    // One poll, no waiting: pending means nothing arrived (the usual case).
+    let mut cx = Context::from_waker(Waker::noop());
+    match Pin::new(stream).poll_read(&mut cx, &mut spare) {
+        Poll::Pending => Ok(()),
+        Poll::Ready(Ok(())) if spare.filled().is_empty() => Err(ErrorKind::Reset),
+        Poll::Ready(Ok(())) => Err(ErrorKind::Malformed),
+        Poll::Ready(Err(error)) => Err(io_error_kind(&error)),
+    }
+}
+
+/// Writes the request and reads one complete response; returns when its
+/// first byte arrived.
 async fn exchange(
     stream: &mut Stream,
     request: &PreparedRequest,
     parser: &mut ResponseParser,
     buffer: &mut ReadBuffer,
-) -> Result<(), ErrorKind> {
+) -> Result<Instant, ErrorKind> {
+    unsolicited(stream, buffer)?;
     stream
         .write_all(&request.bytes)
         .await
         .map_err(|error| io_error_kind(&error))?;
     parser.reset(request.head);
+    let mut first_byte = None;
     loop {
         if !buffer.pending().is_empty() {
             let used = parser
@@ -90,15 +117,18 @@ async fn exchange(
                 })?;
             buffer.consume(used);
             if parser.is_done() {
-                return Ok(());
+                // Bytes left behind the answer are caught before the next send.
+                return Ok(first_byte.unwrap_or_else(Instant::now));
             }
         }
         let read = stream
             .read(buffer.spare()?)
             .await
             .map_err(|error| io_error_kind(&error))?;
+        first_byte.get_or_insert_with(Instant::now);
         if read == 0 {
-            return parser.on_eof().map_err(|_| ErrorKind::Reset);
+            parser.on_eof().map_err(|_| ErrorKind::Reset)?;
+            return Ok(first_byte.unwrap_or_else(Instant::now));
         }
         buffer.end += read;
     }
@@ -116,13 +146,14 @@ impl Link for H1Link {
     }
 
     async fn open(&mut self, shared: &WorkerShared) -> Result<(), Option<ErrorKind>> {
+        let began = Instant::now();
         let stream = shared
             .target
             .dialer
             .connect()
             .await
             .map_err(|error| Some(error.kind()))?;
-        shared.recorder.borrow_mut().connects += 1;
+        count_connect(shared, began);
         count_open(shared, 1);
         self.buffer.clear();
         self.stream = Some(stream);
@@ -131,11 +162,12 @@ impl Link for H1Link {
 
     async fn exchange(&mut self, request: &PreparedRequest) -> Result<Response, ErrorKind> {
         let stream = self.stream.as_mut().ok_or(ErrorKind::Reset)?;
-        exchange(stream, request, &mut self.parser, &mut self.buffer).await?;
+        let first_byte = exchange(stream, request, &mut self.parser, &mut self.buffer).await?;
         Ok(Response {
             status: self.parser.status(),
             wire_bytes: self.parser.wire_bytes(),
             close: self.parser.must_close(),
+            first_byte,
         })
     }
 

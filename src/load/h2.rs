@@ -20,10 +20,13 @@ use hyper::client::conn::http2::{self, SendRequest};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::EngineError;
 use super::config::RequestSpec;
-use super::conn::{self, ConnControl, Link, Pacing, Response, count_open, io_error_kind};
+use super::conn::{
+    self, ConnControl, Link, Pacing, Response, count_connect, count_open, io_error_kind,
+};
 use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
@@ -182,11 +185,12 @@ impl Link for H2Link {
             return self.sender.as_ref().map(|_| ()).ok_or(None);
         }
         self.conn.dialing.set(true);
+        let began = Instant::now();
         let dialed = self.conn.dial(shared).await;
         self.conn.dialing.set(false);
         let result = match dialed {
             Ok(sender) => {
-                shared.recorder.borrow_mut().connects += 1;
+                count_connect(shared, began);
                 count_open(shared, 1);
                 *self.conn.sender.borrow_mut() = Some(sender.clone());
                 self.sender = Some(sender);
@@ -209,6 +213,7 @@ impl Link for H2Link {
             .send_request(request)
             .await
             .map_err(|error| hyper_error_kind(&error))?;
+        let first_byte = Instant::now();
         let status = response.status().as_u16();
         let mut body = response.into_body();
         let mut wire_bytes = 0u64;
@@ -222,6 +227,7 @@ impl Link for H2Link {
             status,
             wire_bytes,
             close: false,
+            first_byte,
         })
     }
 

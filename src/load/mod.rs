@@ -13,6 +13,7 @@
 //! fixed rate wrk2-style and measures latency from each intended send time.
 //! `SetRate` on a closed run switches it to the open model at that rate.
 
+mod alarm;
 mod config;
 mod conn;
 mod coordinator;

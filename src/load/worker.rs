@@ -18,6 +18,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::LocalSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::alarm::Alarm;
 use super::conn::{self, ConnControl};
 use super::h2::H2Request;
 use super::transport::Dialer;
@@ -102,6 +103,9 @@ pub(crate) struct WorkerShared {
     released: Cell<u64>,
     /// Wakes connections that wait on a pacer, a backoff or a pause.
     pub(crate) wake: Notify,
+    /// Microsecond timer for open-model sends (`None` if the kernel refused
+    /// a timerfd: sends then fall back to tokio's millisecond timer).
+    pub(crate) alarm: Option<Rc<Alarm>>,
 }
 
 impl WorkerShared {
@@ -180,7 +184,11 @@ async fn run(mut setup: WorkerSetup) {
         open_connections: Cell::new(0),
         released: Cell::new(0),
         wake: Notify::new(),
+        alarm: Alarm::new().ok(),
     });
+    if let Some(alarm) = shared.alarm.clone() {
+        tokio::task::spawn_local(alarm.drive());
+    }
     let mut slots: Vec<ConnSlot> = Vec::new();
     let mut target_connections = setup.connections;
     let mut phases = std::mem::take(&mut setup.phases);

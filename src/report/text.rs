@@ -82,6 +82,36 @@ pub fn render_summary(summary: &Summary, opts: &TextOptions) -> String {
     out
 }
 
+/// Send lag (the pacer's own error), connect time and time to first byte,
+/// each line only when it has samples.
+fn write_phases(out: &mut String, s: &Summary) -> std::fmt::Result {
+    let rows = [
+        ("Send lag", &s.send_lag),
+        ("Connect", &s.connect),
+        ("TTFB", &s.ttfb),
+    ];
+    if rows.iter().all(|(_, phase)| phase.count == 0) {
+        return Ok(());
+    }
+    let d = format_duration_us;
+    writeln!(
+        out,
+        "  {:<12} {:>10} {:>10} {:>10} {:>10}",
+        "Phases", "p50", "p99", "Max", "Count"
+    )?;
+    for (label, phase) in rows.into_iter().filter(|(_, phase)| phase.count > 0) {
+        writeln!(
+            out,
+            "    {label:<10} {:>10} {:>10} {:>10} {:>10}",
+            d(phase.p50_us),
+            d(phase.p99_us),
+            d(phase.max_us),
+            phase.count
+        )?;
+    }
+    Ok(())
+}
+
 fn write_summary(out: &mut String, s: &Summary, opts: &TextOptions) -> std::fmt::Result {
     let service = opts.corrected && opts.show_service;
     let d = format_duration_us;
@@ -145,6 +175,8 @@ fn write_summary(out: &mut String, s: &Summary, opts: &TextOptions) -> std::fmt:
             writeln!(out, "  {label:>7}  {:>10}", d(field(latency)))?;
         }
     }
+
+    write_phases(out, s)?;
 
     writeln!(
         out,

@@ -41,7 +41,24 @@ pub struct Ledger {
 }
 
 pub fn latency_view(interval: &Interval) -> LatencyView {
-    let hist = &interval.latency;
+    histogram_view(&interval.latency)
+}
+
+/// Send lag, connect and time-to-first-byte views of an interval.
+pub fn phase_views(interval: &Interval) -> [LatencyView; 3] {
+    interval
+        .phases
+        .as_deref()
+        .map_or_else(Default::default, |phases| {
+            [
+                histogram_view(&phases.send_lag),
+                histogram_view(&phases.connect),
+                histogram_view(&phases.ttfb),
+            ]
+        })
+}
+
+pub fn histogram_view(hist: &hdrhistogram::Histogram<u64>) -> LatencyView {
     if hist.is_empty() {
         return LatencyView::default();
     }

@@ -13,7 +13,7 @@ use crate::snapshot::{
 use crate::stats::Interval;
 use crate::stats::summary::{RequestSummary, Summary};
 
-use super::ledger::latency_view;
+use super::ledger::{latency_view, phase_views};
 use super::{SNAPSHOT_SECONDS, Session};
 
 /// The engine's settings as last reported or set.
@@ -159,6 +159,9 @@ impl Session<'_> {
     pub(super) fn snapshot(&self, finished: bool) -> Snapshot {
         let plan = self.plan;
         let stage_record = self.ledger.current_stage();
+        let stage_phases = stage_record
+            .map(|s| phase_views(&s.interval))
+            .unwrap_or_default();
         let verdicts = self.evaluate_thresholds(finished);
         let thresholds: Vec<ThresholdView> = verdicts
             .results
@@ -270,6 +273,9 @@ impl Session<'_> {
             stage_latency: stage_record
                 .map(|s| latency_view(&s.interval))
                 .unwrap_or_default(),
+            stage_send_lag: stage_phases[0],
+            stage_connect: stage_phases[1],
+            stage_ttfb: stage_phases[2],
             status_codes: stage_record
                 .map(|s| s.interval.status_counts())
                 .unwrap_or_default(),

@@ -73,6 +73,43 @@ impl ErrorKind {
     }
 }
 
+/// The generator's own timings, kept for the whole run only (not per request
+/// name), so a mix of many names costs no more per tick.
+#[derive(Clone, Debug)]
+pub struct Phases {
+    /// Open model: actual send minus intended send (the pacer's own error).
+    pub send_lag: Histogram<u64>,
+    /// TCP connect plus TLS handshake, once per connection opened.
+    pub connect: Histogram<u64>,
+    /// From the actual send to the first byte of the response.
+    pub ttfb: Histogram<u64>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases {
+            send_lag: new_latency_histogram(),
+            connect: new_latency_histogram(),
+            ttfb: new_latency_histogram(),
+        }
+    }
+}
+
+impl Phases {
+    fn merge(&mut self, other: &Phases) {
+        let _ = self.send_lag.add(&other.send_lag);
+        let _ = self.connect.add(&other.connect);
+        let _ = self.ttfb.add(&other.ttfb);
+    }
+}
+
+/// Records `us` into `histogram`, clamped into its bounds (0 counts as 1 µs:
+/// the histogram's floor).
+#[inline]
+pub fn record_us(histogram: &mut Histogram<u64>, us: u64) {
+    histogram.saturating_record(us.max(LATENCY_LOWEST_US));
+}
+
 /// Status codes 100..=599 counted exactly; anything outside lands in slot 0.
 pub const STATUS_SLOTS: usize = 600;
 
@@ -102,6 +139,9 @@ pub struct Interval {
     pub requests: Vec<Interval>,
     /// First send to last completion (kept on the whole, not per name).
     pub span: Option<Span>,
+    /// Send lag, connect time and time to first byte: whole-run intervals
+    /// only (`None` in the per-name parts).
+    pub phases: Option<Box<Phases>>,
 }
 
 impl Default for Interval {
@@ -124,7 +164,21 @@ impl Interval {
             connects: 0,
             requests: Vec::new(),
             span: None,
+            phases: Some(Box::default()),
         }
+    }
+
+    /// A per-name part: no phase histograms.
+    fn part() -> Self {
+        Interval {
+            phases: None,
+            ..Interval::new()
+        }
+    }
+
+    /// The phase histograms (created on first use in a per-name part).
+    pub fn phases_mut(&mut self) -> &mut Phases {
+        self.phases.get_or_insert_with(Box::default)
     }
 
     /// An interval that also keeps `names` per-request intervals (none when
@@ -132,7 +186,7 @@ impl Interval {
     pub fn with_requests(names: usize) -> Self {
         let mut interval = Interval::new();
         if names > 1 {
-            interval.requests = (0..names).map(|_| Interval::new()).collect();
+            interval.requests = (0..names).map(|_| Interval::part()).collect();
         }
         interval
     }
@@ -216,9 +270,12 @@ impl Interval {
         self.dropped_sends += other.dropped_sends;
         self.connects += other.connects;
         self.span = Span::union(self.span, other.span);
+        if let Some(phases) = &other.phases {
+            self.phases_mut().merge(phases);
+        }
         if self.requests.len() < other.requests.len() {
             self.requests
-                .resize_with(other.requests.len(), Interval::new);
+                .resize_with(other.requests.len(), Interval::part);
         }
         for (mine, theirs) in self.requests.iter_mut().zip(&other.requests) {
             mine.merge(theirs);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorKind, Interval};
+use super::{ErrorKind, Interval, Phases};
 
 /// The percentiles every summary carries, as (label, quantile).
 pub const PERCENTILES: [(&str, f64); 7] = [
@@ -134,6 +134,16 @@ pub struct Summary {
     pub late_sends: u64,
     pub dropped_sends: u64,
     pub connects: u64,
+    /// Open model: actual minus intended send time, the generator's own
+    /// error (empty in the closed model and in per-name summaries).
+    #[serde(default)]
+    pub send_lag: LatencySummary,
+    /// TCP connect plus TLS handshake, one sample per connection opened.
+    #[serde(default)]
+    pub connect: LatencySummary,
+    /// From the actual send to the first response byte.
+    #[serde(default)]
+    pub ttfb: LatencySummary,
 }
 
 impl Summary {
@@ -170,8 +180,19 @@ impl Summary {
             late_sends: interval.late_sends,
             dropped_sends: interval.dropped_sends,
             connects: interval.connects,
+            send_lag: phase(interval, |phases| &phases.send_lag),
+            connect: phase(interval, |phases| &phases.connect),
+            ttfb: phase(interval, |phases| &phases.ttfb),
         }
     }
+}
+
+fn phase(interval: &Interval, pick: impl Fn(&Phases) -> &Histogram<u64>) -> LatencySummary {
+    interval
+        .phases
+        .as_deref()
+        .map(|phases| LatencySummary::from_histogram(pick(phases)))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

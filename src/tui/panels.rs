@@ -73,6 +73,17 @@ impl Widget for LatencyPanel<'_> {
             row("stage", &s.stage_latency),
             counts,
         ];
+        // The generator's own error and the per-phase times of the stage,
+        // below the counts so that a short panel keeps the latency first.
+        for (label, phase) in [
+            ("lag", &s.stage_send_lag),
+            ("conn", &s.stage_connect),
+            ("ttfb", &s.stage_ttfb),
+        ] {
+            if phase.count > 0 {
+                lines.push(row(label, phase));
+            }
+        }
         if !s.model.corrected() {
             lines.push(Line::from(Span::styled(
                 "closed model: not corrected",

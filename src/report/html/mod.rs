@@ -66,6 +66,7 @@ fn write_page(out: &mut String, r: &Report, charts: &[charts::ChartSpec]) -> std
     )?;
     write_plan(out, r)?;
     write_stages(out, r)?;
+    write_phases(out, r)?;
     write_requests(out, r)?;
     write_thresholds(out, r)?;
     for chart in charts {
@@ -183,6 +184,44 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
             cpu.map_or_else(|| "-".into(), |c| format!("{c:.0}%")),
             rss.map_or_else(|| "-".into(), format_bytes),
         )?;
+    }
+    writeln!(out, "</table>")
+}
+
+/// Send lag (the generator's own error), connect time and time to first
+/// byte per stage and for the whole run; left out for reports without them.
+fn write_phases(out: &mut String, r: &Report) -> std::fmt::Result {
+    let rows = r
+        .stages
+        .iter()
+        .map(|s| (escape(&s.name), &s.summary))
+        .chain(std::iter::once((
+            "<i>all measured</i>".to_string(),
+            &r.summary,
+        )));
+    let phases = |s: &crate::stats::summary::Summary| {
+        [s.send_lag.clone(), s.connect.clone(), s.ttfb.clone()]
+    };
+    if phases(&r.summary).iter().all(|p| p.count == 0) {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<h2>Phases</h2><table id=\"phases\"><tr><th class=\"l\">stage</th><th>send lag p50</th><th>p99</th><th>max</th><th>connect p50</th><th>p99</th><th>max</th><th>ttfb p50</th><th>p99</th><th>max</th></tr>"
+    )?;
+    for (scope, summary) in rows {
+        write!(out, "<tr><td class=\"l\">{scope}</td>")?;
+        for phase in phases(summary) {
+            for us in [phase.p50_us, phase.p99_us, phase.max_us] {
+                let cell = if phase.count == 0 {
+                    "-".to_string()
+                } else {
+                    format_duration_us(us)
+                };
+                write!(out, "<td>{cell}</td>")?;
+            }
+        }
+        writeln!(out, "</tr>")?;
     }
     writeln!(out, "</table>")
 }

@@ -28,6 +28,49 @@ fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
     assert_eq!(report["summary"]["status_codes"][0]["code"], 200);
     assert_eq!(report["plan"]["latency_corrected"], false);
     assert!(stderr.contains("Requests/sec"));
+    // The closed model has no schedule, so no send lag; the phases are there.
+    let summary = &report["summary"];
+    assert_eq!(summary["send_lag"]["count"], 0);
+    assert_eq!(summary["connect"]["count"], summary["connects"]);
+    assert_eq!(summary["ttfb"]["count"], 300);
+}
+
+#[test]
+fn bench_open_model_reports_send_lag_connect_and_first_byte_times() {
+    let (_server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (report, stderr) = bench_json(
+        &[
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "2",
+            "-R",
+            "200",
+            "-d",
+            "1s",
+        ],
+        dir.path(),
+    );
+    let summary = &report["summary"];
+    let requests = summary["requests"].as_u64().unwrap();
+    assert!(requests >= 100, "{requests} requests");
+    assert_eq!(summary["send_lag"]["count"], requests);
+    assert_eq!(
+        report["stages"][0]["summary"]["send_lag"]["count"],
+        requests
+    );
+    // Loose, for a loaded machine (see load::phases); figures come from
+    // scripts/bench-pacer.sh.
+    let lag_p50 = summary["send_lag"]["p50_us"].as_u64().unwrap();
+    assert!(lag_p50 < 5_000, "send lag p50 {lag_p50} µs");
+    assert_eq!(summary["connect"]["count"], summary["connects"]);
+    assert!(summary["connect"]["max_us"].as_u64().unwrap() > 0);
+    assert_eq!(summary["ttfb"]["count"], requests);
+    let ttfb = summary["ttfb"]["p50_us"].as_u64().unwrap();
+    assert!(ttfb <= summary["service"]["p50_us"].as_u64().unwrap() + 1);
+    assert!(stderr.contains("Send lag"), "{stderr}");
+    assert!(stderr.contains("TTFB"), "{stderr}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod errors;
 mod h2_target;
 mod interop;
 mod mix;
+mod phases;
 mod schedule;
 mod targets;
 mod tls;

@@ -15,6 +15,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 pub const OK_RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+/// Two complete answers in one write.
+const TWO_RESPONSES: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 pub const CHUNKED_RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
     5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: yes\r\n\r\n";
 pub const CLOSE_RESPONSE: &[u8] =
@@ -32,6 +35,9 @@ pub enum Behavior {
     CloseWithoutAnswer,
     /// Waits this long before answering each request.
     Slow(Duration),
+    /// Answers every request twice (one write holding both responses): a
+    /// broken target whose extra answer nobody asked for.
+    AnswerTwice,
 }
 
 pub struct Target {
@@ -107,6 +113,7 @@ async fn serve(
             counter.fetch_add(1, Ordering::SeqCst);
             let response = match behavior {
                 Behavior::Respond(response) => response,
+                Behavior::AnswerTwice => TWO_RESPONSES,
                 Behavior::StallOnce { after, stall } => {
                     let wake_at = {
                         let mut guard = stall_until.lock().unwrap();

@@ -135,6 +135,10 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
             max_us: last.max_us,
         },
         stage_latency: latency(830, 2_700, (rate * 35.0) as u64),
+        // No phase rows, so the snapshots keep their layout.
+        stage_send_lag: LatencyView::default(),
+        stage_connect: LatencyView::default(),
+        stage_ttfb: LatencyView::default(),
         status_codes: vec![(200, (rate * 35.0) as u64)],
         errors: Vec::new(),
         connection_stats: ConnectionView {

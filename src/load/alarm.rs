@@ -1,0 +1,233 @@
+//! Microsecond wake-ups for the open model's sends. tokio's timer wheel has a
+//! resolution of one millisecond (deadlines are rounded up to the next tick
+//! and the reactor parks in `epoll_wait` with a millisecond timeout), so a
+//! send paced by `tokio::time::sleep` leaves up to ~1 ms after its intended
+//! time, and that wait lands in every corrected latency. A worker therefore
+//! keeps one `timerfd` (an hrtimer: no timer slack applies to it) registered
+//! with its reactor, armed for the earliest due send; when it fires, the
+//! driver task wakes every connection whose time has come. Connections
+//! waiting on the same worker share the one descriptor, the waiting list is
+//! a heap whose capacity settles at the number of connections (no allocation
+//! per request), and the descriptor is re-armed only when the earliest due
+//! time changes.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use rustix::time::{
+    Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec, timerfd_create,
+    timerfd_settime,
+};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::time::Instant;
+
+/// A wait this short is finished by yielding to the runtime rather than by
+/// arming the timer: one more wake-up would cost more than it saves.
+const SPIN: Duration = Duration::from_micros(5);
+
+struct Waiting {
+    due: Instant,
+    waker: Waker,
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.due == other.due
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.due.cmp(&other.due)
+    }
+}
+
+/// One worker's high-resolution timer.
+pub(crate) struct Alarm {
+    timer: AsyncFd<OwnedFd>,
+    waiting: RefCell<BinaryHeap<Reverse<Waiting>>>,
+    /// The due time the descriptor is armed for, if any.
+    armed: Cell<Option<Instant>>,
+}
+
+impl Alarm {
+    /// Creates the descriptor; needs the worker's runtime (its reactor).
+    pub(crate) fn new() -> io::Result<Rc<Alarm>> {
+        let fd = timerfd_create(
+            TimerfdClockId::Monotonic,
+            TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
+        )?;
+        // `with_interest` is deprecated because an `AsRawFd` in general may
+        // close its descriptor while registered; an `OwnedFd` moved in here
+        // lives exactly as long as the registration, which is the safe case
+        // (the replacement, `register`, is `unsafe`, which this crate forbids).
+        #[allow(deprecated)]
+        let timer = AsyncFd::with_interest(fd, Interest::READABLE)?;
+        Ok(Rc::new(Alarm {
+            timer,
+            waiting: RefCell::new(BinaryHeap::new()),
+            armed: Cell::new(None),
+        }))
+    }
+
+    /// Resolves at `due` (within microseconds). Dropping it early is fine:
+    /// the stale entry only wakes its task once more, harmlessly.
+    pub(crate) fn until(&self, due: Instant) -> Until<'_> {
+        Until { alarm: self, due }
+    }
+
+    fn push(&self, due: Instant, waker: &Waker) {
+        let mut waiting = self.waiting.borrow_mut();
+        let earliest = waiting.peek().is_none_or(|Reverse(first)| due < first.due);
+        waiting.push(Reverse(Waiting {
+            due,
+            waker: waker.clone(),
+        }));
+        drop(waiting);
+        if earliest && self.armed.get().is_none_or(|armed| due < armed) {
+            self.arm(due);
+        }
+    }
+
+    fn arm(&self, due: Instant) {
+        // Relative arming: a zero value would disarm, so at least 1 ns.
+        let wait = due
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_nanos(1));
+        let spec = Itimerspec {
+            it_interval: Timespec::default(),
+            it_value: Timespec {
+                tv_sec: i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
+                tv_nsec: wait.subsec_nanos().into(),
+            },
+        };
+        // Only fails for an invalid descriptor or value, neither possible here.
+        if timerfd_settime(self.timer.get_ref(), TimerfdTimerFlags::empty(), &spec).is_ok() {
+            self.armed.set(Some(due));
+        }
+    }
+
+    /// Wakes every waiter whose time has come; returns the next due time.
+    fn fire(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let mut waiting = self.waiting.borrow_mut();
+        while let Some(Reverse(first)) = waiting.peek() {
+            if first.due > now {
+                return Some(first.due);
+            }
+            if let Some(Reverse(entry)) = waiting.pop() {
+                entry.waker.wake();
+            }
+        }
+        None
+    }
+
+    /// The worker's driver task: runs for the worker's life.
+    pub(crate) async fn drive(self: Rc<Self>) {
+        loop {
+            if let Some(next) = self.fire() {
+                if next.saturating_duration_since(Instant::now()) <= SPIN {
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                if self.armed.get() != Some(next) {
+                    self.arm(next);
+                }
+            }
+            let Ok(mut guard) = self.timer.readable().await else {
+                return;
+            };
+            // Re-arming resets the expiry count, so a read is not needed to
+            // clear it; only tokio's readiness flag is cleared.
+            guard.clear_ready();
+            self.armed.set(None);
+        }
+    }
+}
+
+/// The future of [`Alarm::until`].
+pub(crate) struct Until<'a> {
+    alarm: &'a Alarm,
+    due: Instant,
+}
+
+impl Future for Until<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.due {
+            return Poll::Ready(());
+        }
+        self.alarm.push(self.due, cx.waker());
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_worker_runtime(test: impl AsyncFnOnce(Rc<Alarm>)) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio::task::LocalSet::new().block_on(&runtime, async {
+            let alarm = Alarm::new().unwrap();
+            tokio::task::spawn_local(alarm.clone().drive());
+            test(alarm).await;
+        });
+    }
+
+    #[test]
+    fn waiters_wake_at_their_due_time_never_before_and_in_order() {
+        on_worker_runtime(async |alarm| {
+            let start = Instant::now();
+            let order = Rc::new(RefCell::new(Vec::new()));
+            // Out of order on purpose: the timer is re-armed for earlier ones.
+            let dues = [900u64, 300, 600, 2_000];
+            let mut tasks = Vec::new();
+            for (index, offset) in dues.into_iter().enumerate() {
+                let (alarm, order) = (alarm.clone(), order.clone());
+                let due = start + Duration::from_micros(offset);
+                tasks.push(tokio::task::spawn_local(async move {
+                    alarm.until(due).await;
+                    let woke = Instant::now();
+                    order.borrow_mut().push(index);
+                    woke.saturating_duration_since(due)
+                }));
+            }
+            for task in tasks {
+                let late = task.await.unwrap();
+                // Loose: a loaded 2-core machine may hold the thread off
+                // the CPU; tokio's timer alone would wake up to 1 ms late.
+                assert!(late < Duration::from_millis(50), "late by {late:?}");
+            }
+            assert_eq!(*order.borrow(), vec![1, 2, 0, 3]);
+        });
+    }
+
+    #[test]
+    fn a_past_due_time_is_ready_at_once() {
+        on_worker_runtime(async |alarm| {
+            alarm.until(Instant::now()).await;
+            // Nothing was queued for a time that had already come.
+            assert!(alarm.waiting.borrow().is_empty());
+            assert_eq!(alarm.armed.get(), None);
+        });
+    }
+}
