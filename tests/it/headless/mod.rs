@@ -12,8 +12,10 @@ pub(super) fn serve() -> (Spawned, String) {
 }
 
 mod bench;
+mod inputs;
 mod lifecycle;
 mod mix;
+mod outputs;
 mod shards;
 mod tls;
 
