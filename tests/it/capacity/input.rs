@@ -6,7 +6,7 @@ use crate::headless::read_valid_report;
 
 const PROFILE: &str = r#"
 name = "pool"
-thresholds = ["p99 < 200ms", "error_rate < 1%"]
+thresholds = ["p99 < 200ms", "error_rate < 1%", "rps > 150"]
 
 [target]
 route = "/pool"
@@ -52,6 +52,8 @@ fn a_profile_gives_target_knobs_and_slos_and_the_cap_ends_the_search() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("stage(s) are ignored"), "{stdout}");
+    // A rate floor would fail every probe below it: not an SLO for a search.
+    assert!(stdout.contains("ignored `rps > 150`"), "{stdout}");
     assert!(
         stdout.contains("max rate meeting p99 < 200ms and error_rate < 1%: 100 req/s"),
         "{stdout}"

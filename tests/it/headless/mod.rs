@@ -13,8 +13,10 @@ pub(super) fn serve() -> (Spawned, String) {
 
 mod bench;
 mod exact;
+mod inputs;
 mod lifecycle;
 mod mix;
+mod outputs;
 mod shards;
 mod tls;
 
