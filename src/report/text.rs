@@ -3,6 +3,7 @@
 //! the unit formatters they share with the dashboard. Everything here reads
 //! a finished [`Summary`] and returns a `String`; printing is the caller's.
 
+mod extras;
 mod stage_table;
 mod units;
 
@@ -10,6 +11,7 @@ use std::fmt::Write;
 
 use crate::stats::summary::{LatencySummary, Summary};
 
+pub use extras::{corrected_vs_service, requests_by_stage, target_resources};
 pub use stage_table::{StageTableRow, render_stage_table};
 pub use units::{
     format_bytes, format_duration_us, format_duration_us_f64, format_percent, format_rate,

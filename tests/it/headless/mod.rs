@@ -14,7 +14,9 @@ pub(super) fn serve() -> (Spawned, String) {
 mod bench;
 mod lifecycle;
 mod mix;
+mod saturation;
 mod shards;
+mod text;
 mod tls;
 
 fn schema() -> Value {
