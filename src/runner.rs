@@ -208,6 +208,7 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
         ));
         out.extend(text::protocol_line(&report.plan));
         out.push_str(&text::render_summary(&report.summary, &options));
+        out.push_str(&text::target_resources(&report.stages));
         if plan.print_latency {
             out.push_str("\n  Detailed Percentile spectrum:\n");
             out.push_str(&crate::report::hgrm::percentile_distribution(
@@ -234,8 +235,10 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
             plan.target.describe()
         ));
         out.push_str(&text::render_stage_table(&rows));
+        out.push_str(&text::corrected_vs_service(&report.stages));
     }
     out.push_str(&crate::report::requests::table(&report.requests));
+    out.push_str(&text::requests_by_stage(&report.stages));
     for threshold in &report.thresholds {
         let scope = threshold.stage.as_deref().unwrap_or("run");
         let verdict = if threshold.passed { "pass" } else { "FAIL" };

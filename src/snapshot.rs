@@ -198,12 +198,26 @@ pub struct EventView {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Alerts {
-    /// Generator threads near 100% CPU, or the open-model schedule behind.
-    pub generator_saturated: Option<String>,
+    /// The run is at a limit, and whose it is (see `session::saturation`).
+    pub saturated: Option<SaturationAlert>,
     /// The target process exited (with the reason, e.g. its exit status).
     pub target_exited: Option<String>,
     /// Thresholds currently failing, as written in the profile.
     pub thresholds_failing: Vec<String>,
+}
+
+/// Who limits the run: loadtop itself, or the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaturatedParty {
+    Generator,
+    Target,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaturationAlert {
+    pub party: SaturatedParty,
+    /// Why, and what to do about it.
+    pub reason: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

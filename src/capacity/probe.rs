@@ -1,6 +1,7 @@
-//! One probe's verdict: the SLOs evaluated on the probe's summary, and the
-//! saturation rule that tells a generator limit from a target limit. Pure
-//! functions of a `Summary`, so the rule is unit-tested without a server.
+//! One probe's verdict: the SLOs evaluated on the probe's summary, and
+//! whether the probe says anything about the target's capacity, by the same
+//! saturation rule as the dashboard's banner (`session::saturation`). Pure
+//! functions of a `Summary`, so they are unit-tested without a server.
 
 use std::time::Duration;
 
@@ -11,22 +12,7 @@ use crate::stats::summary::Summary;
 
 use super::search::ProbeResult;
 
-/// Achieved below this fraction of the asked rate is "far below" (before
-/// the allowance for tick quantisation, see [`far_below_factor`]).
-pub const FAR_BELOW: f64 = 0.8;
-/// Late sends above this fraction of the attempts "explode": a generator
-/// that keeps up sends nearly all of them on time.
-const LATE_EXPLODES: f64 = 0.2;
-/// A rate far below the asked one counts only with at least this fraction of
-/// sends late: with every send on time the generator kept its schedule, and
-/// the shortfall is the stage's tick quantisation, not a limit.
-const SOME_LATE: f64 = 0.02;
-/// Service time within this factor of the baseline's counts as "low": the
-/// target answers as fast as when idle, so it is not queueing.
-const SERVICE_GROWTH: f64 = 3.0;
-/// ... or within this many microseconds of it (fast targets jitter by more
-/// than 3x at the microsecond scale).
-const SERVICE_SLACK_US: f64 = 2_000.0;
+use crate::session::saturation::{self, FAR_BELOW, LoadSignals};
 
 /// One SLO that failed, with what was observed.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,8 +86,12 @@ pub struct ProbeContext<'a> {
     pub number: usize,
     pub rate: f64,
     pub slos: &'a [Threshold],
-    /// A worker thread ran at >= 90% CPU during the probe.
-    pub generator_saturated: bool,
+    /// The busiest worker thread's CPU during the probe (percent of one core).
+    pub worker_cpu: Option<f32>,
+    /// ... and its CPU plus run-queue wait (percent of the probe's time).
+    pub worker_busy: Option<f32>,
+    pub open_connections: u64,
+    pub streams_per_connection: u32,
     /// The lowest service p50 of the passing probes (the target nearly
     /// idle), if known.
     pub baseline_service_us: Option<u64>,
@@ -146,44 +136,42 @@ pub fn judge(
     }
 }
 
-/// The saturation rule. The generator is the limit when a worker thread ran
-/// out of CPU, or when it fell behind its schedule (many sends late, or the
-/// rate far short with some sends late) while the target kept answering
-/// about as fast as when idle: a target that is the limit queues, and its
-/// service time grows with it.
+/// Why the probe cannot say what the target serves, if it cannot: the
+/// generator was the limit, or every connection was waiting on a target that
+/// still answered as fast as when idle (too few connections). A target that
+/// is the limit queues, and its service time grows with the queue.
 fn generator_limit(context: &ProbeContext<'_>, summary: &Summary) -> Option<String> {
-    if context.generator_saturated {
-        return Some("a generator thread at >= 90% CPU".into());
-    }
-    let baseline = context.baseline_service_us? as f64;
-    let service = summary.service.p50_us as f64;
-    let service_low = service <= (baseline * SERVICE_GROWTH).max(baseline + SERVICE_SLACK_US);
-    if !service_low {
+    let attempts = summary.requests + summary.errors.iter().map(|e| e.count).sum::<u64>();
+    let signals = LoadSignals {
+        worker_cpu: context.worker_cpu,
+        worker_busy: context.worker_busy,
+        asked_rate: Some(context.rate),
+        sent_rate: summary.rps,
+        attempts,
+        late_sends: summary.late_sends,
+        send_lag_p50_us: None,
+        in_flight: summary.rps * summary.service.mean_us / 1e6,
+        open_connections: context.open_connections,
+        streams_per_connection: context.streams_per_connection,
+        service_p50_us: summary.service.p50_us,
+        service_baseline_us: context.baseline_service_us,
+        rate_allowance: far_below_factor(context.step_time),
+    };
+    let verdict = saturation::judge(&signals)?;
+    if !verdict.hides_target_capacity() {
         return None;
     }
-    let attempts = summary.requests + summary.errors.iter().map(|e| e.count).sum::<u64>();
-    let late_share = if attempts > 0 {
-        summary.late_sends as f64 / attempts as f64
-    } else {
-        0.0
-    };
-    let far_below =
-        summary.rps < far_below_factor(context.step_time) * context.rate && late_share > SOME_LATE;
-    let late_explodes = late_share > LATE_EXPLODES;
-    let service_text = format_duration_us(summary.service.p50_us);
-    if far_below {
-        Some(format!(
-            "achieved {:.0}% of the asked rate with service p50 {service_text}",
-            summary.rps / context.rate * 100.0
-        ))
-    } else if late_explodes {
-        Some(format!(
-            "{} of {attempts} sends late with service p50 {service_text}",
-            summary.late_sends
-        ))
-    } else {
-        None
-    }
+    Some(match verdict {
+        saturation::Saturation::AllConnectionsWaiting {
+            connections,
+            service_p50_us,
+            ..
+        } => format!(
+            "all {connections} connections waiting on answers as fast as when idle (service p50 {}); raise -c",
+            format_duration_us(service_p50_us)
+        ),
+        other => other.reason(),
+    })
 }
 
 /// `1234567.8` → `1,234,568`.
@@ -222,7 +210,10 @@ mod tests {
             number: 3,
             rate,
             slos,
-            generator_saturated: false,
+            worker_cpu: Some(20.0),
+            worker_busy: Some(25.0),
+            open_connections: 64,
+            streams_per_connection: 1,
             baseline_service_us: Some(11_000),
             step_time: Duration::from_secs(5),
         }
@@ -288,7 +279,7 @@ mod tests {
     #[test]
     fn a_busy_generator_thread_is_a_limit_even_when_slos_hold() {
         let mut context = context(400.0, &[]);
-        context.generator_saturated = true;
+        context.worker_busy = Some(96.0);
         let probe = judge(&context, &summary(400.0, 5_000, 4_000, 0), &[]);
         assert_eq!(
             probe.result(),
@@ -297,6 +288,23 @@ mod tests {
                 achieved: 400.0
             }
         );
+    }
+
+    #[test]
+    fn every_connection_waiting_is_a_limit_only_while_answers_stay_fast() {
+        let mut few = context(200.0, &[]);
+        few.open_connections = 2;
+        let mut fast = summary(180.0, 20_000, 11_000, 150);
+        fast.service.mean_us = 11_000.0;
+        let why = judge(&few, &fast, &[]).generator_limit.unwrap();
+        assert!(why.contains("all 2 connections waiting"), "{why}");
+        assert!(why.contains("raise -c"), "{why}");
+        // A full pool: every connection waits on answers 8x slower than idle.
+        let mut full = context(1_600.0, &[]);
+        full.open_connections = 64;
+        let mut queueing = summary(730.0, 350_000, 88_000, 700);
+        queueing.service.mean_us = 88_000.0;
+        assert_eq!(judge(&full, &queueing, &[]).generator_limit, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! and turns the latest one into a [`crate::snapshot::ResourceView`] with
 //! [`to_view`]. A target that exits is an event in a sample, never an error.
 
+mod process;
 mod procfs;
 mod sampler;
 mod stats;
@@ -22,12 +23,10 @@ use crate::snapshot::ResourceView;
 pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
 pub use stats::ResourceStats;
 
-/// A worker thread this busy (percent of one core) leaves no headroom: the
-/// generator, not the target, may be limiting the measured throughput.
-pub const WORKER_SATURATED_PERCENT: f32 = 90.0;
-
-/// sysinfo computes CPU usage from the difference between two refreshes;
-/// closer than this the figures are noise, so the interval never goes below it.
+/// CPU figures are differences between two reads (sysinfo's for the system,
+/// the tick counters of `/proc` for processes, which advance in 1/100 s
+/// steps); closer than this the figures are noise, so the interval never
+/// goes below it.
 pub const MINIMUM_INTERVAL: Duration = sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
 
 /// How many samples wait for a reader. A reader that lags further loses
@@ -88,19 +87,16 @@ pub struct ResourceSample {
     /// percent of one core; near 100 the generator itself is the bottleneck.
     /// `None` when no worker thread was seen in two consecutive samples.
     pub worker_cpu_max: Option<f32>,
+    /// The highest share of the interval any worker thread wanted a CPU (on
+    /// one, or runnable and waiting for one), in percent. Near 100 that
+    /// thread never idles: the generator is the limit even on a machine
+    /// whose other processes leave it less than a whole core.
+    pub worker_busy_max: Option<f32>,
     /// `None` when no target is set or after it exited.
     pub target: Option<ProcessSample>,
     /// Set in exactly one sample: the target pid vanished or became a zombie.
     pub target_exited: Option<u32>,
     pub system: SystemSample,
-}
-
-impl ResourceSample {
-    /// The busiest worker thread is at [`WORKER_SATURATED_PERCENT`] or more.
-    pub fn generator_saturated(&self) -> bool {
-        self.worker_cpu_max
-            .is_some_and(|cpu| cpu >= WORKER_SATURATED_PERCENT)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +223,7 @@ mod tests {
             at: Instant::now(),
             generator: ProcessSample::default(),
             worker_cpu_max: None,
+            worker_busy_max: None,
             target: None,
             target_exited: exited,
             system: SystemSample::default(),
@@ -291,8 +288,5 @@ mod tests {
         assert_eq!(view.threads_target, None);
         assert_eq!(view.sockets_target, Some(7));
         assert_eq!(view.cpu_per_core, vec![10.0, 20.0]);
-        assert!(!s.generator_saturated());
-        s.worker_cpu_max = Some(97.0);
-        assert!(s.generator_saturated());
     }
 }

@@ -1,111 +1,82 @@
-//! The monitor thread's body: refresh only what a sample needs (system CPU
-//! and memory, this process, the target pid), build a [`ResourceSample`],
-//! hand it on without blocking, and sleep on the control channel so that a
-//! stop or a new target is acted on at once.
+//! The monitor thread's body: read only what a sample needs (system CPU and
+//! memory through sysinfo, this process and the target pid from `/proc`),
+//! build a [`ResourceSample`], hand it on without blocking, and sleep on the
+//! control channel so that a stop or a new target is acted on at once.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
-use sysinfo::{
-    MemoryRefreshKind, Pid, Process, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System,
-};
+use sysinfo::{MemoryRefreshKind, System};
 
+use super::process::{ProcessCpu, ProcessReading};
 use super::procfs::{self, WorkerCpu};
 use super::{Control, ProcessSample, ResourceSample, SystemSample};
 
 pub(super) struct Sampler {
-    /// System CPU, memory and the generator's own pid.
+    /// System CPU and memory only: sysinfo parses `/proc/stat` and
+    /// `/proc/meminfo` per core, which it does well. Processes are read from
+    /// `/proc` directly (see [`super::process`]).
     system: System,
-    /// Only the target pid. A fresh `System` per target keeps an old target's
-    /// CPU baseline from leaking into a new one.
-    target_system: System,
-    generator_pid: Pid,
-    target_pid: Option<Pid>,
+    generator: ProcessCpu,
+    /// A fresh reader per target keeps an old target's baseline from
+    /// leaking into a new one.
+    target: Option<ProcessCpu>,
     workers: WorkerCpu,
-}
-
-/// CPU and memory only: tasks would add every thread as a process entry.
-fn process_refresh_kind() -> ProcessRefreshKind {
-    ProcessRefreshKind::nothing()
-        .with_cpu()
-        .with_memory()
-        .without_tasks()
 }
 
 impl Sampler {
     pub(super) fn new(target_pid: Option<u32>) -> Result<Sampler, sysinfo::Error> {
+        // CPU figures are differences: the readers take their baseline now,
+        // so that the first sample, one interval later, is already meaningful.
         let mut sampler = Sampler {
             system: System::new()?,
-            target_system: System::new()?,
-            generator_pid: Pid::from_u32(std::process::id()),
-            target_pid: target_pid.map(Pid::from_u32),
+            generator: ProcessCpu::new(std::process::id()),
+            target: target_pid.map(ProcessCpu::new),
             workers: WorkerCpu::default(),
         };
-        // CPU figures are differences: take the baseline now so that the
-        // first sample, one interval later, is already meaningful.
         sampler.refresh_system();
-        sampler.refresh_target();
         sampler.workers.sample();
         Ok(sampler)
     }
 
     pub(super) fn set_target(&mut self, pid: Option<u32>) {
-        let pid = pid.map(Pid::from_u32);
-        if pid == self.target_pid {
+        if pid == self.target.as_ref().map(ProcessCpu::pid) {
             return;
         }
-        self.target_pid = pid;
-        if let Ok(fresh) = System::new() {
-            self.target_system = fresh;
-        }
-        // Baseline for the new target (see `new`).
-        self.refresh_target();
+        self.target = pid.map(ProcessCpu::new);
     }
 
     fn refresh_system(&mut self) {
-        // CPU first: the process refresh below reuses its time base.
         self.system.refresh_cpu_usage();
         self.system
             .refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram());
-        self.system.refresh_processes_specifics(
-            ProcessesToUpdate::Some(&[self.generator_pid]),
-            true,
-            process_refresh_kind(),
-        );
-    }
-
-    fn refresh_target(&mut self) {
-        if let Some(pid) = self.target_pid {
-            self.target_system.refresh_processes_specifics(
-                ProcessesToUpdate::Some(&[pid]),
-                true,
-                process_refresh_kind(),
-            );
-        }
     }
 
     pub(super) fn sample(&mut self) -> ResourceSample {
         self.refresh_system();
-        self.refresh_target();
-        let at = Instant::now();
-        let generator = match self.system.process(self.generator_pid) {
-            Some(process) => process_sample(process),
+        let generator_pid = self.generator.pid();
+        let generator = match self.generator.read() {
+            Some(reading) => process_sample(generator_pid, reading),
             // Our own pid cannot vanish; /proc being unreadable is the only way here.
             None => ProcessSample {
-                pid: self.generator_pid.as_u32(),
+                pid: generator_pid,
                 ..ProcessSample::default()
             },
         };
-        let (target, target_exited) = match self.target_pid {
+        let (target, target_exited) = match self.target.as_mut() {
             None => (None, None),
-            Some(pid) => match self.target_system.process(pid) {
-                Some(process) if is_alive(process) => (Some(process_sample(process)), None),
-                _ => {
-                    self.target_pid = None;
-                    (None, Some(pid.as_u32()))
+            Some(process) => {
+                let pid = process.pid();
+                match process.read() {
+                    Some(reading) => (Some(process_sample(pid, reading)), None),
+                    None => {
+                        self.target = None;
+                        (None, Some(pid))
+                    }
                 }
-            },
+            }
         };
+        let at = Instant::now();
         let cores = self.system.cpus();
         let system = SystemSample {
             cpu_percent: self.system.global_cpu_usage() * cores.len() as f32,
@@ -113,10 +84,12 @@ impl Sampler {
             mem_used: self.system.used_memory(),
             mem_total: self.system.total_memory(),
         };
+        let workers = self.workers.sample();
         ResourceSample {
             at,
             generator,
-            worker_cpu_max: self.workers.sample(),
+            worker_cpu_max: workers.map(|w| w.cpu_max),
+            worker_busy_max: workers.map(|w| w.busy_max),
             target,
             target_exited,
             system,
@@ -124,20 +97,11 @@ impl Sampler {
     }
 }
 
-/// A zombie has exited; only its parent has not collected the status yet.
-fn is_alive(process: &Process) -> bool {
-    !matches!(
-        process.status(),
-        ProcessStatus::Zombie | ProcessStatus::Dead
-    )
-}
-
-fn process_sample(process: &Process) -> ProcessSample {
-    let pid = process.pid().as_u32();
+fn process_sample(pid: u32, reading: ProcessReading) -> ProcessSample {
     ProcessSample {
         pid,
-        cpu_percent: process.cpu_usage(),
-        rss_bytes: process.memory(),
+        cpu_percent: reading.cpu_percent.unwrap_or(0.0),
+        rss_bytes: reading.rss_bytes,
         threads: procfs::count_threads(pid),
         sockets: procfs::count_sockets(pid),
     }

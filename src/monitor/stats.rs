@@ -16,6 +16,11 @@ pub struct ResourceStats {
     pub generator_rss_peak: u64,
     /// The busiest generator worker thread at any sample.
     pub worker_cpu_max: Option<f32>,
+    /// The highest share of time any worker wanted a CPU (see
+    /// [`ResourceSample::worker_busy_max`]). Used to judge the stage while
+    /// the run goes on; not part of the report.
+    #[serde(skip)]
+    pub worker_busy_max: Option<f32>,
     /// Samples that carried a live target.
     pub target_samples: u64,
     pub target_cpu_mean: Option<f32>,
@@ -53,6 +58,7 @@ impl ResourceStats {
         self.generator_cpu_max = self.generator_cpu_max.max(generator.cpu_percent);
         self.generator_rss_peak = self.generator_rss_peak.max(generator.rss_bytes);
         self.worker_cpu_max = max_opt(self.worker_cpu_max, sample.worker_cpu_max);
+        self.worker_busy_max = max_opt(self.worker_busy_max, sample.worker_busy_max);
 
         if let Some(target) = &sample.target {
             self.target_samples += 1;
@@ -95,6 +101,7 @@ mod tests {
                 sockets: Some(2),
             },
             worker_cpu_max: Some(gen_cpu / 2.0),
+            worker_busy_max: Some(gen_cpu),
             target: target.map(|(cpu, rss)| ProcessSample {
                 pid: 2,
                 cpu_percent: cpu,
@@ -123,6 +130,7 @@ mod tests {
         assert_eq!(stats.generator_cpu_max, 30.0);
         assert_eq!(stats.generator_rss_peak, 30_000);
         assert_eq!(stats.worker_cpu_max, Some(15.0));
+        assert_eq!(stats.worker_busy_max, Some(30.0));
         assert_eq!(stats.target_samples, 2);
         assert!((stats.target_cpu_mean.unwrap() - 150.0).abs() < 1e-4);
         assert_eq!(stats.target_cpu_max, Some(200.0));
@@ -147,6 +155,14 @@ mod tests {
         assert_eq!(stats.target_exited, Some(77));
         let json = serde_json::to_string(&stats).unwrap();
         let back: ResourceStats = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, stats);
+        // The busy share judges the live run only; the report leaves it out.
+        assert_eq!(back.worker_busy_max, None);
+        assert_eq!(
+            back,
+            ResourceStats {
+                worker_busy_max: None,
+                ..stats
+            }
+        );
     }
 }

@@ -29,6 +29,13 @@ pub struct Ledger {
     pub last_second: LatencyView,
     /// Open-model sends that left late during the last complete second.
     pub last_second_late: u64,
+    /// Completed attempts (responses and errors) of the last complete second.
+    pub last_second_attempts: u64,
+    /// Service time (from the actual send) of the last complete second.
+    pub last_second_service: ServiceView,
+    /// The lowest per-second service p50 so far: the target as fast as it
+    /// gets, the baseline the saturation rule compares against.
+    pub service_floor_us: Option<u64>,
     second: Interval,
     next_boundary: u64,
     /// Engine time at which the last point was closed: each point's rate is
@@ -39,6 +46,17 @@ pub struct Ledger {
     pub connects: u64,
     pub totals: crate::snapshot::Totals,
 }
+
+/// A second's service time, for the saturation rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServiceView {
+    pub p50_us: u64,
+    pub mean_us: f64,
+}
+
+/// Seconds with fewer responses than this give no service baseline: one
+/// stray fast answer is not the target's idle speed.
+const BASELINE_MIN_RESPONSES: u64 = 5;
 
 pub fn latency_view(interval: &Interval) -> LatencyView {
     histogram_view(&interval.latency)
@@ -178,6 +196,19 @@ impl Ledger {
         });
         self.last_second = view;
         self.last_second_late = second.late_sends;
+        self.last_second_attempts = second.attempts();
+        self.last_second_service = if second.service.is_empty() {
+            ServiceView::default()
+        } else {
+            ServiceView {
+                p50_us: second.service.value_at_quantile(0.5),
+                mean_us: second.service.mean(),
+            }
+        };
+        if second.service.len() >= BASELINE_MIN_RESPONSES {
+            let p50 = self.last_second_service.p50_us;
+            self.service_floor_us = Some(self.service_floor_us.map_or(p50, |f| f.min(p50)));
+        }
         self.last_close = at;
         self.next_boundary = second_index + 1;
     }

@@ -11,6 +11,7 @@ pub mod control;
 mod controls;
 mod finish;
 mod ledger;
+pub mod saturation;
 mod stages;
 mod target;
 mod view;
@@ -165,6 +166,8 @@ pub fn run_planned(
         planner,
         protocol,
         request_names: load::reported_names(&target_requests),
+        saturation: None,
+        saturation_announced: None,
     };
     session.begin_stage(0);
     session.main_loop();
@@ -194,6 +197,11 @@ struct Session<'a> {
     request_names: Vec<String>,
     /// What the probe found the target speaks.
     protocol: load::Protocol,
+    /// Whose limit the last second showed, if anyone's.
+    saturation: Option<crate::snapshot::SaturationAlert>,
+    /// The stage and party last written to the events, so a verdict is
+    /// recorded once per stage, not once per second.
+    saturation_announced: Option<(usize, crate::snapshot::SaturatedParty)>,
 }
 
 /// The engine's transport: TLS when the target URL is `https://`.
@@ -273,6 +281,7 @@ impl Session<'_> {
                 if done {
                     self.outcome = Some(Outcome::Completed);
                 }
+                self.judge_saturation();
                 self.poll_server();
                 self.publish(false);
             }

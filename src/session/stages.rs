@@ -20,8 +20,14 @@ pub struct FinishedStage<'a> {
     pub summary: Summary,
     /// Per request name of a mix (empty for a single request).
     pub requests: Vec<crate::stats::summary::RequestSummary>,
-    /// The generator, not the target, may have been the limit.
-    pub generator_saturated: bool,
+    /// The busiest worker thread's CPU during the stage (percent of one core).
+    pub worker_cpu: Option<f32>,
+    /// The busiest worker thread's CPU plus run-queue wait (percent of the time).
+    pub worker_busy: Option<f32>,
+    /// Connections open at the end of the stage.
+    pub open_connections: u64,
+    /// 1 for HTTP/1.1; HTTP/2 streams are pacing units of their own.
+    pub streams_per_connection: u32,
 }
 
 /// Decides, when the planned stages run out, whether the run goes on.
@@ -259,17 +265,19 @@ impl Session<'_> {
         let record = self.ledger.current_stage()?;
         let summary = Summary::from_interval(&record.interval, record.active);
         let requests = self.request_summaries(&record.interval, record.active);
-        let generator_saturated = record
-            .resources
-            .worker_cpu_max
-            .is_some_and(|cpu| cpu >= 90.0);
+        let worker_cpu = record.resources.worker_cpu_max;
+        let worker_busy = record.resources.worker_busy_max;
+        let streams_per_connection = self.streams_per_connection();
         let stage = self.clock.current()?.clone();
         let finished = FinishedStage {
             index: self.clock.index,
             stage: &stage,
             summary,
             requests,
-            generator_saturated,
+            worker_cpu,
+            worker_busy,
+            open_connections: self.current.open_connections,
+            streams_per_connection,
         };
         let planner = self.planner.as_mut()?;
         let next = planner.next_stage(&finished);

@@ -7,13 +7,14 @@ use crate::report::ThresholdResult;
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, ModelView, RequestRow, ServerView, Snapshot, StageRow, StageView,
-    ThresholdView, Verdict,
+    Alerts, ConnectionView, ModelView, RequestRow, SaturatedParty, SaturationAlert, ServerView,
+    Snapshot, StageRow, StageView, ThresholdView, Verdict,
 };
 use crate::stats::Interval;
 use crate::stats::summary::{RequestSummary, Summary};
 
 use super::ledger::{latency_view, phase_views};
+use super::saturation::{self, LoadSignals, Party};
 use super::{SNAPSHOT_SECONDS, Session};
 
 /// The engine's settings as last reported or set.
@@ -297,7 +298,7 @@ impl Session<'_> {
             resources: self.latest_sample.as_ref().map(monitor::to_view),
             events: self.recent_events(),
             alerts: Alerts {
-                generator_saturated: self.saturation(),
+                saturated: self.saturation.clone(),
                 target_exited: match &self.outcome {
                     Some(super::Outcome::TargetExited(reason)) => Some(reason.clone()),
                     _ => None,
@@ -313,20 +314,67 @@ impl Session<'_> {
         }
     }
 
-    /// Why the numbers may reflect the generator rather than the target.
-    fn saturation(&self) -> Option<String> {
-        if let Some(cpu) = self.latest_sample.as_ref().and_then(|s| s.worker_cpu_max)
-            && cpu >= 90.0
-        {
-            return Some(format!(
-                "a generator thread is at {cpu:.0}% CPU: add threads (t/T) before trusting the figures"
-            ));
+    /// Pacing units per connection: each HTTP/2 stream keeps its own schedule.
+    pub(super) fn streams_per_connection(&self) -> u32 {
+        match self.protocol {
+            crate::load::Protocol::Http1 => 1,
+            crate::load::Protocol::Http2 => {
+                u32::try_from(self.plan.transport.h2_streams).unwrap_or(u32::MAX)
+            }
         }
-        let last = self.ledger.timeline.last()?;
-        let late = self.ledger.last_second_late;
-        let sent = last.rps.max(1.0);
-        (late as f64 > sent * 0.05).then(|| {
-            format!("open-model schedule behind: {late} late sends in the last second (all connections busy)")
+    }
+
+    /// Judges the last second and records a new verdict in the events
+    /// (once per stage and party), so a headless run's report says it too.
+    pub(super) fn judge_saturation(&mut self) {
+        self.saturation = self.saturation();
+        let Some(alert) = &self.saturation else {
+            return;
+        };
+        let stage = self.ledger.stages.len().saturating_sub(1);
+        if self.saturation_announced == Some((stage, alert.party)) {
+            return;
+        }
+        self.saturation_announced = Some((stage, alert.party));
+        let party = match alert.party {
+            SaturatedParty::Generator => "generator",
+            SaturatedParty::Target => "target",
+        };
+        let message = format!("{party} saturated: {}", alert.reason);
+        self.event("warning", message);
+    }
+
+    /// Whose limit the last second shows, if anyone's (the rule itself is
+    /// [`saturation::judge`]).
+    fn saturation(&self) -> Option<SaturationAlert> {
+        let sample = self.latest_sample.as_ref();
+        let last = self.ledger.timeline.last();
+        let service = self.ledger.last_second_service;
+        let sent_rate = last.map_or(0.0, |p| p.rps);
+        let signals = LoadSignals {
+            worker_cpu: sample.and_then(|s| s.worker_cpu_max),
+            worker_busy: sample.and_then(|s| s.worker_busy_max),
+            asked_rate: last.and_then(|p| p.target_rps),
+            sent_rate,
+            attempts: self.ledger.last_second_attempts,
+            late_sends: self.ledger.last_second_late,
+            send_lag_p50_us: None,
+            in_flight: sent_rate * service.mean_us / 1e6,
+            open_connections: self.current.open_connections,
+            streams_per_connection: self.streams_per_connection(),
+            service_p50_us: service.p50_us,
+            service_baseline_us: self.ledger.service_floor_us,
+            // A timeline point's rate is over the time it really covers: no
+            // tick quantisation to allow for.
+            rate_allowance: saturation::FAR_BELOW,
+        };
+        let verdict = saturation::judge(&signals)?;
+        Some(SaturationAlert {
+            party: match verdict.party() {
+                Party::Generator => SaturatedParty::Generator,
+                Party::Target => SaturatedParty::Target,
+            },
+            reason: verdict.reason(),
         })
     }
 }

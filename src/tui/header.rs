@@ -10,7 +10,7 @@ use ratatui::widgets::{LineGauge, Paragraph, Widget};
 
 use super::format;
 use super::theme::Theme;
-use crate::snapshot::{ModelView, Snapshot};
+use crate::snapshot::{ModelView, SaturatedParty, Snapshot};
 
 pub struct Header<'a> {
     pub snapshot: &'a Snapshot,
@@ -207,10 +207,16 @@ pub fn banners(snapshot: &Snapshot) -> Vec<Banner> {
             explanation: " (numbers since then are connection errors)",
         });
     }
-    if let Some(reason) = &alerts.generator_saturated {
-        banners.push(Banner {
-            text: format!("generator saturated: {reason}"),
-            explanation: " (numbers show loadtop's limit, not the target's)",
+    if let Some(alert) = &alerts.saturated {
+        banners.push(match alert.party {
+            SaturatedParty::Generator => Banner {
+                text: format!("generator saturated: {}", alert.reason),
+                explanation: " (numbers show loadtop's limit, not the target's)",
+            },
+            SaturatedParty::Target => Banner {
+                text: format!("target saturated: {}", alert.reason),
+                explanation: " (corrected latency counts the wait for a free connection)",
+            },
         });
     }
     if !alerts.thresholds_failing.is_empty() {

@@ -17,7 +17,9 @@ mod inputs;
 mod lifecycle;
 mod mix;
 mod outputs;
+mod saturation;
 mod shards;
+mod text;
 mod tls;
 
 fn schema() -> Value {

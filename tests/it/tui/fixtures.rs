@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use loadtop::snapshot::{
-    Alerts, ConnectionView, EventView, LatencyView, ModelView, ResourceView, ServerView, Snapshot,
-    StageRow, StageView, ThresholdView, TimelinePoint, Verdict,
+    Alerts, ConnectionView, EventView, LatencyView, ModelView, ResourceView, SaturatedParty,
+    SaturationAlert, ServerView, Snapshot, StageRow, StageView, ThresholdView, TimelinePoint,
+    Verdict,
 };
 use loadtop::stats::ErrorKind;
 
@@ -288,6 +289,18 @@ pub fn target_exited() -> Snapshot {
     snapshot
 }
 
+/// Open model asking more than the target serves with its 16 connections:
+/// every connection waits on a full pool while loadtop idles.
+pub fn target_saturated() -> Snapshot {
+    let mut snapshot = generator_saturated();
+    snapshot.connections = 16;
+    snapshot.alerts.saturated = Some(SaturationAlert {
+        party: SaturatedParty::Target,
+        reason: "all 16 connections waiting; open more connections (C) or lower the rate".into(),
+    });
+    snapshot
+}
+
 /// Open model asking far more than one machine can send: loadtop itself is
 /// the bottleneck, and a threshold is failing.
 pub fn generator_saturated() -> Snapshot {
@@ -304,8 +317,10 @@ pub fn generator_saturated() -> Snapshot {
     snapshot.model = ModelView::Open { rate: 20_000.0 };
     snapshot.threads = 2;
     snapshot.connections = 200;
-    snapshot.alerts.generator_saturated =
-        Some("worker threads at 97% CPU, schedule 1.4 s behind".into());
+    snapshot.alerts.saturated = Some(SaturationAlert {
+        party: SaturatedParty::Generator,
+        reason: "worker threads at 97% CPU, schedule 1.4 s behind".into(),
+    });
     snapshot.alerts.thresholds_failing = vec!["p99 < 50ms".into()];
     snapshot.interval = latency(9_000, 64_000, 14_100);
     snapshot.stage_latency = latency(8_800, 61_000, 284_000);

@@ -133,6 +133,25 @@ fn target_exited_banner() {
 }
 
 #[test]
+fn target_saturation_banner_names_the_target_and_suggests_connections_not_threads() {
+    let snapshot = fixtures::target_saturated();
+    let terminal = screen(&AppState::default(), &snapshot, 120, 40);
+    let shown = text(terminal.backend().buffer());
+    assert_contains(
+        &shown,
+        &[
+            "target saturated: all 16 connections waiting; open more connections (C) or lower the rate",
+        ],
+    );
+    assert!(!shown.contains("generator saturated"), "{shown}");
+    let banner = shown
+        .lines()
+        .find(|line| line.contains("target saturated"))
+        .unwrap();
+    assert!(!banner.contains("thread"), "{banner}");
+}
+
+#[test]
 fn generator_saturated_and_threshold_banners() {
     let snapshot = fixtures::generator_saturated();
     let terminal = screen(&AppState::default(), &snapshot, 80, 24);
