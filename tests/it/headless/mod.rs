@@ -15,6 +15,7 @@ mod bench;
 mod lifecycle;
 mod mix;
 mod shards;
+mod signals;
 mod tls;
 
 fn schema() -> Value {
