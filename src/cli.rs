@@ -26,6 +26,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the embedded target server (routes, bottleneck scenarios, admin API).
     Serve(ServeArgs),
+    /// Internal: runs a profile's `command` target for a parent loadtop and
+    /// stops it (with its process group) when that parent goes, even by
+    /// SIGKILL. The command comes in the environment, not on the command line.
+    #[command(hide = true)]
+    SuperviseTarget,
     /// Load-test one URL with wrk/oha-style flags.
     Bench(BenchArgs),
     /// Run a profile's stages (the default profile when none is given).

@@ -20,6 +20,7 @@ pub mod report;
 pub mod runner;
 pub mod server;
 pub mod session;
+pub mod signals;
 pub mod snapshot;
 pub mod stats;
 pub mod tui;

@@ -12,6 +12,15 @@ use loadtop::runner::{self, RunOptions, exit};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any input is read: a profile or body file that never arrives
+    // (a FIFO without a writer) must still yield to Ctrl-C and SIGTERM. The
+    // server and the target supervisor handle their own signals.
+    if !matches!(
+        cli.command,
+        Some(Command::Serve(_) | Command::SuperviseTarget)
+    ) {
+        loadtop::signals::install();
+    }
     match dispatch(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -49,9 +58,11 @@ fn run_options(load: &LoadArgs) -> RunOptions {
 fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
     match command {
         Some(Command::Serve(args)) => {
+            loadtop::server::child::exit_with_parent_if_asked();
             loadtop::server::run(args)?;
             Ok(exit::OK)
         }
+        Some(Command::SuperviseTarget) => Ok(loadtop::session::supervise_target()),
         Some(Command::Bench(args)) => {
             let plan = RunPlan::from_bench_args(&args)?;
             Ok(runner::run(&plan, run_options(&args.load))?)

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -182,7 +182,8 @@ pub fn after_run(result: &RunResult, outputs: &crate::report::OutputFiles) -> bo
 
 fn exit_code(result: &RunResult) -> u8 {
     match result.outcome {
-        Outcome::Interrupted => exit::INTERRUPTED,
+        // Quitting the dashboard before the plan ends is an interruption too.
+        Outcome::Interrupted | Outcome::Quit => exit::INTERRUPTED,
         Outcome::TargetExited(_) => exit::FAILED,
         _ if !result.report.passed => exit::FAILED,
         _ => exit::OK,
@@ -226,6 +227,8 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
                 target_cpu_mean: stage.resources.target_cpu_mean,
                 target_rss_peak: stage.resources.target_rss_peak,
                 verdict: stage_verdict(report, &stage.name),
+                cut: report.cut_stages.contains(&stage.name),
+                not_evaluated: !report.thresholds_evaluated,
             })
             .collect();
         out.push_str(&format!(
@@ -241,7 +244,11 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
     out.push_str(&text::requests_by_stage(&report.stages));
     for threshold in &report.thresholds {
         let scope = threshold.stage.as_deref().unwrap_or("run");
-        let verdict = if threshold.passed { "pass" } else { "FAIL" };
+        let verdict = match (report.thresholds_evaluated, threshold.passed) {
+            (false, _) => "not evaluated (interrupted)",
+            (true, true) => "pass",
+            (true, false) => "FAIL",
+        };
         out.push_str(&format!(
             "threshold {verdict}: {} [{scope}] observed {}\n",
             threshold.expr, threshold.observed_text
@@ -321,31 +328,9 @@ pub fn progress_line(snapshot: &Snapshot) -> String {
     )
 }
 
-/// SIGINT and SIGTERM set the flag; the session stops at its next loop and
-/// still writes the report.
+/// Arms the process-wide signal handling for a run: the first SIGINT or
+/// SIGTERM sets the flag (the session stops at its next loop and still
+/// writes the report); a second one exits at once (see [`crate::signals`]).
 pub fn install_signal_handler(flag: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
-        .name("loadtop-signals".into())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                use tokio::signal::unix::{SignalKind, signal};
-                let (Ok(mut int), Ok(mut term)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                ) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-                flag.store(true, Ordering::Relaxed);
-            });
-        });
+    crate::signals::arm(flag);
 }

@@ -226,6 +226,8 @@ pub enum Verdict {
     Pending,
     Pass,
     Fail,
+    /// The run stopped before its plan ended: a partial run cannot pass.
+    NotEvaluated,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -252,4 +254,6 @@ pub struct StageRow {
     pub rss_target_peak: Option<u64>,
     pub verdict: Verdict,
     pub finished: bool,
+    /// Ended before its planned length (skipped, or the run stopped).
+    pub cut: bool,
 }

@@ -124,6 +124,8 @@ pub fn render_review(report: &Report) -> String {
                 target_cpu_mean: stage.resources.target_cpu_mean,
                 target_rss_peak: stage.resources.target_rss_peak,
                 verdict: (!own.is_empty()).then(|| own.iter().all(|p| *p)),
+                cut: report.cut_stages.contains(&stage.name),
+                not_evaluated: !report.thresholds_evaluated,
             }
         })
         .collect();
@@ -156,6 +158,7 @@ pub fn render_review(report: &Report) -> String {
         "{}",
         match (report.thresholds.is_empty(), report.passed) {
             (true, _) => "no thresholds",
+            (false, _) if !report.thresholds_evaluated => "thresholds not evaluated (interrupted)",
             (false, true) => "all thresholds pass",
             (false, false) => "thresholds FAILED",
         }

@@ -31,8 +31,18 @@ pub struct Report {
     pub timeline: Vec<TimelineEntry>,
     pub events: Vec<EventEntry>,
     pub thresholds: Vec<ThresholdResult>,
-    /// Every threshold held (true when there are none).
+    /// Every threshold held (true when there are none); false when the
+    /// thresholds were not evaluated.
     pub passed: bool,
+    /// False when the run stopped before its plan ended (Ctrl-C, SIGTERM, a
+    /// dashboard quit): a partial run cannot pass, so every threshold reads
+    /// `passed: false` and `passed` is false. Absent in older reports: true.
+    #[serde(default = "evaluated_by_default")]
+    pub thresholds_evaluated: bool,
+    /// Stages that ended before their planned length (skipped with `n`, or
+    /// running when the run stopped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cut_stages: Vec<String>,
     /// Measured stages per request name of a mix (absent for one request).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
@@ -193,6 +203,10 @@ pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, ReportError> {
         .map_err(|e| ReportError::Histogram(format!("{e:?}")))
 }
 
+fn evaluated_by_default() -> bool {
+    true
+}
+
 impl Report {
     #[cfg(test)]
     pub fn empty_for_tests() -> Report {
@@ -229,6 +243,8 @@ impl Report {
             events: Vec::new(),
             thresholds: Vec::new(),
             passed: true,
+            thresholds_evaluated: true,
+            cut_stages: Vec::new(),
             requests: Vec::new(),
         }
     }

@@ -251,11 +251,13 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
         events: merge_events(shards, &offsets),
         thresholds: recorded_thresholds(shards),
         passed: true,
+        thresholds_evaluated: shards.iter().all(|(_, r)| r.thresholds_evaluated),
+        cut_stages: Vec::new(),
         requests: super::requests::merge(&[&whole_requests], secs(active))
             .map_err(|e| histogram_error("merged", "whole run", e))?,
     };
     report.thresholds = super::check::evaluate_recorded(&report)?;
-    report.passed = report.thresholds.iter().all(|t| t.passed);
+    report.passed = report.thresholds_evaluated && report.thresholds.iter().all(|t| t.passed);
     let shards = shards
         .iter()
         .map(|(source, r)| shard_info(source, r))

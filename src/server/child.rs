@@ -4,10 +4,17 @@
 //! (never a zombie). Sync (`std::process`) so any thread can hold it.
 //! stdout and stderr are drained by named threads; the last stderr lines
 //! explain a death in `try_exit_status`.
+//!
+//! The child runs in its own process group, so a Ctrl-C typed at the
+//! terminal reaches loadtop alone (which stops the run and then the child),
+//! and it dies with its parent: its stdin is a pipe from the parent, and
+//! `exit_with_parent_if_asked` (in the child) exits when that pipe closes,
+//! which the kernel does even when the parent is killed with SIGKILL.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -19,6 +26,31 @@ use super::ServerError;
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 const TERM_GRACE: Duration = Duration::from_secs(3);
 const STDERR_LINES: usize = 20;
+/// Set in the child's environment: its stdin is the parent's lifeline.
+const PARENT_PIPE_ENV: &str = "LOADTOP_PARENT_PIPE";
+
+/// In `loadtop serve`: when started by a parent loadtop (which says so in
+/// the environment), exit as soon as the parent's end of stdin closes, so a
+/// parent killed by SIGKILL does not leave a server holding its port.
+pub fn exit_with_parent_if_asked() {
+    if std::env::var_os(PARENT_PIPE_ENV).is_none_or(|v| v != "stdin") {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("loadtop-parent-watch".into())
+        .spawn(|| {
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = [0u8; 64];
+            // Nothing is ever written: any return is EOF or an error, and
+            // either means the parent is gone.
+            while let Ok(n) = stdin.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+            }
+            std::process::exit(0);
+        });
+}
 
 /// A running `loadtop serve` child.
 #[derive(Debug)]
@@ -74,9 +106,13 @@ impl ChildServer {
         let mut child = Command::new(exe)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(args)
-            .stdin(Stdio::null())
+            // The write end stays in `child.stdin` until the child is reaped.
+            .stdin(Stdio::piped())
+            .env(PARENT_PIPE_ENV, "stdin")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own group: a Ctrl-C at the terminal is loadtop's to handle.
+            .process_group(0)
             .spawn()
             .map_err(|source| ServerError::Spawn {
                 exe: exe.to_path_buf(),

@@ -41,6 +41,8 @@ impl Session<'_> {
                 self.current.rate = Some(rate);
                 self.event("control", format!("rate set to {rate:.0} req/s"));
             }
+            // Asking for the count already running changes nothing to log.
+            Control::SetThreads(n) if n == self.current.threads => {}
             Control::SetThreads(n) if n >= 1 => {
                 self.send_load(LoadCommand::SetThreads(n));
                 self.event("control", format!("threads set to {n}"));
@@ -108,9 +110,11 @@ impl Session<'_> {
             .report_path
             .clone()
             .unwrap_or_else(|| crate::report::default_path(&self.plan.name));
+        // The run goes on: its thresholds cannot be judged yet.
         let report = self.build_report(
             Outcome::Completed.as_str(),
             Some("saved during the run".into()),
+            false,
         );
         crate::report::write_json(&report, &path)?;
         Ok(path)

@@ -37,9 +37,12 @@ impl Session<'_> {
                     .close_second(final_tick.elapsed, rate, self.latest_sample.as_ref());
             }
         }
+        let stopped_early =
+            outcome != Outcome::Completed && self.clock.cut_short(self.plan.max_requests);
         if let Some(stage) = self.ledger.current_stage_mut() {
             stage.active = self.clock.elapsed;
             stage.finished = true;
+            stage.cut |= stopped_early;
         }
         if self.plan.max_requests.is_some() {
             // A run bounded by a request count ends with its last response,
@@ -52,6 +55,11 @@ impl Session<'_> {
                 }
             }
         }
+        // A run that did not finish its plan cannot pass its thresholds; an
+        // open-ended last stage (no duration, no count) ends only this way.
+        let on_last_stage = self.clock.index + 1 >= self.clock.stages.len();
+        self.thresholds_evaluated = outcome == Outcome::Completed
+            || (on_last_stage && !stopped_early && !matches!(outcome, Outcome::TargetExited(_)));
         let detail = match &outcome {
             Outcome::TargetExited(reason) => Some(reason.clone()),
             Outcome::Interrupted => {
@@ -60,7 +68,7 @@ impl Session<'_> {
             Outcome::Quit => Some("stopped by the user".into()),
             Outcome::Completed => None,
         };
-        let report = self.build_report(outcome.as_str(), detail);
+        let report = self.build_report(outcome.as_str(), detail, self.thresholds_evaluated);
         // A destination that fails now still keeps the data elsewhere.
         let (report_path, report_failure) = match &self.io.report_path {
             Some(path) => crate::report::save_json(&report, path),
@@ -80,10 +88,18 @@ impl Session<'_> {
         })
     }
 
-    pub(super) fn build_report(&self, outcome: &str, outcome_detail: Option<String>) -> Report {
+    pub(super) fn build_report(
+        &self,
+        outcome: &str,
+        outcome_detail: Option<String>,
+        thresholds_evaluated: bool,
+    ) -> Report {
         let plan = self.plan;
         let (total, active) = self.ledger.measured_total();
-        let verdicts = self.evaluate_thresholds(true);
+        let mut verdicts = self.evaluate_thresholds(true);
+        if !thresholds_evaluated {
+            verdicts.results.iter_mut().for_each(|r| r.passed = false);
+        }
         let stage_name = |index: usize| {
             self.ledger
                 .stages
@@ -216,8 +232,16 @@ impl Session<'_> {
                     message: e.message.clone(),
                 })
                 .collect(),
-            passed: verdicts.results.iter().all(|r| r.passed),
+            passed: thresholds_evaluated && verdicts.results.iter().all(|r| r.passed),
             thresholds: verdicts.results,
+            thresholds_evaluated,
+            cut_stages: self
+                .ledger
+                .stages
+                .iter()
+                .filter(|s| s.cut)
+                .map(|s| s.name.clone())
+                .collect(),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct StageRecord {
     pub interval: Interval,
     pub resources: ResourceStats,
     pub finished: bool,
+    /// Ended before its planned length: skipped, or the run stopped.
+    pub cut: bool,
 }
 
 #[derive(Default)]
@@ -111,6 +113,7 @@ impl Ledger {
             interval: Interval::new(),
             resources: ResourceStats::default(),
             finished: false,
+            cut: false,
         });
     }
 

@@ -18,6 +18,7 @@ mod view;
 
 pub use control::{Control, KnobChange};
 pub use stages::{FinishedStage, StagePlanner};
+pub use target::{CommandTarget, Readiness, supervise_target};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ use target::TargetHandle;
 pub const TICK: Duration = Duration::from_millis(250);
 /// Events kept in the snapshot (the report keeps them all).
 const SNAPSHOT_EVENTS: usize = 50;
+/// How long a target exit waits for a signal that may explain it.
+const INTERRUPT_GRACE: Duration = Duration::from_millis(200);
 /// Seconds of timeline kept in the snapshot.
 const SNAPSHOT_SECONDS: usize = 600;
 
@@ -168,6 +171,7 @@ pub fn run_planned(
         request_names: load::reported_names(&target_requests),
         saturation: None,
         saturation_announced: None,
+        thresholds_evaluated: true,
     };
     session.begin_stage(0);
     session.main_loop();
@@ -202,6 +206,8 @@ struct Session<'a> {
     /// The stage and party last written to the events, so a verdict is
     /// recorded once per stage, not once per second.
     saturation_announced: Option<(usize, crate::snapshot::SaturatedParty)>,
+    /// False once a run that stopped before its plan ended has finished.
+    thresholds_evaluated: bool,
 }
 
 /// The engine's transport: TLS when the target URL is `https://`.
@@ -286,12 +292,12 @@ impl Session<'_> {
                 self.publish(false);
             }
             self.handle_controls();
+            if let Some(reason) = self.target.exited() {
+                self.target_gone(reason);
+            }
+            // Last, so an interrupt wins over a target exit that follows it.
             if self.io.interrupted.load(Ordering::Relaxed) {
                 self.outcome = Some(Outcome::Interrupted);
-            }
-            if let Some(reason) = self.target.exited() {
-                self.event("target", format!("target exited: {reason}"));
-                self.outcome = Some(Outcome::TargetExited(reason));
             }
             if ticked && self.outcome.is_none() {
                 self.advance_stages();
@@ -312,10 +318,25 @@ impl Session<'_> {
             self.latest_sample = Some(sample);
         }
         if let Some(pid) = exited {
-            let reason = format!("process {pid} exited");
-            self.event("target", format!("target exited: {reason}"));
-            self.outcome = Some(Outcome::TargetExited(reason));
+            self.target_gone(format!("process {pid} exited"));
         }
+    }
+
+    /// A target that exits right after a Ctrl-C (one started outside
+    /// loadtop in the same terminal gets the same SIGINT) went because of
+    /// the interrupt: the signal thread gets a moment to say so, and the
+    /// run counts as interrupted rather than failed.
+    fn target_gone(&mut self, reason: String) {
+        self.event("target", format!("target exited: {reason}"));
+        let deadline = Instant::now() + INTERRUPT_GRACE;
+        while !self.io.interrupted.load(Ordering::Relaxed) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.outcome = Some(if self.io.interrupted.load(Ordering::Relaxed) {
+            Outcome::Interrupted
+        } else {
+            Outcome::TargetExited(reason)
+        });
     }
 
     fn poll_server(&mut self) {

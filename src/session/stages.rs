@@ -151,6 +151,16 @@ impl StageClock {
         !self.held && duration.is_some_and(|d| self.elapsed >= d)
     }
 
+    /// Whether the current stage, ending now, falls short of its plan: a
+    /// timed stage before its duration, an open-ended one only when it had
+    /// a request count to reach (otherwise stopping is how it ends).
+    pub fn cut_short(&self, max_requests: Option<u64>) -> bool {
+        match self.current().and_then(|s| s.duration) {
+            Some(duration) => self.elapsed < duration,
+            None => self.skip_requested || max_requests.is_some(),
+        }
+    }
+
     fn ramp_fraction(&self) -> Option<f64> {
         let stage = self.current()?;
         let duration = stage.duration?;
@@ -246,6 +256,11 @@ impl Session<'_> {
         }
         if !self.clock.over() {
             return;
+        }
+        if self.clock.cut_short(self.plan.max_requests)
+            && let Some(stage) = self.ledger.current_stage_mut()
+        {
+            stage.cut = true;
         }
         let next = self.clock.index + 1;
         if next >= self.clock.stages.len()

@@ -4,8 +4,10 @@
 //! any load is sent. Whatever was started is stopped when the handle drops.
 
 mod command;
+mod supervisor;
 
 pub use command::{CommandTarget, Readiness};
+pub use supervisor::supervise_target;
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
@@ -76,6 +78,7 @@ impl TargetHandle {
                 let addr = resolve(&parsed.host, parsed.port)?;
                 let started = CommandTarget::start(
                     command,
+                    server_exe,
                     &Readiness {
                         name: &plan.name,
                         url,

@@ -172,6 +172,7 @@ impl Session<'_> {
                 expr: r.expr.clone(),
                 stage: r.stage.clone(),
                 verdict: match (decided, r.passed) {
+                    (true, _) if finished && !self.thresholds_evaluated => Verdict::NotEvaluated,
                     (false, _) => Verdict::Pending,
                     (true, true) => Verdict::Pass,
                     (true, false) => Verdict::Fail,
@@ -211,6 +212,8 @@ impl Session<'_> {
                     .collect();
                 let verdict = if own.is_empty() || own.iter().any(|(_, d)| !**d) {
                     Verdict::Pending
+                } else if finished && !self.thresholds_evaluated {
+                    Verdict::NotEvaluated
                 } else if own.iter().all(|(r, _)| r.passed) {
                     Verdict::Pass
                 } else {
@@ -228,6 +231,7 @@ impl Session<'_> {
                     rss_target_peak: record.resources.target_rss_peak,
                     verdict,
                     finished: record.finished || finished,
+                    cut: record.cut,
                 }
             })
             .collect();

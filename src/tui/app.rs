@@ -7,6 +7,11 @@
 //! `finished`; the summary then stays on screen and the next quit key leaves.
 //! A second quit key before that leaves at once, as does any key once the
 //! session is gone (its channel closed) without having finished.
+//!
+//! SIGTERM or SIGINT (`docker stop`, systemd, `timeout`) stop the session
+//! through the signal handler's flag; the dashboard then leaves by itself
+//! once the session has finished (report written), so the caller can print
+//! the summary and exit. A second signal exits the process at once.
 
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -49,6 +54,8 @@ pub fn run_with_state(
         state: initial,
         snapshot: snapshot_rx.borrow_and_update().clone(),
         session_gone: false,
+        signalled: false,
+        awaiting_save: None,
         hint_at: None,
         control_tx,
     };
@@ -57,6 +64,9 @@ pub fn run_with_state(
             return Err(TuiError::Panicked);
         }
         app.refresh(&mut snapshot_rx);
+        if crate::signals::received() && app.on_signal() == Flow::Leave {
+            return Ok(());
+        }
         guard
             .terminal
             .draw(|frame| view::draw(frame, &app.state, &app.snapshot))?;
@@ -88,6 +98,11 @@ struct App {
     state: AppState,
     snapshot: Snapshot,
     session_gone: bool,
+    /// A signal stops the run: leave once it has finished.
+    signalled: bool,
+    /// `S` was sent (at this run time): the save event that follows
+    /// replaces "saving report…".
+    awaiting_save: Option<Duration>,
     hint_at: Option<Instant>,
     control_tx: Sender<Control>,
 }
@@ -100,6 +115,9 @@ impl App {
                 self.snapshot = snapshot_rx.borrow_and_update().clone();
                 if self.state.quitting && self.snapshot.finished && !was_finished {
                     self.set_hint("run stopped: summary below, q leaves".to_string());
+                }
+                if let Some(since) = self.awaiting_save {
+                    self.show_save_result(since);
                 }
             }
             Ok(false) => {}
@@ -116,6 +134,34 @@ impl App {
         if self.hint_at.is_some_and(|at| at.elapsed() > HINT_TTL) {
             self.state.last_hint = None;
             self.hint_at = None;
+        }
+    }
+
+    /// The session stops by itself on a signal; the dashboard waits for
+    /// its last snapshot (the report is written by then) and leaves.
+    fn on_signal(&mut self) -> Flow {
+        if self.snapshot.finished || self.session_gone {
+            return Flow::Leave;
+        }
+        if !self.signalled {
+            self.signalled = true;
+            self.state.quitting = true;
+            self.set_hint("signal received: stopping and writing the report".to_string());
+        }
+        Flow::Stay
+    }
+
+    /// After `S`, the footer says where the report went (or why not)
+    /// once the session has logged it, instead of "saving report…".
+    fn show_save_result(&mut self, since: Duration) {
+        let saved = self.snapshot.events.iter().rev().find(|e| {
+            e.at >= since
+                && (e.text.starts_with("report saved") || e.text.starts_with("report not saved"))
+        });
+        if let Some(event) = saved {
+            let text = event.text.clone();
+            self.awaiting_save = None;
+            self.set_hint(text);
         }
     }
 
@@ -138,6 +184,9 @@ impl App {
             }
             KeyOutcome::Control(control) => {
                 let note = describe(&self.snapshot, &control);
+                if control == Control::SaveReport {
+                    self.awaiting_save = Some(self.snapshot.elapsed);
+                }
                 if self.session_gone || self.control_tx.send(control).is_err() {
                     return Flow::Leave;
                 }
@@ -170,6 +219,8 @@ mod tests {
             state: AppState::default(),
             snapshot,
             session_gone: false,
+            signalled: false,
+            awaiting_save: None,
             hint_at: None,
             control_tx,
         };
@@ -248,6 +299,48 @@ mod tests {
                 .contains("session ended")
         );
         assert_eq!(app.on_key(key('q')), Flow::Leave);
+    }
+
+    #[test]
+    fn a_signal_stops_and_leaves_once_the_run_has_finished() {
+        let (snapshot_tx, mut snapshot_rx) = watch::channel(running());
+        let (mut app, _control_rx) = app(running());
+        assert_eq!(app.on_signal(), Flow::Stay);
+        assert!(app.state.quitting);
+        assert!(
+            app.state
+                .last_hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("signal received")
+        );
+        snapshot_tx.send_replace(Snapshot {
+            finished: true,
+            ..running()
+        });
+        app.refresh(&mut snapshot_rx);
+        assert_eq!(app.on_signal(), Flow::Leave);
+    }
+
+    #[test]
+    fn after_save_the_footer_says_where_the_report_went() {
+        let (snapshot_tx, mut snapshot_rx) = watch::channel(running());
+        let (mut app, control_rx) = app(running());
+        app.on_key(key('S'));
+        assert_eq!(control_rx.try_recv(), Ok(Control::SaveReport));
+        assert_eq!(app.state.last_hint.as_deref(), Some("saving report…"));
+        snapshot_tx.send_replace(Snapshot {
+            events: vec![crate::snapshot::EventView {
+                at: Duration::from_secs(1),
+                text: "report saved to r.json".into(),
+            }],
+            ..running()
+        });
+        app.refresh(&mut snapshot_rx);
+        assert_eq!(
+            app.state.last_hint.as_deref(),
+            Some("report saved to r.json")
+        );
     }
 
     #[test]

@@ -107,6 +107,8 @@ impl Widget for HelpOverlay {
 pub struct Footer<'a> {
     pub hint: Option<&'a str>,
     pub finished: bool,
+    /// The embedded server is the target: its knob keys apply.
+    pub server: bool,
     pub theme: Theme,
 }
 
@@ -141,7 +143,10 @@ impl Widget for Footer<'_> {
         };
         let mut spans = Vec::new();
         let mut used = 0usize;
-        for (key, what) in keys {
+        for (key, what) in keys
+            .iter()
+            .filter(|(_, what)| self.server || *what != "server")
+        {
             let width = key.chars().count() + what.chars().count() + 3;
             if used + width > usize::from(area.width) {
                 break;

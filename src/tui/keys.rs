@@ -73,8 +73,12 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
             };
             Control::SetRate(next.clamp(1.0, MAX_RATE))
         }
-        't' => Control::SetThreads(snapshot.threads.saturating_sub(1).max(1)),
-        'T' => Control::SetThreads((snapshot.threads + 1).min(MAX_THREADS)),
+        't' if snapshot.threads <= 1 => return hint("threads: already at the minimum of 1"),
+        't' => Control::SetThreads(snapshot.threads - 1),
+        'T' if snapshot.threads >= MAX_THREADS => {
+            return hint(&format!("threads: already at the maximum of {MAX_THREADS}"));
+        }
+        'T' => Control::SetThreads(snapshot.threads + 1),
         'n' => Control::NextStage,
         'h' => Control::ToggleHold,
         ' ' => Control::TogglePause,
@@ -87,7 +91,7 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
 
 fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
     let Some(server) = &snapshot.server else {
-        return hint("server knobs need the embedded target (loadtop serve / --serve)");
+        return hint("server knobs need the embedded target (a profile without target.url)");
     };
     let mut change = KnobChange::default();
     match c {

@@ -25,7 +25,7 @@ pub use app::{run, run_with_state};
 pub use help::KEY_GROUPS;
 pub use keys::{KeyOutcome, describe, latest_second, on_key};
 pub use state::{AppState, DEFAULT_WINDOW_SECS, ViewChange, WINDOW_STEPS, apply};
-pub use terminal::restore_terminal;
+pub use terminal::{restore_terminal, restore_terminal_if_active};
 pub use view::{draw, render};
 
 /// A rendered buffer as one string per row, for widget tests.

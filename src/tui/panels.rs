@@ -135,7 +135,8 @@ impl Widget for ResponsesPanel<'_> {
             lines.push(Line::from(Span::styled("no responses yet", t.label())));
         }
         if s.errors.is_empty() {
-            lines.push(Line::from(Span::styled("no errors", t.label())));
+            // Transport errors only: answers >= 400 are the status lines above.
+            lines.push(Line::from(Span::styled("no transport errors", t.label())));
         } else {
             for (kind, n) in &s.errors {
                 lines.push(Line::from(vec![
@@ -350,7 +351,7 @@ impl Widget for TrafficPanel<'_> {
             items.push(vec![Span::styled("no responses", t.label())]);
         }
         if s.errors.is_empty() {
-            items.push(vec![Span::styled("no errors", t.label())]);
+            items.push(vec![Span::styled("no transport errors", t.label())]);
         }
         for (kind, n) in &s.errors {
             items.push(vec![

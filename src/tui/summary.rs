@@ -39,6 +39,7 @@ fn verdict_cell(verdict: Verdict, theme: Theme) -> Span<'static> {
         Verdict::Pass => Span::styled("PASS", theme.good()),
         Verdict::Fail => Span::styled("FAIL", theme.bad()),
         Verdict::Pending => Span::styled("-", theme.label()),
+        Verdict::NotEvaluated => Span::styled("not evaluated", theme.warn()),
     }
 }
 
@@ -69,10 +70,10 @@ impl Widget for Summary<'_> {
                     r.error_rate * 100.0
                 )
             };
-            let name = if r.finished {
-                r.name.clone()
-            } else {
+            let name = if r.cut {
                 format!("{} (cut)", r.name)
+            } else {
+                r.name.clone()
             };
             Row::new(vec![
                 Cell::from(Span::styled(name, t.title())),
@@ -86,16 +87,27 @@ impl Widget for Summary<'_> {
                 Cell::from(verdict_cell(r.verdict, t)),
             ])
         });
+        let not_evaluated = s
+            .thresholds
+            .iter()
+            .any(|th| th.verdict == Verdict::NotEvaluated);
+        let stopped = not_evaluated || s.stage_rows.iter().any(|r| r.cut);
         let title = format!(
-            "Run finished after {} · {} stage{}",
+            "Run {} after {} · {} stage{}{}",
+            if stopped { "stopped" } else { "finished" },
             format::clock_duration(s.elapsed),
             s.stage_rows.len(),
-            if s.stage_rows.len() == 1 { "" } else { "s" }
+            if s.stage_rows.len() == 1 { "" } else { "s" },
+            if not_evaluated {
+                " · thresholds not evaluated (interrupted)"
+            } else {
+                ""
+            }
         );
         let name_width = s
             .stage_rows
             .iter()
-            .map(|r| r.name.chars().count() + if r.finished { 0 } else { 6 })
+            .map(|r| r.name.chars().count() + if r.cut { 6 } else { 0 })
             .max()
             .unwrap_or(0)
             .clamp(6, 24) as u16;
@@ -107,10 +119,11 @@ impl Widget for Summary<'_> {
                 Constraint::Length(6),
                 Constraint::Length(6),
                 Constraint::Length(6),
-                Constraint::Length(10),
+                // `10.3k 22.8%`, the widest errors cell, fits.
+                Constraint::Length(12),
                 Constraint::Length(7),
                 Constraint::Length(8),
-                Constraint::Length(7),
+                Constraint::Length(13),
             ],
         )
         .header(header)

@@ -26,6 +26,18 @@ pub struct TerminalGuard {
     released: Arc<AtomicBool>,
 }
 
+/// Whether a guard holds the terminal (raw mode, alternate screen), so an
+/// exit from a signal knows whether there is anything to put back.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal only if the dashboard has it: otherwise the escape
+/// sequences would land in whatever stdout is (a pipe, a file).
+pub fn restore_terminal_if_active() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        restore_terminal();
+    }
+}
+
 /// Best effort: each step runs even when an earlier one failed.
 pub fn restore_terminal() {
     let _ = disable_raw_mode();
@@ -49,6 +61,7 @@ impl TerminalGuard {
             execute!(io::stdout(), EnterAlternateScreen, Hide)?;
             Terminal::new(CrosstermBackend::new(io::stdout()))
         };
+        ACTIVE.store(true, Ordering::SeqCst);
         match setup() {
             Ok(terminal) => Ok(TerminalGuard {
                 terminal,
@@ -56,6 +69,7 @@ impl TerminalGuard {
                 released,
             }),
             Err(err) => {
+                ACTIVE.store(false, Ordering::SeqCst);
                 restore_terminal();
                 reinstall(guard_hook);
                 Err(err)
@@ -78,6 +92,7 @@ fn reinstall(hook: PanicHook) {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        ACTIVE.store(false, Ordering::SeqCst);
         restore_terminal();
         // Put the previous hook back: a later panic should not touch a
         // terminal that is no longer ours.

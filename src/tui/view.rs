@@ -72,6 +72,7 @@ pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffe
     Footer {
         hint: state.last_hint.as_deref(),
         finished: snapshot.finished,
+        server: snapshot.server.is_some(),
         theme,
     }
     .render(footer_area, buf);

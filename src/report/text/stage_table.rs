@@ -15,6 +15,10 @@ pub struct StageTableRow {
     pub target_rss_peak: Option<u64>,
     /// `None` when the stage has no thresholds.
     pub verdict: Option<bool>,
+    /// Ended before its planned length: shown as `NAME (cut)`.
+    pub cut: bool,
+    /// The run stopped before its plan ended: no verdict is given.
+    pub not_evaluated: bool,
 }
 
 const HEADER: [&str; 10] = [
@@ -24,7 +28,11 @@ const HEADER: [&str; 10] = [
 fn cells(row: &StageTableRow) -> [String; 10] {
     let s = &row.summary;
     [
-        row.name.clone(),
+        if row.cut {
+            format!("{} (cut)", row.name)
+        } else {
+            row.name.clone()
+        },
         format!("{:.1}", s.rps),
         format_duration_us(s.latency.p50_us),
         format_duration_us(s.latency.p99_us),
@@ -36,6 +44,7 @@ fn cells(row: &StageTableRow) -> [String; 10] {
         row.target_rss_peak
             .map_or_else(|| "-".to_string(), format_bytes),
         match row.verdict {
+            Some(_) if row.not_evaluated => "not evaluated".to_string(),
             Some(true) => "pass".to_string(),
             Some(false) => "FAIL".to_string(),
             None => "-".to_string(),
@@ -85,6 +94,8 @@ mod tests {
             target_cpu_mean: verdict.map(|_| 153.4),
             target_rss_peak: verdict.map(|_| 3 * 1024 * 1024),
             verdict,
+            cut: false,
+            not_evaluated: false,
         }
     }
 
@@ -112,6 +123,19 @@ mod tests {
         assert!(lines[2].ends_with("FAIL"));
         assert!(lines[3].contains("4.21ms") && lines[3].ends_with("pass"));
         assert!(lines[3].contains("  0.00%"));
+    }
+
+    #[test]
+    fn a_cut_stage_is_marked_and_an_interrupted_run_gives_no_verdict() {
+        let mut cut = row("steady", 4_210, 200, Some(true));
+        cut.cut = true;
+        cut.not_evaluated = true;
+        let table = render_stage_table(&[row("warmup", 812, 200, None), cut]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[2].starts_with("steady (cut)  "), "{table}");
+        assert!(lines[2].ends_with("not evaluated"), "{table}");
+        assert!(!table.contains("pass"), "{table}");
+        assert!(lines[1].ends_with('-'), "{table}");
     }
 
     #[test]

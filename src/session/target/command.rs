@@ -3,22 +3,33 @@
 //! spawns (a `go build`, gunicorn's workers) can be stopped together.
 //! Readiness is polled (TCP connect, then one GET of the target URL) until
 //! the command answers, exits or runs out of time. Output goes into a small
-//! tail buffer that explains an early death. Drop stops the whole group:
-//! SIGTERM, up to 2 s of grace, SIGKILL, then the leader is reaped.
+//! tail buffer that explains an early death.
+//!
+//! The command is not started directly but through `loadtop
+//! supervise-target` (see `supervisor`), whose stdin is a pipe from here:
+//! when this process goes, even by SIGKILL, the pipe closes and the
+//! supervisor stops the command's whole group, so nothing keeps the port.
+//! Drop closes that pipe (SIGTERM to the group, up to 2 s of grace, SIGKILL)
+//! and waits for the supervisor.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::supervisor::{self, COMMAND_ENV};
 use crate::server::admin_client;
 
 const POLL: Duration = Duration::from_millis(100);
 const TERM_GRACE: Duration = Duration::from_secs(2);
 const OUTPUT_LINES: usize = 8;
+/// How long the supervisor may take to report the command's pid.
+const SPAWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Tail = Arc<Mutex<VecDeque<String>>>;
 
@@ -42,15 +53,25 @@ pub const INTERRUPTED: &str = "interrupted while waiting for the target to answe
 #[derive(Debug)]
 pub struct CommandTarget {
     command: String,
-    child: Child,
-    /// `Some` once the leader has been reaped.
-    status: Option<ExitStatus>,
+    /// `loadtop supervise-target`; its stdin is the command's lifeline.
+    supervisor: Child,
+    /// The command's own pid (and its process group's id).
+    pid: u32,
+    /// What the supervisor reports after the pid (the exit line).
+    reports: Receiver<String>,
+    /// `Some` once the supervisor has been reaped: how the command ended.
+    status: Option<String>,
     tail: Tail,
 }
 
 impl CommandTarget {
-    /// Starts `command` and waits until it answers on the URL.
-    pub fn start(command: &str, ready: &Readiness<'_>) -> Result<CommandTarget, String> {
+    /// Starts `command` (through `launcher supervise-target`, `launcher`
+    /// being the loadtop binary) and waits until it answers on the URL.
+    pub fn start(
+        command: &str,
+        launcher: &Path,
+        ready: &Readiness<'_>,
+    ) -> Result<CommandTarget, String> {
         // Otherwise a stale server on a fixed port would be measured in the
         // command's place while the command fails to bind.
         if TcpStream::connect_timeout(&ready.addr, Duration::from_millis(300)).is_ok() {
@@ -60,26 +81,48 @@ impl CommandTarget {
                 ready.name, ready.url
             ));
         }
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec {command}"))
-            .stdin(Stdio::null())
+        let cannot_start = |e: &dyn std::fmt::Display| {
+            format!("cannot start `{command}` for target `{}`: {e}", ready.name)
+        };
+        let mut supervisor = Command::new(launcher)
+            .arg("supervise-target")
+            .env(COMMAND_ENV, command)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            // Its own group: stopping the target stops whatever it forked.
+            // Its own group: a Ctrl-C at the terminal is loadtop's to handle,
+            // and the supervisor must outlive it to stop the command.
             .process_group(0)
             .spawn()
-            .map_err(|e| format!("cannot start `{command}` for target `{}`: {e}", ready.name))?;
+            .map_err(|e| cannot_start(&e))?;
         let tail: Tail = Arc::new(Mutex::new(VecDeque::new()));
-        if let Some(out) = child.stdout.take() {
-            drain_into(out, tail.clone(), "loadtop-target-stdout");
+        if let Some(err) = supervisor.stderr.take() {
+            drain_into(err, tail.clone(), "loadtop-target-output");
         }
-        if let Some(err) = child.stderr.take() {
-            drain_into(err, tail.clone(), "loadtop-target-stderr");
-        }
+        let reports = supervisor
+            .stdout
+            .take()
+            .map(read_reports)
+            .unwrap_or_else(|| mpsc::channel().1);
+        let pid = match reports.recv_timeout(SPAWN_TIMEOUT) {
+            Ok(line) => match supervisor::parse_pid(&line) {
+                Ok(pid) => pid,
+                Err(error) => {
+                    let _ = supervisor.wait();
+                    return Err(cannot_start(&error));
+                }
+            },
+            Err(_) => {
+                let _ = supervisor.kill();
+                let _ = supervisor.wait();
+                return Err(cannot_start(&"the supervisor did not report"));
+            }
+        };
         let mut target = CommandTarget {
             command: command.to_string(),
-            child,
+            supervisor,
+            pid,
+            reports,
             status: None,
             tail,
         };
@@ -88,7 +131,7 @@ impl CommandTarget {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     fn wait_ready(&mut self, ready: &Readiness<'_>) -> Result<(), String> {
@@ -126,25 +169,34 @@ impl CommandTarget {
         }
     }
 
-    /// `Some(description)` once the command has exited; its group is then
-    /// stopped too, so nothing it forked outlives it.
+    /// `Some(description)` once the command has exited; the supervisor has
+    /// then stopped its group too, so nothing it forked outlives it.
     pub fn try_exit(&mut self) -> Option<String> {
         if self.status.is_none() {
-            if !leader_exited(&mut self.child) {
+            if matches!(self.supervisor.try_wait(), Ok(None)) {
                 return None;
             }
-            kill_group(self.pid(), "-KILL");
-            self.status = self.child.wait().ok();
-            // Let the drain threads catch the last words.
-            std::thread::sleep(Duration::from_millis(50));
+            self.reap();
         }
         Some(self.describe_exit())
     }
 
+    /// Reaps the supervisor and keeps how the command ended.
+    fn reap(&mut self) {
+        let own = self.supervisor.wait().ok();
+        // The exit line comes before the supervisor's own exit; the output
+        // threads get a moment for the command's last words.
+        let reported =
+            std::iter::from_fn(|| self.reports.recv_timeout(Duration::from_millis(200)).ok())
+                .find_map(|line| supervisor::parse_exit(&line).map(str::to_string));
+        std::thread::sleep(Duration::from_millis(50));
+        self.status = Some(reported.unwrap_or_else(|| {
+            own.map_or_else(|| "exit status unknown".to_string(), |s| s.to_string())
+        }));
+    }
+
     fn describe_exit(&self) -> String {
-        let status = self
-            .status
-            .map_or_else(|| "exit status unknown".to_string(), |s| s.to_string());
+        let status = self.status.clone().unwrap_or_default();
         let tail = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
         if tail.is_empty() {
             status
@@ -154,24 +206,24 @@ impl CommandTarget {
         }
     }
 
-    /// SIGTERM to the group, up to 2 s for the leader to exit, then SIGKILL
-    /// to the group and reap. The group is signalled while the leader is
-    /// still unreaped (a zombie at worst), so its id cannot have been reused.
+    /// Closes the supervisor's stdin, which makes it send SIGTERM to the
+    /// command's group, give it up to 2 s, then SIGKILL the group and reap
+    /// the command; then reaps the supervisor. Should the supervisor not be
+    /// done in time, both are killed from here.
     pub fn stop(&mut self) {
         if self.status.is_some() {
             return;
         }
-        let pid = self.pid();
-        kill_group(pid, "-TERM");
-        let deadline = Instant::now() + TERM_GRACE;
-        while Instant::now() < deadline && !leader_exited(&mut self.child) {
+        drop(self.supervisor.stdin.take());
+        let deadline = Instant::now() + TERM_GRACE + Duration::from_secs(2);
+        while Instant::now() < deadline && matches!(self.supervisor.try_wait(), Ok(None)) {
             std::thread::sleep(Duration::from_millis(20));
         }
-        kill_group(pid, "-KILL");
-        // The leader directly too, in case the system `kill` could not run:
-        // `wait` must never block on a live process.
-        let _ = self.child.kill();
-        self.status = self.child.wait().ok();
+        if matches!(self.supervisor.try_wait(), Ok(None)) {
+            kill_group(self.pid, "-KILL");
+            let _ = self.supervisor.kill();
+        }
+        self.reap();
     }
 }
 
@@ -181,29 +233,30 @@ impl Drop for CommandTarget {
     }
 }
 
-/// Whether the leader has exited, without reaping it: on Linux a zombie
-/// shows as state `Z` in /proc. Elsewhere fall back to `try_wait`, which
-/// reaps (the group is then killed by id, a small reuse risk accepted).
-fn leader_exited(child: &mut Child) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id()));
-    match stat {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state == "Z" || state == "X"),
-        Err(_) => !matches!(child.try_wait(), Ok(None)),
-    }
-}
-
 /// `kill -SIG -- -PGID` through the system `kill`, since signals need
 /// `unsafe` libc calls (forbidden here) and a whole crate for one call.
-fn kill_group(pgid: u32, signal: &str) {
+pub(super) fn kill_group(pgid: u32, signal: &str) {
     let _ = Command::new("kill")
         .args([signal, "--", &format!("-{pgid}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+}
+
+/// The supervisor's report lines (the pid, then the exit), one by one.
+fn read_reports(pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("loadtop-target-reports".into())
+        .spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+    rx
 }
 
 /// Keeps the last lines of a pipe; the pipe is always drained so the
@@ -224,89 +277,4 @@ fn drain_into(pipe: impl Read + Send + 'static, tail: Tail, thread: &str) {
                 tail.push_back(line.chars().take(200).collect());
             }
         });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::TcpListener;
-
-    fn readiness(addr: SocketAddr, timeout: Duration) -> Readiness<'static> {
-        Readiness {
-            name: "t",
-            url: "http://127.0.0.1/",
-            addr,
-            path: "/",
-            timeout,
-            interrupted: &NOT_INTERRUPTED,
-        }
-    }
-
-    static NOT_INTERRUPTED: std::sync::atomic::AtomicBool =
-        std::sync::atomic::AtomicBool::new(false);
-
-    fn unused_addr() -> SocketAddr {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-    }
-
-    #[test]
-    fn a_busy_port_is_refused_before_anything_starts() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let err = CommandTarget::start("sleep 0.1", &readiness(addr, Duration::from_secs(5)))
-            .unwrap_err();
-        assert!(err.contains("something already answers"), "{err}");
-    }
-
-    #[test]
-    fn a_command_that_exits_early_names_its_status_and_output() {
-        let err = CommandTarget::start(
-            "sh -c 'echo boom >&2; exit 3'",
-            &readiness(unused_addr(), Duration::from_secs(5)),
-        )
-        .unwrap_err();
-        assert!(err.contains("exited before answering"), "{err}");
-        assert!(err.contains("exit status: 3"), "{err}");
-        assert!(err.contains("boom"), "{err}");
-    }
-
-    #[test]
-    fn a_command_that_never_answers_is_stopped_with_its_group() {
-        let started = Instant::now();
-        let err = CommandTarget::start(
-            "sh -c 'sleep 31 & sleep 32'",
-            &readiness(unused_addr(), Duration::from_millis(300)),
-        )
-        .unwrap_err();
-        assert!(err.contains("did not answer"), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(10));
-        let pid: u32 = err
-            .split("pid ")
-            .nth(1)
-            .and_then(|rest| rest.split(',').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap();
-        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
-        // The background `sleep 31` was in the same group: gone as well.
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while group_members(pid) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert_eq!(group_members(pid), 0);
-    }
-
-    fn group_members(pgid: u32) -> usize {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
-            .filter(|stat| {
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(2).map(str::to_string))
-                    .is_some_and(|group| group == pgid.to_string())
-            })
-            .count()
-    }
 }

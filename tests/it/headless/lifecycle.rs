@@ -45,6 +45,25 @@ fn sigint_writes_a_valid_partial_report_and_exits_130() {
     assert_eq!(report["outcome"], "interrupted");
     assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
     assert_eq!(report["stages"].as_array().unwrap().len(), 1);
+    // 2.5 s of a 30 s plan: nothing can pass, and the stage reads as cut.
+    assert_eq!(report["thresholds_evaluated"], false);
+    assert_eq!(report["passed"], false);
+    assert!(
+        report["thresholds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["passed"] == false)
+    );
+    assert_eq!(report["cut_stages"], serde_json::json!(["one"]));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.0.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.contains("one (cut)"), "{stdout}");
+    assert!(
+        stdout.contains("threshold not evaluated (interrupted)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("threshold pass"), "{stdout}");
 }
 
 #[test]
@@ -80,7 +99,7 @@ fn an_embedded_target_that_dies_mid_run_ends_the_run_with_its_report() {
 }
 
 /// Children of `pid`, from /proc (Linux).
-fn children_of(pid: u32) -> Vec<u32> {
+pub(super) fn children_of(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };

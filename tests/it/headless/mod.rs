@@ -20,6 +20,7 @@ mod outputs;
 mod saturation;
 mod shards;
 mod text;
+mod signals;
 mod tls;
 
 fn schema() -> Value {

@@ -164,6 +164,8 @@ pub fn build_report(
             })
             .collect(),
         passed: true,
+        thresholds_evaluated: true,
+        cut_stages: Vec::new(),
     }
 }
 

@@ -59,12 +59,12 @@ fn child_dashboard() {
     session.join().unwrap();
 }
 
-pub(super) struct Tmux {
-    pub(super) socket: String,
+pub(crate) struct Tmux {
+    pub(crate) socket: String,
 }
 
 impl Tmux {
-    pub(super) fn cmd(&self, args: &[&str]) -> String {
+    pub(crate) fn cmd(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -74,11 +74,11 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    pub(super) fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.cmd(&["capture-pane", "-p", "-t", "dash"])
     }
 
-    pub(super) fn wait_for(&self, needle: &str) -> String {
+    pub(crate) fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -93,7 +93,7 @@ impl Tmux {
         }
     }
 
-    pub(super) fn wait_gone(&self, needle: &str) {
+    pub(crate) fn wait_gone(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while self.screen().contains(needle) {
             assert!(Instant::now() < deadline, "{needle:?} never went away");
@@ -101,7 +101,7 @@ impl Tmux {
         }
     }
 
-    pub(super) fn keys(&self, keys: &str) {
+    pub(crate) fn keys(&self, keys: &str) {
         self.cmd(&["send-keys", "-t", "dash", keys]);
     }
 }

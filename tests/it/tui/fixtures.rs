@@ -68,6 +68,7 @@ fn stage_rows(upto: usize) -> Vec<StageRow> {
             rss_target_peak: Some(48 * MIB + (i as u64 + 1) * 2 * MIB),
             verdict: Verdict::Pass,
             finished: i < upto,
+            cut: false,
         })
         .collect()
 }

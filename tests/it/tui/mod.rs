@@ -2,7 +2,7 @@
 //! `TestBackend` from hand-built snapshots (see `fixtures`), checked by insta
 //! snapshots (reviewed by eye) and by assertions on what must be visible.
 
-mod e2e;
+pub(crate) mod e2e;
 mod fixtures;
 mod real;
 mod schedule;

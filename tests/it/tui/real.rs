@@ -99,11 +99,17 @@ fn dashboard_on_the_real_binary() {
     tmux.keys("R");
     tmux.wait_for("open 250 req/s");
 
+    // `n` cuts the first stage short; `q` then stops the second before its
+    // end: both are marked cut, and quitting early is an interruption.
+    tmux.keys("n");
+    tmux.wait_for("second");
     tmux.keys("q");
-    tmux.wait_for("Run finished");
+    let summary = tmux.wait_for("Run stopped");
+    assert!(summary.contains("first (cut)"), "{summary}");
+    assert!(summary.contains("second (cut)"), "{summary}");
     tmux.keys("q");
     let after = tmux.wait_for("COOKED");
-    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(after.contains("EXIT=130"), "{after}");
     assert!(
         !after.contains("Throughput"),
         "still on the alternate screen:\n{after}"
@@ -112,6 +118,7 @@ fn dashboard_on_the_real_binary() {
 
     let report = read_valid_report(&report);
     assert_eq!(report["outcome"], "quit");
+    assert_eq!(report["cut_stages"], serde_json::json!(["first", "second"]));
     let events: Vec<&str> = report["events"]
         .as_array()
         .unwrap()
@@ -121,4 +128,61 @@ fn dashboard_on_the_real_binary() {
     assert!(events.contains(&"connections set to 8"), "{events:?}");
     assert!(events.contains(&"rate set to 250 req/s"), "{events:?}");
     assert!(report["summary"]["requests"].as_u64().unwrap() > 100);
+}
+
+/// SIGTERM (docker stop, systemd, `timeout`) closes the dashboard by itself:
+/// the run stops, the report is written, the terminal is restored, 130.
+#[test]
+fn sigterm_closes_the_dashboard_with_its_report() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("e2e.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
+    let report = dir.path().join("report.json");
+    let pid_file = dir.path().join("pid");
+    let script = format!(
+        "cd '{}' && sh -c 'echo $$ > \"{}\"; exec \"{}\" run \"{}\" --json \"{}\"'; echo EXIT=$?; \
+         stty -a | tr ' ;' '\\n\\n' | grep -qx icanon && echo COOKED; sleep 60",
+        dir.path().display(),
+        pid_file.display(),
+        loadtop_bin().display(),
+        profile.display(),
+        report.display()
+    );
+    let tmux = Tmux {
+        socket: format!("loadtop-term-{}", std::process::id()),
+    };
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    tmux.wait_for("req/s");
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let sent = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let after = tmux.wait_for("COOKED");
+    assert!(after.contains("EXIT=130"), "{after}");
+    assert!(
+        !after.contains("Throughput"),
+        "still on the alternate screen:\n{after}"
+    );
+    let report = read_valid_report(&report);
+    assert_eq!(report["outcome"], "interrupted");
+    assert_eq!(report["thresholds_evaluated"], false);
 }

@@ -1,0 +1,103 @@
+//! SIGINT and SIGTERM for the whole process, installed once at start (before
+//! any input is read, so a profile or body file that never arrives, e.g. a
+//! FIFO with no writer, can still be interrupted).
+//!
+//! Until a run is armed, a signal exits at once with 130: nothing has been
+//! measured. While a run is armed, the first signal only sets the run's flag
+//! (the session stops and writes its report); a second one exits at once,
+//! after putting the terminal back if the dashboard had it. Children are not
+//! left behind by such an exit: they watch a pipe from this process (see
+//! `server::child` and `session::target`).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+/// 128 + SIGINT, as shells report Ctrl-C.
+const INTERRUPTED: i32 = 130;
+
+#[derive(Default)]
+struct State {
+    received: AtomicUsize,
+    /// The running session's stop flag, once armed.
+    run: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+static STATE: OnceLock<State> = OnceLock::new();
+
+fn state() -> &'static State {
+    STATE.get_or_init(State::default)
+}
+
+/// Starts listening for SIGINT and SIGTERM (idempotent).
+pub fn install() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let _ = std::thread::Builder::new()
+            .name("loadtop-signals".into())
+            .spawn(listen);
+    });
+}
+
+/// From now on the first signal stops the run through `flag` rather than
+/// the process; a signal that came before is passed on at once.
+pub fn arm(flag: Arc<AtomicBool>) {
+    install();
+    let state = state();
+    if state.received.load(Ordering::SeqCst) > 0 {
+        flag.store(true, Ordering::SeqCst);
+    }
+    *state.run.lock().unwrap_or_else(PoisonError::into_inner) = Some(flag);
+}
+
+/// Whether SIGINT or SIGTERM has arrived.
+pub fn received() -> bool {
+    STATE
+        .get()
+        .is_some_and(|s| s.received.load(Ordering::SeqCst) > 0)
+}
+
+fn listen() {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            on_signal();
+        }
+    });
+}
+
+fn on_signal() {
+    let state = state();
+    let count = state.received.fetch_add(1, Ordering::SeqCst) + 1;
+    let run = state
+        .run
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    match run {
+        Some(flag) if count == 1 => flag.store(true, Ordering::SeqCst),
+        Some(_) => exit_now("interrupted again: leaving without waiting for the run to stop"),
+        None => exit_now("interrupted"),
+    }
+}
+
+fn exit_now(message: &str) -> ! {
+    crate::tui::restore_terminal_if_active();
+    eprintln!("loadtop: {message}");
+    std::process::exit(INTERRUPTED);
+}
