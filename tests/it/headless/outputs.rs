@@ -112,6 +112,7 @@ fn a_dash_puts_an_extra_file_on_stdout_and_the_summary_on_stderr() {
         "{stderr}"
     );
     assert!(stderr.contains("Requests/sec"), "{stderr}");
+    let before = server.connections.load(Ordering::SeqCst);
     let out = loadtop(
         &["bench", &url, "-n", "5", "--json", "-", "--csv", "-"],
         dir.path(),
@@ -119,8 +120,8 @@ fn a_dash_puts_an_extra_file_on_stdout_and_the_summary_on_stderr() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         server.connections.load(Ordering::SeqCst),
-        1,
-        "the first run only"
+        before,
+        "two outputs on stdout are refused before any connection"
     );
 }
 
