@@ -3,8 +3,8 @@
 //! the unit formatters they share with the dashboard. Everything here reads
 //! a finished [`Summary`] and returns a `String`; printing is the caller's.
 
-mod header;
 mod extras;
+mod header;
 mod stage_table;
 mod units;
 
@@ -12,8 +12,8 @@ use std::fmt::Write;
 
 use crate::stats::summary::{LatencySummary, Summary};
 
-pub use header::bench_header;
 pub use extras::{corrected_vs_service, requests_by_stage, target_resources};
+pub use header::bench_header;
 pub use stage_table::{StageTableRow, render_stage_table};
 pub use units::{
     format_bytes, format_duration_us, format_duration_us_f64, format_percent, format_rate,

@@ -19,8 +19,8 @@ mod mix;
 mod outputs;
 mod saturation;
 mod shards;
-mod text;
 mod signals;
+mod text;
 mod tls;
 
 fn schema() -> Value {
