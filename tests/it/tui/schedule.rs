@@ -88,11 +88,12 @@ fn live_keys_at_a_fixed_rate_keep_the_schedule() {
         tmux.wait_for(shown);
         std::thread::sleep(SETTLE);
     }
+    // Quitting before the plan ends is an interruption: exit 130.
     tmux.keys("q");
-    tmux.wait_for("Run finished");
+    tmux.wait_for("Run stopped");
     tmux.keys("q");
     let after = tmux.wait_for("EXIT=");
-    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(after.contains("EXIT=130"), "{after}");
 
     let report = read_valid_report(&report);
     let changes: Vec<f64> = report["events"]
