@@ -58,6 +58,18 @@ pub enum Command {
     /// Exit codes: 0 an answer, 1 no rate met the SLOs, 2 bad input or an
     /// unreachable target, 130 interrupted (the report is still written).
     Max(MaxArgs),
+    /// Print a shell completion script to stdout, e.g.
+    /// `loadtop completions bash > /etc/bash_completion.d/loadtop`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, e.g. `loadtop man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use loadtop::cli::{Cli, Command, LoadArgs, RunArgs};
 use loadtop::plan::RunPlan;
 use loadtop::report::OutputFiles;
@@ -79,6 +79,15 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
             run_options(&LoadArgs::default()),
         )?),
         Some(Command::Max(args)) => Ok(loadtop::capacity::run(&args, run_options(&args.load))?),
+        Some(Command::Completions(args)) => {
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "loadtop", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(exit::OK)
+        }
         None => {
             let args = RunArgs {
                 profile: None,

@@ -12,6 +12,7 @@ pub(super) fn serve() -> (Spawned, String) {
 }
 
 mod bench;
+mod completions;
 mod exact;
 mod inputs;
 mod lifecycle;
