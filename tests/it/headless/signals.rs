@@ -75,22 +75,7 @@ fn ctrl_c_in_a_terminal_on_a_headless_run_exits_130_with_its_report() {
         profile.display(),
         report.display()
     );
-    let tmux = Tmux {
-        socket: format!("loadtop-ctrlc-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "100",
-        "-y",
-        "20",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("loadtop-ctrlc", 100, 20, &script);
     // The embedded server is up once the report would have something in it.
     std::thread::sleep(Duration::from_millis(3000));
     tmux.keys("C-c");

@@ -64,6 +64,30 @@ pub(crate) struct Tmux {
 }
 
 impl Tmux {
+    /// A detached tmux server of its own (named `prefix-PID`, so parallel
+    /// tests never share one) whose session `dash` runs `script` in a
+    /// `width`×`height` terminal.
+    pub(crate) fn start(prefix: &str, width: u16, height: u16, script: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("{prefix}-{}", std::process::id()),
+        };
+        let (width, height) = (width.to_string(), height.to_string());
+        tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            "sh",
+            "-c",
+            script,
+        ]);
+        tmux
+    }
+
     pub(crate) fn cmd(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
@@ -145,22 +169,7 @@ fn tui_end_to_end_under_tmux() {
         log.display(),
         exe.display()
     );
-    let tmux = Tmux {
-        socket: format!("loadtop-e2e-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("loadtop-e2e", 100, 30, &script);
     tmux.wait_for("Throughput");
     tmux.wait_for("open 1000 req/s");
 

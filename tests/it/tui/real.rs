@@ -58,22 +58,7 @@ fn dashboard_on_the_real_binary() {
         profile.display(),
         report.display()
     );
-    let tmux = Tmux {
-        socket: format!("loadtop-real-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("loadtop-real", 120, 40, &script);
 
     // Live numbers appear and move: the first seconds climb towards 200 req/s.
     let first = tmux.wait_for("req/s");
@@ -152,22 +137,7 @@ fn sigterm_closes_the_dashboard_with_its_report() {
         profile.display(),
         report.display()
     );
-    let tmux = Tmux {
-        socket: format!("loadtop-term-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("loadtop-term", 120, 40, &script);
     tmux.wait_for("req/s");
     std::thread::sleep(Duration::from_millis(1500));
     let pid = std::fs::read_to_string(&pid_file).unwrap();

@@ -65,22 +65,7 @@ fn live_keys_at_a_fixed_rate_keep_the_schedule() {
         profile.display(),
         report.display()
     );
-    let tmux = Tmux {
-        socket: format!("loadtop-keys-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "140",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("loadtop-keys", 140, 40, &script);
     tmux.wait_for("open 1000 req/s");
     std::thread::sleep(Duration::from_millis(1500));
     for (key, shown, _) in CHANGES {
