@@ -109,6 +109,10 @@ impl ChildServer {
             // The write end stays in `child.stdin` until the child is reaped.
             .stdin(Stdio::piped())
             .env(PARENT_PIPE_ENV, "stdin")
+            // The child draws its own token and says it on the ready line; a
+            // token meant for a `serve` of the user's (or an empty one, which
+            // is how a missing CI secret looks) must not stop it starting.
+            .env_remove("LOADTOP_ADMIN_TOKEN")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Its own group: a Ctrl-C at the terminal is loadtop's to handle.

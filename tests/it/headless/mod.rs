@@ -137,6 +137,31 @@ fn run_headless_writes_a_valid_report_with_every_stage() {
 }
 
 #[test]
+fn an_empty_admin_token_in_the_environment_does_not_stop_the_embedded_target() {
+    // `serve` refuses an empty LOADTOP_ADMIN_TOKEN; the child `run` starts
+    // makes its own token, so the variable must not reach it.
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(dir.path(), "quick.toml", QUICK);
+    let report = dir.path().join("report.json");
+    let out = std::process::Command::new(crate::support::loadtop_bin())
+        .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
+        .arg(&report)
+        .env("LOADTOP_ADMIN_TOKEN", "")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read_valid_report(&report);
+    assert!(report["summary"]["requests"].as_u64().unwrap() > 0);
+}
+
+#[test]
 fn a_failing_threshold_exits_one_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
     let (out, report_path) = run_profile(
