@@ -269,17 +269,18 @@ pub(crate) async fn drive<L: Link>(
         let mut recorder = shared.recorder.borrow_mut();
         recorder.late_sends += u64::from(late);
         crate::stats::Span::widen(&mut recorder.span, sent_at.into_std(), done_at.into_std());
+        // The send happened (or was attempted) whatever came back.
+        if let (Some(phases), Some(due)) = (recorder.phases.as_deref_mut(), intended) {
+            record_us(
+                &mut phases.send_lag,
+                micros(sent_at.saturating_duration_since(due)),
+            );
+        }
         match outcome {
             Ok(response) => {
                 let service = micros(done_at - sent_at);
                 let latency = intended.map_or(service, |due| micros(done_at - due));
                 if let Some(phases) = recorder.phases.as_deref_mut() {
-                    if let Some(due) = intended {
-                        record_us(
-                            &mut phases.send_lag,
-                            micros(sent_at.saturating_duration_since(due)),
-                        );
-                    }
                     record_us(
                         &mut phases.ttfb,
                         micros(response.first_byte.saturating_duration_since(sent_at)),
@@ -299,13 +300,6 @@ pub(crate) async fn drive<L: Link>(
                 }
             }
             Err(kind) => {
-                // The send happened (or was attempted) whatever came back.
-                if let (Some(phases), Some(due)) = (recorder.phases.as_deref_mut(), intended) {
-                    record_us(
-                        &mut phases.send_lag,
-                        micros(sent_at.saturating_duration_since(due)),
-                    );
-                }
                 recorder.record_error_for(request.slot, kind);
                 drop(recorder);
                 link.close(shared, Some(kind));
