@@ -242,6 +242,7 @@ mod tests {
                 },
                 histogram: String::new(),
                 service_histogram: String::new(),
+                phase_histograms: None,
                 requests: Vec::new(),
             });
         }

@@ -110,6 +110,7 @@ mod tests {
             resources: Default::default(),
             histogram: String::new(),
             service_histogram: String::new(),
+            phase_histograms: None,
             requests: Vec::new(),
         });
         report

@@ -310,6 +310,7 @@ mod tests {
                 resources: Default::default(),
                 histogram: encode_histogram(&hist).unwrap(),
                 service_histogram: encode_histogram(&hist).unwrap(),
+                phase_histograms: None,
                 requests: Vec::new(),
             });
         }

@@ -137,9 +137,42 @@ pub struct StageReport {
     pub histogram: String,
     /// Service-time (uncorrected) histogram, same encoding.
     pub service_histogram: String,
+    /// The generator's phase histograms, same encoding, so `report merge`
+    /// adds send lag, connect and TTFB exactly (since schema 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase_histograms: Option<PhaseHistograms>,
     /// Per request name of a mix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseHistograms {
+    pub send_lag: String,
+    pub connect: String,
+    pub ttfb: String,
+}
+
+impl PhaseHistograms {
+    /// `None` when the interval recorded no phases (a per-name part).
+    pub fn encode(interval: &crate::stats::Interval) -> Result<Option<Self>, ReportError> {
+        let Some(phases) = &interval.phases else {
+            return Ok(None);
+        };
+        Ok(Some(PhaseHistograms {
+            send_lag: encode_histogram(&phases.send_lag)?,
+            connect: encode_histogram(&phases.connect)?,
+            ttfb: encode_histogram(&phases.ttfb)?,
+        }))
+    }
+
+    pub fn decode(&self) -> Result<crate::stats::Phases, ReportError> {
+        Ok(crate::stats::Phases {
+            send_lag: decode_histogram(&self.send_lag)?,
+            connect: decode_histogram(&self.connect)?,
+            ttfb: decode_histogram(&self.ttfb)?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

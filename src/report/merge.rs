@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::json::{SCHEMA, decode_histogram, encode_histogram};
+use super::json::{PhaseHistograms, SCHEMA, decode_histogram, encode_histogram};
 use super::{EventEntry, Report, StageReport, TimelineEntry};
 use crate::monitor::ResourceStats;
 use crate::stats::summary::Summary;
@@ -197,6 +197,12 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
                 .map_err(|e| histogram_error(source, &stage.name, e.to_string()))?;
             accumulate(&mut total, &stage.summary, &latency, &service)
                 .map_err(|e| histogram_error(source, &stage.name, e))?;
+            if let Some(phases) = &stage.phase_histograms {
+                let phases = phases
+                    .decode()
+                    .map_err(|e| histogram_error(source, &stage.name, e.to_string()))?;
+                total.phases_mut().merge(&phases);
+            }
             duration = duration.max(stage.summary.duration_secs);
             started = started.min(offset + stage.started_secs);
         }
@@ -223,6 +229,8 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
             resources: resources.unwrap_or_default(),
             histogram: encode(&total.latency)?,
             service_histogram: encode(&total.service)?,
+            phase_histograms: PhaseHistograms::encode(&total)
+                .map_err(|e| histogram_error("merged", &first_stage.name, e.to_string()))?,
             requests,
         });
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::profile::ModelKind;
 use crate::report::json::{
-    PlannedRequest, PlannedStage, RequestReport, SCHEMA, TimelineRequest, encode_histogram,
+    PhaseHistograms, PlannedRequest, PlannedStage, RequestReport, SCHEMA, TimelineRequest,
+    encode_histogram,
 };
 use crate::report::{EventEntry, PlanReport, Report, StageReport, TimelineEntry};
 use crate::stats::Interval;
@@ -185,6 +186,7 @@ impl Session<'_> {
                     histogram: encode_histogram(&record.interval.latency).unwrap_or_default(),
                     service_histogram: encode_histogram(&record.interval.service)
                         .unwrap_or_default(),
+                    phase_histograms: PhaseHistograms::encode(&record.interval).unwrap_or_default(),
                     requests: self.request_reports(&record.interval, record.active),
                 })
                 .collect(),

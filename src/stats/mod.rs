@@ -96,7 +96,7 @@ impl Default for Phases {
 }
 
 impl Phases {
-    fn merge(&mut self, other: &Phases) {
+    pub fn merge(&mut self, other: &Phases) {
         let _ = self.send_lag.add(&other.send_lag);
         let _ = self.connect.add(&other.connect);
         let _ = self.ttfb.add(&other.ttfb);

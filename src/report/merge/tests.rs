@@ -13,6 +13,12 @@ fn interval(offset: u64) -> Interval {
     interval.late_sends = 3;
     interval.dropped_sends = 1;
     interval.connects = 7;
+    let phases = interval.phases_mut();
+    for v in 1..=100u64 {
+        crate::stats::record_us(&mut phases.send_lag, v + offset * 1_000);
+        crate::stats::record_us(&mut phases.ttfb, v * 20);
+    }
+    crate::stats::record_us(&mut phases.connect, 300 + offset);
     interval
 }
 
@@ -32,6 +38,7 @@ fn shard(start: &str, offset: u64) -> Report {
         resources: Default::default(),
         histogram: encode_histogram(&recorded.latency).unwrap(),
         service_histogram: encode_histogram(&recorded.service).unwrap(),
+        phase_histograms: PhaseHistograms::encode(&recorded).unwrap(),
         requests: Vec::new(),
     }];
     report.timeline = (1..=2)
@@ -57,7 +64,9 @@ fn shard(start: &str, offset: u64) -> Report {
 
 #[test]
 fn accumulating_a_summary_rebuilds_it_exactly() {
-    let recorded = interval(0);
+    let mut recorded = interval(0);
+    // Phases travel in their own histograms, not through `accumulate`.
+    recorded.phases = None;
     let summary = Summary::from_interval(&recorded, Duration::from_secs(2));
     let mut rebuilt = Interval::new();
     accumulate(&mut rebuilt, &summary, &recorded.latency, &recorded.service).unwrap();
@@ -151,4 +160,24 @@ fn a_shard_stopped_early_contributes_the_stages_it_ran() {
         err.contains("[other]") && err.contains("[only, later]"),
         "{err}"
     );
+}
+
+#[test]
+fn phases_merge_exactly_from_the_stage_histograms() {
+    let shards = vec![
+        ("a".to_string(), shard("2026-01-01T00:00:00Z", 0)),
+        ("b".to_string(), shard("2026-01-01T00:00:00Z", 1)),
+    ];
+    let merged = merge_reports(&shards).unwrap().report;
+    let mut both = interval(0);
+    both.merge(&interval(1));
+    let expected = Summary::from_interval(&both, Duration::from_secs(2));
+    let stage = &merged.stages[0].summary;
+    assert_eq!(stage.send_lag.count, 200);
+    assert_eq!(stage.send_lag, expected.send_lag);
+    assert_eq!(stage.connect, expected.connect);
+    assert_eq!(stage.ttfb, expected.ttfb);
+    assert_eq!(merged.summary.send_lag, expected.send_lag);
+    // One shard's lag sits ~1 ms above the other's: the merged p99 shows it.
+    assert!(stage.send_lag.p99_us >= 1_000, "{:?}", stage.send_lag);
 }

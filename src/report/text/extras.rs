@@ -137,6 +137,7 @@ mod tests {
             resources: ResourceStats::default(),
             histogram: String::new(),
             service_histogram: String::new(),
+            phase_histograms: None,
             requests: Vec::new(),
         }
     }

@@ -97,6 +97,7 @@ pub fn build_report(
             resources: Default::default(),
             histogram: encode_histogram(&interval.latency).unwrap(),
             service_histogram: encode_histogram(&interval.service).unwrap(),
+            phase_histograms: None,
             requests: Vec::new(),
         });
     }
