@@ -4,8 +4,6 @@
 //! admin/profile → `KnobPatch::validate` → `KnobPatch::apply` → `LiveKnobs::store`
 //! → request handlers (one relaxed load per knob they need, no lock).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
 use serde::{Deserialize, Serialize};
 
 /// Every tunable of the server, with the defaults a fresh `loadtop serve` uses.
@@ -321,141 +319,10 @@ impl KnobPatch {
     }
 }
 
-/// The knobs as independent atomics: a request reads only the fields it needs
-/// with relaxed loads, so a busy server never contends on a lock to read them.
-/// Fields change one by one; a request that starts mid-update may see a mix,
-/// which is harmless for knobs that are each meaningful alone.
-#[derive(Debug, Default)]
-pub(crate) struct LiveKnobs {
-    pub pool_size: AtomicU64,
-    pub hold_ms: AtomicU64,
-    pub pool_cpu_work: AtomicU64,
-    pub acquire_timeout_ms: AtomicU64,
-    pub cpu_work: AtomicU64,
-    pub cpu_workers: AtomicU64,
-    pub sleep_ms: AtomicU64,
-    pub stall_every_ms: AtomicU64,
-    pub stall_ms: AtomicU64,
-    pub error_rate_bits: AtomicU64,
-    pub jitter_ms: AtomicU64,
-    pub load_shedding: AtomicBool,
-    pub max_inflight: AtomicU64,
-    pub rate_limit_rps: AtomicU64,
-    pub request_timeout_ms: AtomicU64,
-}
-
-macro_rules! live_fields {
-    ($mac:ident) => {
-        $mac!(
-            pool_size,
-            hold_ms,
-            pool_cpu_work,
-            acquire_timeout_ms,
-            cpu_work,
-            cpu_workers,
-            sleep_ms,
-            stall_every_ms,
-            stall_ms,
-            jitter_ms,
-            load_shedding,
-            max_inflight,
-            rate_limit_rps,
-            request_timeout_ms
-        )
-    };
-}
-
-impl LiveKnobs {
-    pub fn new(knobs: &Knobs) -> Self {
-        let live = LiveKnobs::default();
-        live.store(knobs);
-        live
-    }
-
-    pub fn store(&self, knobs: &Knobs) {
-        macro_rules! put {
-            ($($field:ident),*) => {$( self.$field.store(knobs.$field, Ordering::Relaxed); )*};
-        }
-        live_fields!(put);
-        self.error_rate_bits
-            .store(knobs.error_rate.to_bits(), Ordering::Relaxed);
-    }
-
-    pub fn load(&self) -> Knobs {
-        let mut knobs = Knobs::default();
-        macro_rules! get {
-            ($($field:ident),*) => {$( knobs.$field = self.$field.load(Ordering::Relaxed); )*};
-        }
-        live_fields!(get);
-        knobs.error_rate = self.error_rate();
-        knobs
-    }
-
-    pub fn error_rate(&self) -> f64 {
-        f64::from_bits(self.error_rate_bits.load(Ordering::Relaxed))
-    }
-
-    pub fn get(field: &AtomicU64) -> u64 {
-        field.load(Ordering::Relaxed)
-    }
-}
+#[path = "knobs_live.rs"]
+mod live;
+pub(crate) use live::LiveKnobs;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patch_rejects_unknown_keys_and_names_range() {
-        let err = serde_json::from_str::<KnobPatch>(r#"{"pool_sise": 3}"#).unwrap_err();
-        assert!(err.to_string().contains("pool_sise"), "{err}");
-        let patch: KnobPatch = serde_json::from_str(r#"{"error_rate": 1.5}"#).unwrap();
-        let err = patch.validate().unwrap_err();
-        assert_eq!(err.key, "error_rate");
-        assert!(err.to_string().contains("0.0..=1.0"));
-        let patch: KnobPatch = toml::from_str("pool_size = 0").unwrap();
-        assert_eq!(patch.validate().unwrap_err().key, "pool_size");
-        assert!(toml::from_str::<KnobPatch>("bogus = 1").is_err());
-        let patch: KnobPatch = toml::from_str("pool_cpu_work = 10000001").unwrap();
-        assert_eq!(patch.validate().unwrap_err().key, "pool_cpu_work");
-    }
-
-    #[test]
-    fn null_and_wrong_types_are_refused_naming_the_key() {
-        for (json, key) in [
-            (r#"{"pool_size": null}"#, "pool_size"),
-            (r#"{"hold_ms": "5"}"#, "hold_ms"),
-            (r#"{"load_shedding": 1}"#, "load_shedding"),
-            (r#"{"error_rate": null}"#, "error_rate"),
-            (r#"{"pool_size": -1}"#, "pool_size"),
-        ] {
-            let err = KnobPatch::from_json(json.as_bytes()).unwrap_err();
-            assert!(err.starts_with(&format!("{key}: invalid")), "{json}: {err}");
-        }
-        assert!(KnobPatch::from_json(b"{} x").is_err());
-        let patch = KnobPatch::from_json(br#"{"pool_size": 3}"#).unwrap();
-        assert_eq!(patch.pool_size, Some(3));
-        assert_eq!(patch.hold_ms, None);
-        // A TOML profile cannot say null; absent keys stay absent there too.
-        let patch: KnobPatch = toml::from_str("hold_ms = 7").unwrap();
-        assert_eq!((patch.hold_ms, patch.pool_size), (Some(7), None));
-    }
-
-    #[test]
-    fn apply_and_live_round_trip() {
-        let mut knobs = Knobs::default();
-        let patch = KnobPatch {
-            pool_size: Some(2),
-            error_rate: Some(0.25),
-            load_shedding: Some(true),
-            pool_cpu_work: Some(3000),
-            ..KnobPatch::default()
-        };
-        patch.validate().unwrap();
-        patch.apply(&mut knobs);
-        assert_eq!(knobs.pool_size, 2);
-        assert_eq!(knobs.hold_ms, 5);
-        assert_eq!(knobs.pool_cpu_work, 3000);
-        let live = LiveKnobs::new(&knobs);
-        assert_eq!(live.load(), knobs);
-    }
-}
+#[path = "knobs_tests.rs"]
+mod tests;

@@ -15,6 +15,7 @@ mod keys;
 mod panels;
 mod requests;
 mod series;
+mod server_panel;
 mod state;
 mod summary;
 mod terminal;
