@@ -60,11 +60,11 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
         out.push_str(&format!("run {}: {detail}\n", result.report.outcome));
     }
     output.text(&out);
-    if json_on_stdout {
-        output.json(&result.report);
-    } else if let Some(path) = &result.report_path {
-        output.text(&format!("report: {}\n", path.display()));
-    }
+    output.report(
+        &result.report,
+        json_on_stdout,
+        result.report_path.as_deref(),
+    );
     let all_written = run::after_run(&result, &outputs);
     Ok(run::with_outputs(exit_code(&result, &state), all_written))
 }

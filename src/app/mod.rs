@@ -5,7 +5,8 @@
 //! owns the exit codes, the output sink that knows where JSON and text go
 //! (`output`), the headless progress line (`progress`) and the signal
 //! wiring (`signals`). Modules below it take plain config types, never clap
-//! types, and never print or pick an exit code themselves.
+//! types; they return results and text, and this layer decides where the
+//! text goes and which exit code a result is.
 
 pub mod compare;
 pub mod manual;

@@ -4,9 +4,10 @@
 //! Notes beside the result (`loadtop: …`, `wrote …`) always go to stderr.
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::plan::ReportDest;
-use crate::report::OutputFiles;
+use crate::report::{OutputFiles, Report};
 
 /// The sink every command prints through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +48,16 @@ impl Output {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
+        }
+    }
+
+    /// After a run's text: the JSON report itself when stdout carries it,
+    /// else the path it was written to (if any) as a line of text.
+    pub fn report(&self, report: &Report, json_on_stdout: bool, written_to: Option<&Path>) {
+        if json_on_stdout {
+            self.json(report);
+        } else if let Some(path) = written_to {
+            self.text(&format!("report: {}\n", path.display()));
         }
     }
 

@@ -271,11 +271,8 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
         out.push_str(&format!("run {}: {detail}\n", report.outcome));
     }
     output.text(&out);
-    if matches!(plan.report, Some(ReportDest::Stdout)) {
-        output.json(report);
-    } else if let Some(path) = &result.report_path {
-        output.text(&format!("report: {}\n", path.display()));
-    }
+    let json_on_stdout = matches!(plan.report, Some(ReportDest::Stdout));
+    output.report(report, json_on_stdout, result.report_path.as_deref());
 }
 
 fn stage_verdict(report: &crate::report::Report, stage: &str) -> Option<bool> {
