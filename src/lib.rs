@@ -8,16 +8,17 @@
 //! that the `tui` and `report` modules only read.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod app;
 pub mod capacity;
 pub mod cli;
 pub mod compare;
 pub mod live_metrics;
 pub mod load;
 pub mod monitor;
+pub mod parse;
 pub mod plan;
 pub mod profile;
 pub mod report;
-pub mod runner;
 pub mod server;
 pub mod session;
 pub mod signals;

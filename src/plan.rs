@@ -97,7 +97,7 @@ pub struct RunPlan {
     pub print_latency: bool,
     pub sample_interval: Duration,
     /// This process produces only its share of the load.
-    pub shard: Option<crate::cli::Shard>,
+    pub shard: Option<crate::parse::Shard>,
     /// HTTP version and TLS trust (flags over the profile's `[request]` keys).
     pub transport: TransportPlan,
 }
@@ -157,7 +157,7 @@ impl RunPlan {
         let scale = |d: Duration| {
             Duration::try_from_secs_f64(d.as_secs_f64() * scale_time)
                 .ok()
-                .filter(|scaled| *scaled <= crate::cli::LONGEST_DURATION)
+                .filter(|scaled| *scaled <= crate::parse::LONGEST_DURATION)
                 .map(|scaled| scaled.max(crate::session::TICK))
                 .ok_or_else(|| {
                     invalid(format!(
@@ -279,6 +279,7 @@ mod shard;
 mod transport;
 mod urls;
 
+pub use max::{MaxPlan, SearchConfig};
 pub use transport::TransportPlan;
 
 #[cfg(test)]

@@ -96,6 +96,9 @@ fn on_signal() {
     }
 }
 
+// A second signal (or one before any run) must end the process even while
+// the run is stuck; the terminal is restored first.
+#[allow(clippy::exit)]
 fn exit_now(message: &str) -> ! {
     crate::tui::restore_terminal_if_active();
     eprintln!("loadtop: {message}");

@@ -4,16 +4,7 @@
 //! and the lowest failure until they are within the precision. No clock, no
 //! I/O: the planner feeds it, and the tests feed it synthetic results.
 
-/// The search's knobs, already validated by the plan.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SearchConfig {
-    /// Rate of the first probe (req/s).
-    pub start_rate: f64,
-    /// No probe asks for more than this.
-    pub max_rate: f64,
-    /// Converged when `(fail - pass) <= precision * pass`.
-    pub precision: f64,
-}
+pub use crate::plan::SearchConfig;
 
 /// How one probe went.
 #[derive(Clone, Copy, Debug, PartialEq)]

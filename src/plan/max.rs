@@ -8,11 +8,32 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval};
-use crate::capacity::MaxPlan;
-use crate::capacity::search::SearchConfig;
 use crate::cli::MaxArgs;
 use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
+
+/// A validated capacity search: the run (a warm-up the planner extends)
+/// and the search's settings.
+#[derive(Clone, Debug)]
+pub struct MaxPlan {
+    pub run: RunPlan,
+    pub slos: Vec<Threshold>,
+    pub search: SearchConfig,
+    pub step_time: Duration,
+    /// What the user should know about how their input was read.
+    pub notes: Vec<String>,
+}
+
+/// The search's knobs, already validated by the plan.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SearchConfig {
+    /// Rate of the first probe (req/s).
+    pub start_rate: f64,
+    /// No probe asks for more than this.
+    pub max_rate: f64,
+    /// Converged when `(fail - pass) <= precision * pass`.
+    pub precision: f64,
+}
 
 /// Enough outstanding requests for the open model at the rates a search reaches.
 pub const DEFAULT_CONNECTIONS: usize = 256;

@@ -3,7 +3,7 @@
 //! splits the rate, the closed model the connections, a request budget its
 //! count; reports of all shards merge exactly with `loadtop merge`.
 
-use crate::cli::Shard;
+use crate::parse::Shard;
 use crate::profile::ModelKind;
 
 use super::{PlanError, RunPlan};

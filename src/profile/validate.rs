@@ -63,8 +63,8 @@ impl Ctx<'_> {
         key: &str,
     ) -> Result<Duration, ProfileError> {
         let parsed = match value.get_ref() {
-            DurationValue::Seconds(secs) => crate::cli::duration_from_secs(*secs),
-            DurationValue::Text(text) => crate::cli::parse_duration(text),
+            DurationValue::Seconds(secs) => crate::parse::duration_from_secs(*secs),
+            DurationValue::Text(text) => crate::parse::parse_duration(text),
         };
         parsed.map_err(|message| self.at(value, key, message))
     }

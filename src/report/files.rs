@@ -10,7 +10,6 @@ use hdrhistogram::Histogram;
 
 use super::json::decode_histogram;
 use super::{Report, ReportError, csv, hgrm, hlog, html};
-use crate::cli::{LoadArgs, OutputArgs};
 use crate::stats::new_latency_histogram;
 
 /// Which extra files to write; `None` skips that format.
@@ -23,19 +22,6 @@ pub struct OutputFiles {
 }
 
 impl OutputFiles {
-    pub fn from_load_args(load: &LoadArgs) -> OutputFiles {
-        OutputFiles::from_output_args(&load.outputs)
-    }
-
-    pub fn from_output_args(args: &OutputArgs) -> OutputFiles {
-        OutputFiles {
-            html: args.html.clone(),
-            hgrm: args.hgrm.clone(),
-            hlog: args.hlog.clone(),
-            csv: args.csv.clone(),
-        }
-    }
-
     /// The requested paths, in the order html, hgrm, hlog, csv.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         [&self.html, &self.hgrm, &self.hlog, &self.csv]

@@ -4,7 +4,6 @@
 //! histograms inside are exact, so reports can be merged or re-checked later.
 
 pub mod check;
-pub mod commands;
 pub mod csv;
 pub mod files;
 pub mod hgrm;
@@ -14,6 +13,7 @@ pub mod input;
 pub mod json;
 pub mod merge;
 pub mod requests;
+pub mod review;
 pub mod text;
 
 pub use files::{OutputFiles, write_outputs};

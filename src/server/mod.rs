@@ -2,9 +2,9 @@
 //! fixed routes, bottleneck scenarios driven by live knobs, an admin API and
 //! Prometheus metrics. Every connection speaks HTTP/1.1 or HTTP/2: over
 //! plain TCP chosen by sniffing the h2 prior-knowledge preface (h2c), over
-//! TLS (`--tls`, see `tls`) chosen by ALPN. `run` is the CLI entry (own
-//! runtime, signals, ready line); `start` is the in-process entry used by
-//! tests and embedders. Requests flow listener (TLS handshake, protocol
+//! TLS (`--tls`, see `tls`) chosen by ALPN. `run` serves on its own runtime
+//! until a signal (`loadtop serve`, through `app::serve`); `start` is the
+//! in-process entry used by tests and embedders. Requests flow listener (TLS handshake, protocol
 //! choice) → `service::Svc` (middleware) → `routes` / `handlers` / `files` /
 //! `admin`, identically for both protocols; knob changes flow admin →
 //! `Shared`. `child` and `admin_client` are the parent side used by
@@ -27,7 +27,7 @@ mod scenarios;
 mod service;
 mod sniff;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,8 +36,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cli::{ServeArgs, parse_bind};
-use knobs::{KnobPatch, Knobs};
+use knobs::Knobs;
 use tls::TlsSource;
 
 /// Everything that can stop the server from starting or the parent side
@@ -95,7 +94,7 @@ pub enum ServerError {
     },
 }
 
-/// How to run a server; `ServerConfig::from_args` builds it from the CLI.
+/// How to run a server; `app::serve` builds it from the command line.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
@@ -136,7 +135,8 @@ impl Default for ServerConfig {
     }
 }
 
-fn default_threads() -> usize {
+/// One runtime worker per core the process may use, at most [`MAX_THREADS`].
+pub fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(MAX_THREADS)
@@ -182,44 +182,6 @@ pub fn check_admin_token(token: &str) -> Result<(), ServerError> {
         );
     }
     Ok(())
-}
-
-impl ServerConfig {
-    pub fn from_args(args: &ServeArgs) -> Result<Self, ServerError> {
-        let bind = parse_bind(&args.bind).map_err(ServerError::BadAddress)?;
-        let mut knobs = Knobs::default();
-        if let Some(json) = &args.knobs {
-            let patch = KnobPatch::from_json(json.as_bytes()).map_err(ServerError::Knobs)?;
-            patch
-                .validate()
-                .map_err(|e| ServerError::Knobs(e.to_string()))?;
-            patch.apply(&mut knobs);
-        }
-        if let Some(threads) = args.threads
-            && !(1..=MAX_THREADS).contains(&threads)
-        {
-            return Err(ServerError::Threads(threads));
-        }
-        Ok(ServerConfig {
-            bind,
-            threads: args.threads.unwrap_or_else(default_threads),
-            static_dir: args.static_dir.clone(),
-            admin_token: args.admin_token.clone(),
-            log_requests: args.log_requests,
-            knobs,
-            test_routes: args.test_routes,
-            header_read_timeout: args.header_read_timeout,
-            shutdown_grace: Duration::from_secs(5),
-            tls: args.tls.then(|| match (&args.tls_cert, &args.tls_key) {
-                (Some(cert), Some(key)) => TlsSource::Files {
-                    cert: cert.clone(),
-                    key: key.clone(),
-                },
-                _ => TlsSource::SelfSigned,
-            }),
-            tls_cert_out: args.tls_cert_out.clone(),
-        })
-    }
 }
 
 /// A server running on the caller's tokio runtime.
@@ -356,20 +318,10 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One line when the listener is reachable from other machines: the admin
-/// API (token-protected) and `/metrics` (open) are then on the network too.
-fn exposure_warning(addr: SocketAddr) -> Option<String> {
-    (!addr.ip().to_canonical().is_loopback()).then(|| {
-        format!(
-            "loadtop-serve: warning: listening on {addr}, not a loopback address: \
-             the admin API (/_loadtop/, bearer token) and /metrics are reachable from the network"
-        )
-    })
-}
-
-/// `loadtop serve`: runs until SIGINT/SIGTERM, then drains and returns.
-pub fn run(args: ServeArgs) -> Result<(), ServerError> {
-    let config = ServerConfig::from_args(&args)?;
+/// Runs a server on its own runtime until SIGINT/SIGTERM, then drains and
+/// returns; `on_ready` is called once it listens (`loadtop serve` prints its
+/// ready line there).
+pub fn run(config: ServerConfig, on_ready: impl FnOnce(&RunningServer)) -> Result<(), ServerError> {
     let runtime = if config.threads == 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -384,20 +336,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServerError> {
     .map_err(ServerError::Runtime)?;
     runtime.block_on(async {
         let server = start(config).await?;
-        let mut stdout = std::io::stdout().lock();
-        // A closed stdout must not stop the server; the parent may be gone.
-        let _ = writeln!(
-            stdout,
-            "loadtop-serve listening={} admin-token={} pid={}",
-            server.url(),
-            server.admin_token(),
-            std::process::id()
-        );
-        let _ = stdout.flush();
-        drop(stdout);
-        if let Some(warning) = exposure_warning(server.local_addr()) {
-            eprintln!("{warning}");
-        }
+        on_ready(&server);
         listener::wait_for_signal().await;
         server.shutdown().await;
         Ok(())

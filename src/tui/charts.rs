@@ -367,7 +367,7 @@ fn decade_label(exponent: u32) -> String {
 
 /// The legend as the chart's title line; the short form when the long one
 /// does not fit.
-fn legend_line(spec: &ChartSpec, theme: Theme, width: u16) -> Line<'static> {
+fn legend_line(spec: &ChartSpec<'_>, theme: Theme, width: u16) -> Line<'static> {
     let build = |long: bool| {
         let title = if long { spec.title } else { spec.short_title };
         let mut spans = vec![Span::styled(title.to_string(), theme.title())];

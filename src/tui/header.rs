@@ -238,7 +238,7 @@ pub struct Banners<'a> {
 
 impl Widget for Banners<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let lines: Vec<Line> = self
+        let lines: Vec<Line<'_>> = self
             .banners
             .iter()
             .map(|b| {

@@ -54,7 +54,7 @@ pub struct HelpOverlay {
 impl Widget for HelpOverlay {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let mut columns: [Vec<Line>; 2] = [Vec::new(), Vec::new()];
+        let mut columns: [Vec<Line<'_>>; 2] = [Vec::new(), Vec::new()];
         for (i, (group, keys)) in KEY_GROUPS.iter().enumerate() {
             let column = &mut columns[usize::from(i >= 2)];
             if !column.is_empty() {

@@ -117,7 +117,7 @@ impl Widget for ResponsesPanel<'_> {
         let t = self.theme;
         let s = self.snapshot;
         let total: u64 = s.status_codes.iter().map(|(_, n)| n).sum();
-        let mut lines: Vec<Line> = s
+        let mut lines: Vec<Line<'_>> = s
             .status_codes
             .iter()
             .map(|&(code, n)| {
@@ -257,7 +257,7 @@ impl Widget for EventsPanel<'_> {
         let t = self.theme;
         let room = usize::from(area.height.saturating_sub(1));
         let events = &self.snapshot.events;
-        let lines: Vec<Line> = events[events.len().saturating_sub(room)..]
+        let lines: Vec<Line<'_>> = events[events.len().saturating_sub(room)..]
             .iter()
             .map(|e| {
                 Line::from(vec![

@@ -132,7 +132,7 @@ impl Widget for Summary<'_> {
         .render(stages_area, buf);
 
         if !s.thresholds.is_empty() {
-            let lines: Vec<Line> = s
+            let lines: Vec<Line<'_>> = s
                 .thresholds
                 .iter()
                 .map(|th| {

@@ -29,7 +29,7 @@ const COMPACT_PANEL_HEIGHT: u16 = 6;
 const FULL_PANEL_HEIGHT: u16 = 9;
 const EVENTS_HEIGHT: u16 = 4;
 
-pub fn draw(frame: &mut Frame, state: &AppState, snapshot: &Snapshot) {
+pub fn draw(frame: &mut Frame<'_>, state: &AppState, snapshot: &Snapshot) {
     let area = frame.area();
     render(state, snapshot, area, frame.buffer_mut());
 }

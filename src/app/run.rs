@@ -1,30 +1,22 @@
-//! Front-end orchestration of a run: choose the dashboard or headless
-//! output, install the signal handler, run the session on its own thread,
-//! print what people read afterwards and map the outcome to an exit code.
+//! `loadtop run`, `loadtop bench` and the dashboard: choose the dashboard
+//! or headless output, arm the signal handling, run the session on its own
+//! thread, print what people read afterwards and map the outcome to an exit
+//! code. `max` runs its search through [`run_planned`] and [`after_run`].
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
-use std::time::Duration;
 
+use super::exit;
+use super::output::Output;
+use super::progress::spawn_progress;
 use crate::plan::{ReportDest, RunPlan};
 use crate::profile::ModelKind;
 use crate::report::text::{self, StageTableRow, TextOptions};
 use crate::session::{self, Outcome, RunResult, SessionError, SessionIo, StagePlanner};
 use crate::snapshot::Snapshot;
-
-/// Process exit codes shared by every command that runs load.
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// A threshold failed, or the target died mid-run.
-    pub const FAILED: u8 = 1;
-    /// Usage or setup error.
-    pub const USAGE: u8 = 2;
-    /// SIGINT / SIGTERM (128 + 2, as shells report Ctrl-C).
-    pub const INTERRUPTED: u8 = 130;
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -66,7 +58,11 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<u8, RunError> {
         }
         other => other?,
     };
-    print_results(plan, &result, outputs.uses_stdout());
+    print_results(
+        plan,
+        &result,
+        Output::for_run(plan.report.as_ref(), &outputs),
+    );
     let all_written = after_run(&result, &outputs);
     Ok(with_outputs(exit_code(&result), all_written))
 }
@@ -113,7 +109,7 @@ pub fn run_planned(
         None => std::env::current_exe().map_err(RunError::Exe)?,
     };
     let interrupted = Arc::new(AtomicBool::new(false));
-    install_signal_handler(interrupted.clone());
+    super::signals::arm(interrupted.clone());
     let (snapshot_tx, snapshot_rx) = tokio::sync::watch::channel(Snapshot::default());
     if let Some(addr) = options.metrics_addr {
         let bound = crate::live_metrics::serve(addr, snapshot_rx.clone())
@@ -121,13 +117,13 @@ pub fn run_planned(
         eprintln!("loadtop: metrics at http://{bound}/metrics");
     }
     let (control_tx, control_rx) = mpsc::channel();
-    let io = SessionIo {
+    let io = session_io(
         server_exe,
-        snapshots: Some(snapshot_tx),
-        controls: Some(control_rx),
+        snapshot_tx,
+        control_rx,
         interrupted,
         report_path,
-    };
+    );
 
     let session_plan = plan.clone();
     let session = std::thread::Builder::new()
@@ -150,6 +146,23 @@ pub fn run_planned(
     let result = session.join().map_err(|_| RunError::Crashed)??;
     tui_result?;
     Ok(result)
+}
+
+/// What the session of a run (dashboard or headless) is given.
+fn session_io(
+    server_exe: PathBuf,
+    snapshots: tokio::sync::watch::Sender<Snapshot>,
+    controls: mpsc::Receiver<session::Control>,
+    interrupted: Arc<AtomicBool>,
+    report_path: Option<PathBuf>,
+) -> SessionIo {
+    SessionIo {
+        server_exe,
+        snapshots: Some(snapshots),
+        controls: Some(controls),
+        interrupted,
+        report_path,
+    }
 }
 
 /// What every command says after its own summary: a target that died, a
@@ -190,7 +203,7 @@ fn exit_code(result: &RunResult) -> u8 {
     }
 }
 
-fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
+fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
     let report = &result.report;
     let mut out = String::new();
     let options = TextOptions {
@@ -257,24 +270,9 @@ fn print_results(plan: &RunPlan, result: &RunResult, output_on_stdout: bool) {
     if let Some(detail) = &report.outcome_detail {
         out.push_str(&format!("run {}: {detail}\n", report.outcome));
     }
-    if output_on_stdout {
-        eprint!("{out}");
-        if let Some(path) = &result.report_path {
-            eprintln!("report: {}", path.display());
-        }
-    } else if matches!(plan.report, Some(ReportDest::Stdout)) {
-        // stdout carries the JSON alone so it can be piped; the text goes to stderr.
-        eprint!("{out}");
-        if let Ok(json) = serde_json::to_string_pretty(report) {
-            println!("{json}");
-        }
-    } else {
-        print!("{out}");
-        if let Some(path) = &result.report_path {
-            println!("report: {}", path.display());
-        }
-    }
-    let _ = std::io::stdout().flush();
+    output.text(&out);
+    let json_on_stdout = matches!(plan.report, Some(ReportDest::Stdout));
+    output.report(report, json_on_stdout, result.report_path.as_deref());
 }
 
 fn stage_verdict(report: &crate::report::Report, stage: &str) -> Option<bool> {
@@ -284,53 +282,4 @@ fn stage_verdict(report: &crate::report::Report, stage: &str) -> Option<bool> {
         .filter(|t| t.stage.as_deref() == Some(stage))
         .collect();
     (!own.is_empty()).then(|| own.iter().all(|t| t.passed))
-}
-
-/// One line per second on stderr while a headless run goes on.
-pub fn spawn_progress(mut snapshot_rx: tokio::sync::watch::Receiver<Snapshot>, prefix: String) {
-    let _ = std::thread::Builder::new()
-        .name("loadtop-progress".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_secs(1));
-                if snapshot_rx.has_changed().is_err() {
-                    return;
-                }
-                let snapshot = snapshot_rx.borrow_and_update().clone();
-                if snapshot.finished {
-                    return;
-                }
-                eprintln!("{prefix}{}", progress_line(&snapshot));
-            }
-        });
-}
-
-pub fn progress_line(snapshot: &Snapshot) -> String {
-    let stage = snapshot.stage.as_ref();
-    let stage_text = stage.map_or_else(String::new, |s| {
-        let total = s
-            .duration
-            .map_or_else(String::new, |d| format!("/{}s", d.as_secs()));
-        format!(
-            "[{} {}/{}] {}s{total}",
-            s.name,
-            s.index + 1,
-            s.count,
-            s.elapsed.as_secs()
-        )
-    });
-    let last = snapshot.timeline.last();
-    let errors: u64 = snapshot.timeline.iter().map(|p| p.errors).sum();
-    format!(
-        "{stage_text}  {:.0} req/s  p99 {}  errors {errors}",
-        last.map_or(0.0, |p| p.rps),
-        text::format_duration_us(last.map_or(0, |p| p.p99_us)),
-    )
-}
-
-/// Arms the process-wide signal handling for a run: the first SIGINT or
-/// SIGTERM sets the flag (the session stops at its next loop and still
-/// writes the report); a second one exits at once (see [`crate::signals`]).
-pub fn install_signal_handler(flag: Arc<AtomicBool>) {
-    crate::signals::arm(flag);
 }
