@@ -7,6 +7,7 @@
 mod knobs;
 mod raw;
 mod requests;
+mod stages;
 mod sweep;
 mod targets;
 pub mod threshold;
