@@ -229,6 +229,20 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
                 &result.total.latency,
                 1000.0,
             ));
+            // The open model's own error, in the same layout, so the two
+            // spectra can be read (or plotted) side by side.
+            if let Some(phases) = result
+                .total
+                .phases
+                .as_ref()
+                .filter(|p| !p.send_lag.is_empty())
+            {
+                out.push_str("\n  Send lag percentile spectrum (actual - intended send):\n");
+                out.push_str(&crate::report::hgrm::percentile_distribution(
+                    &phases.send_lag,
+                    1000.0,
+                ));
+            }
         }
     } else {
         let rows: Vec<StageTableRow> = report

@@ -95,6 +95,44 @@ fn bench_prints_a_wrk_like_summary_and_the_latency_spectrum() {
     assert!(stdout.contains("Requests/sec"), "{stdout}");
     assert!(stdout.contains("Percentile"), "{stdout}");
     assert!(stdout.contains("#[Mean"), "{stdout}");
+    // Closed model: no send lag, so no second spectrum.
+    assert!(!stdout.contains("Send lag percentile"), "{stdout}");
+}
+
+#[test]
+fn an_open_model_latency_spectrum_is_followed_by_the_send_lag_spectrum() {
+    let (_server, url) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let out = loadtop(
+        &[
+            "bench",
+            &format!("{url}/plaintext"),
+            "-c",
+            "2",
+            "-R",
+            "200",
+            "-d",
+            "1s",
+            "--latency",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (latency, lag) = stdout
+        .split_once("Send lag percentile spectrum")
+        .unwrap_or_else(|| panic!("no send lag spectrum: {stdout}"));
+    assert!(latency.contains("#[Mean"), "{stdout}");
+    assert!(lag.contains("Percentile"), "{stdout}");
+    // About 200 sends in one second, every one of them in the spectrum.
+    let total: u64 = lag
+        .lines()
+        .find(|l| l.starts_with("#[Max"))
+        .and_then(|l| l.split("Total count").nth(1))
+        .map(|rest| rest.trim_matches(|c: char| c == '=' || c == ']' || c.is_whitespace()))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no total count in {lag}"));
+    assert!((150..=260).contains(&total), "{total} sends in {lag}");
 }
 
 #[test]
