@@ -1,13 +1,17 @@
 //! What a session has measured: engine ticks folded into per-second
 //! timeline points and per-stage intervals, with the resource samples that
 //! belong to each. Memory grows by one small point per second, never per
-//! request.
+//! request, and the work per tick does not grow with the run's history: a
+//! finished stage's summary is computed once, when it ends, and the measured
+//! stages' total is kept merged as ticks arrive rather than re-merged from
+//! every stage each time it is read.
 
 use std::time::Duration;
 
 use crate::monitor::{ResourceSample, ResourceStats};
 use crate::snapshot::{LatencyView, RequestPoint, TimelinePoint};
 use crate::stats::Interval;
+use crate::stats::summary::Summary;
 
 pub struct StageRecord {
     pub name: String,
@@ -21,6 +25,26 @@ pub struct StageRecord {
     pub finished: bool,
     /// Ended before its planned length: skipped, or the run stopped.
     pub cut: bool,
+    /// The summary as the stage ended, with the active time it was computed
+    /// for (a later revision of `active` makes it stale).
+    frozen: Option<(Duration, Summary)>,
+}
+
+impl StageRecord {
+    /// The stage's figures: the frozen ones once it has ended, else computed.
+    pub fn summary(&self) -> Summary {
+        match &self.frozen {
+            Some((active, summary)) if *active == self.active => summary.clone(),
+            _ => Summary::from_interval(&self.interval, self.active),
+        }
+    }
+
+    fn freeze(&mut self) {
+        self.frozen = Some((
+            self.active,
+            Summary::from_interval(&self.interval, self.active),
+        ));
+    }
 }
 
 #[derive(Default)]
@@ -39,6 +63,8 @@ pub struct Ledger {
     /// gets, the baseline the saturation rule compares against.
     pub service_floor_us: Option<u64>,
     second: Interval,
+    /// Every measured stage's ticks merged as they arrive.
+    measured: Interval,
     next_boundary: u64,
     /// Engine time at which the last point was closed: each point's rate is
     /// computed over the time it really covers, so ticks that arrive in a
@@ -104,6 +130,7 @@ impl Ledger {
     pub fn start_stage(&mut self, name: &str, measured: bool, at: Duration) {
         if let Some(last) = self.stages.last_mut() {
             last.finished = true;
+            last.freeze();
         }
         self.stages.push(StageRecord {
             name: name.to_string(),
@@ -114,6 +141,7 @@ impl Ledger {
             resources: ResourceStats::default(),
             finished: false,
             cut: false,
+            frozen: None,
         });
     }
 
@@ -137,6 +165,9 @@ impl Ledger {
     ) {
         if let Some(stage) = self.stages.last_mut() {
             stage.interval.merge(interval);
+            if stage.measured {
+                self.measured.merge(interval);
+            }
         }
         self.connects += interval.connects;
         self.totals.responses += interval.responses;
@@ -159,8 +190,8 @@ impl Ledger {
         let second_index = (at + Duration::from_millis(500))
             .as_secs()
             .max(self.next_boundary);
-        let second = std::mem::take(&mut self.second);
-        let view = latency_view(&second);
+        let second = &self.second;
+        let view = latency_view(second);
         let span = at.saturating_sub(self.last_close).as_secs_f64().max(0.05);
         self.timeline.push(TimelinePoint {
             second: second_index,
@@ -214,6 +245,8 @@ impl Ledger {
         }
         self.last_close = at;
         self.next_boundary = second_index + 1;
+        // Emptied, not replaced: the next second reuses its histograms.
+        self.second.reset();
     }
 
     /// Engine time covered by the second in progress, up to `at`.
@@ -226,15 +259,21 @@ impl Ledger {
         self.second.attempts() > 0
     }
 
-    /// Measured stages merged: the whole-run figures.
+    /// Measured stages merged (the whole-run figures) and their active time.
+    pub fn measured(&self) -> (&Interval, Duration) {
+        let active = self
+            .stages
+            .iter()
+            .filter(|s| s.measured)
+            .map(|s| s.active)
+            .sum();
+        (&self.measured, active)
+    }
+
+    /// [`measured`](Self::measured), owned.
     pub fn measured_total(&self) -> (Interval, Duration) {
-        let mut total = Interval::new();
-        let mut active = Duration::ZERO;
-        for stage in self.stages.iter().filter(|s| s.measured) {
-            total.merge(&stage.interval);
-            active += stage.active;
-        }
-        (total, active)
+        let (total, active) = self.measured();
+        (total.clone(), active)
     }
 }
 
@@ -287,6 +326,52 @@ mod tests {
         assert_eq!(ledger.stages[1].interval.responses, 20);
         // Only measured stages count towards the run.
         assert_eq!(ledger.measured_total().0.responses, 100);
+    }
+
+    #[test]
+    fn running_total_and_frozen_summaries_equal_figures_computed_afresh() {
+        let mut ledger = Ledger::new();
+        let half = Duration::from_millis(125);
+        let stages = [("warm", false), ("a", true), ("b", true)];
+        for (index, (name, measured)) in stages.into_iter().enumerate() {
+            let start = Duration::from_secs(index as u64);
+            ledger.start_stage(name, measured, start);
+            for i in 1..=4u64 {
+                let mut tick = Interval::with_requests(2);
+                for r in 0..(10 * i + index as u64) {
+                    tick.record_response_for((r % 2) as usize, 100 * r + 1, 90 * r + 1, 200, 5);
+                }
+                ledger.add_tick(
+                    &tick,
+                    start + Duration::from_millis(250 * i),
+                    half,
+                    None,
+                    None,
+                );
+            }
+            ledger.current_stage_mut().expect("started").active = Duration::from_secs(1);
+        }
+        let mut afresh = Interval::new();
+        for stage in ledger.stages.iter().filter(|s| s.measured) {
+            afresh.merge(&stage.interval);
+        }
+        let (total, active) = ledger.measured();
+        assert_eq!(active, Duration::from_secs(2));
+        assert_eq!(
+            Summary::from_interval(total, active),
+            Summary::from_interval(&afresh, active)
+        );
+        assert_eq!(total.requests[1].responses, afresh.requests[1].responses);
+        let first = &ledger.stages[1];
+        assert!(first.frozen.is_some());
+        assert_eq!(
+            first.summary(),
+            Summary::from_interval(&first.interval, first.active)
+        );
+        // A revised active time is never answered from the frozen figures.
+        ledger.stages[1].active = Duration::from_millis(500);
+        let first = &ledger.stages[1];
+        assert_eq!(first.summary().rps, first.interval.responses as f64 / 0.5);
     }
 
     #[test]

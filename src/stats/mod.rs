@@ -5,6 +5,13 @@
 //! hands it to the aggregator, which merges the threads' intervals into one.
 //! Everything downstream (timeline, stage summaries, reports) is built from
 //! merged intervals, and percentiles always come from HDR histograms.
+//!
+//! Cost per tick follows traffic, not the number of request names: the
+//! whole-run histograms span the full range, but a per-name part's
+//! histograms start at one bucket (2,048 counts) and grow only as far as
+//! the largest value that name has seen (see [`new_part_histogram`]), and
+//! swapped-out intervals are [`reset`](Interval::reset) and reused rather
+//! than dropped and allocated again.
 
 mod span;
 pub mod summary;
@@ -25,6 +32,44 @@ pub const LATENCY_SIGFIG: u8 = 3;
 pub fn new_latency_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(LATENCY_LOWEST_US, LATENCY_HIGHEST_US, LATENCY_SIGFIG)
         .expect("constant histogram bounds are valid")
+}
+
+/// A per-name latency histogram: same lowest value and precision as
+/// [`new_latency_histogram`], so every value lands in the bucket it would
+/// land in there and summaries and merges are exactly the same, but its
+/// counts array grows on demand (a name whose requests answer within 2 ms
+/// keeps 2,048 counts instead of ~23,500). Growth is a rare reallocation
+/// when a larger value than ever before arrives; a recycled histogram keeps
+/// its size, so steady state allocates nothing. Record with
+/// [`record_clamped_us`], never `saturating_record` (which clamps to the
+/// current size instead of growing).
+pub fn new_part_histogram() -> Histogram<u64> {
+    let mut histogram = Histogram::new_with_bounds(LATENCY_LOWEST_US, 2, LATENCY_SIGFIG)
+        .expect("constant histogram bounds are valid");
+    histogram.auto(true);
+    histogram
+}
+
+/// `histogram` with the full bounds of [`new_latency_histogram`]: a part
+/// histogram widened before it is encoded, so a report carries the same
+/// bytes whatever size the histogram had grown to. Borrowed when already full.
+pub fn full_range(histogram: &Histogram<u64>) -> std::borrow::Cow<'_, Histogram<u64>> {
+    if histogram.high() >= LATENCY_HIGHEST_US && !histogram.is_auto_resize() {
+        return std::borrow::Cow::Borrowed(histogram);
+    }
+    let mut full = new_latency_histogram();
+    // Part values are clamped to the full bounds, so they always fit.
+    let _ = full.add(histogram);
+    std::borrow::Cow::Owned(full)
+}
+
+/// Records `us` clamped into the full latency bounds; a part histogram
+/// grows to hold it, a full-range one always can.
+#[inline]
+pub fn record_clamped_us(histogram: &mut Histogram<u64>, us: u64) {
+    // Cannot fail: the value is within the full bounds, which a full-range
+    // histogram covers and an auto-resizing one grows to cover.
+    let _ = histogram.record(us.clamp(LATENCY_LOWEST_US, LATENCY_HIGHEST_US));
 }
 
 /// Why a request produced no response. Failures are data, counted per kind.
@@ -168,12 +213,58 @@ impl Interval {
         }
     }
 
-    /// A per-name part: no phase histograms.
-    fn part() -> Self {
+    /// A per-name part: histograms that grow with the values recorded (see
+    /// [`new_part_histogram`]), no phase histograms.
+    pub fn part() -> Self {
         Interval {
+            latency: new_part_histogram(),
+            service: new_part_histogram(),
             phases: None,
             ..Interval::new()
         }
+    }
+
+    /// Empties the interval but keeps every allocation (histogram counts,
+    /// per-name parts), so a swapped-out interval can be handed back to a
+    /// recorder instead of a fresh one being allocated each tick.
+    pub fn reset(&mut self) {
+        self.latency.reset();
+        self.service.reset();
+        self.responses = 0;
+        self.bytes_read = 0;
+        self.status.fill(0);
+        self.errors = [0; ErrorKind::COUNT];
+        self.late_sends = 0;
+        self.dropped_sends = 0;
+        self.connects = 0;
+        self.span = None;
+        if let Some(phases) = &mut self.phases {
+            phases.send_lag.reset();
+            phases.connect.reset();
+            phases.ttfb.reset();
+        }
+        // A part with nothing recorded has nothing to clear (a mix of many
+        // names, each seen only now and then, pays only for those seen).
+        for part in &mut self.requests {
+            if !part.is_empty() {
+                part.reset();
+            }
+        }
+    }
+
+    /// Nothing recorded since creation or the last reset.
+    pub fn is_empty(&self) -> bool {
+        self.attempts() == 0
+            && self.latency.is_empty()
+            && self.service.is_empty()
+            && self.late_sends == 0
+            && self.dropped_sends == 0
+            && self.connects == 0
+            && self.span.is_none()
+            && self
+                .phases
+                .as_deref()
+                .is_none_or(|p| p.send_lag.is_empty() && p.connect.is_empty() && p.ttfb.is_empty())
     }
 
     /// The phase histograms (created on first use in a per-name part).
@@ -203,7 +294,9 @@ impl Interval {
     ) {
         self.record_response(latency_us, service_us, status, bytes);
         if let Some(request) = self.requests.get_mut(index) {
-            request.record_response(latency_us, service_us, status, bytes);
+            record_clamped_us(&mut request.latency, latency_us);
+            record_clamped_us(&mut request.service, service_us);
+            request.count_response(status, bytes);
         }
     }
 
@@ -222,6 +315,11 @@ impl Interval {
             .saturating_record(latency_us.max(LATENCY_LOWEST_US));
         self.service
             .saturating_record(service_us.max(LATENCY_LOWEST_US));
+        self.count_response(status, bytes);
+    }
+
+    #[inline]
+    fn count_response(&mut self, status: u16, bytes: u64) {
         self.responses += 1;
         self.bytes_read += bytes;
         let slot = usize::from(status);
@@ -278,7 +376,11 @@ impl Interval {
                 .resize_with(other.requests.len(), Interval::part);
         }
         for (mine, theirs) in self.requests.iter_mut().zip(&other.requests) {
-            mine.merge(theirs);
+            // Most parts of a tick are empty or nearly so: skip the empty
+            // ones outright (a part's `add` walks only up to its largest value).
+            if !theirs.is_empty() {
+                mine.merge(theirs);
+            }
         }
     }
 
@@ -294,52 +396,4 @@ impl Interval {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_adds_histograms_and_counters_exactly() {
-        let mut a = Interval::new();
-        let mut b = Interval::new();
-        for v in 1..=100 {
-            a.record_response(v, v, 200, 10);
-        }
-        for v in 101..=200 {
-            b.record_response(v, v, 503, 10);
-        }
-        b.record_error(ErrorKind::Reset);
-        a.merge(&b);
-        assert_eq!(a.responses, 200);
-        assert_eq!(a.latency.len(), 200);
-        assert_eq!(a.latency.value_at_quantile(0.5), 100);
-        assert_eq!(a.status_counts(), vec![(200, 100), (503, 100)]);
-        assert_eq!(a.failed(), 101);
-        assert_eq!(a.attempts(), 201);
-        assert_eq!(a.bytes_read, 2000);
-    }
-
-    #[test]
-    fn per_request_intervals_follow_the_whole_and_merge_into_empty_ones() {
-        let mut worker = Interval::with_requests(2);
-        worker.record_response_for(0, 10, 10, 200, 1);
-        worker.record_response_for(1, 500, 400, 500, 1);
-        worker.record_error_for(1, ErrorKind::Reset);
-        let mut stage = Interval::new();
-        stage.merge(&worker);
-        stage.merge(&worker);
-        assert_eq!(stage.responses, 4);
-        assert_eq!(stage.requests.len(), 2);
-        assert_eq!(stage.requests[0].responses, 2);
-        assert_eq!(stage.requests[1].failed(), 4);
-        assert_eq!(stage.requests[1].latency.max(), 500);
-        assert!(Interval::with_requests(1).requests.is_empty());
-    }
-
-    #[test]
-    fn out_of_range_status_is_counted_in_slot_zero() {
-        let mut a = Interval::new();
-        a.record_response(5, 5, 999, 0);
-        assert_eq!(a.status_counts(), vec![(0, 1)]);
-        assert_eq!(a.failed(), 1);
-    }
-}
+mod tests;
