@@ -89,6 +89,7 @@ impl Coordinator {
         report_tx: mpsc::Sender<WorkerReport>,
         ticks_tx: SyncSender<Tick>,
     ) -> Self {
+        let names = target.named_slots;
         Coordinator {
             target,
             workers: Vec::new(),
@@ -100,7 +101,7 @@ impl Coordinator {
             max_requests: config.max_requests,
             spare_quota: 0,
             hungry: Vec::new(),
-            pending: Interval::new(),
+            pending: Interval::with_requests(names),
             spare_ticks: Vec::with_capacity(SPARE_TICKS),
             start: Instant::now(),
             tick: config.tick,
@@ -319,7 +320,9 @@ impl Coordinator {
             elapsed: self.start.elapsed(),
             interval: std::mem::replace(
                 &mut self.pending,
-                self.spare_ticks.pop().unwrap_or_default(),
+                self.spare_ticks
+                    .pop()
+                    .unwrap_or_else(|| Interval::with_requests(self.target.named_slots)),
             ),
             open_connections: self.workers.iter().map(|slot| slot.open_connections).sum(),
             threads: self.workers.len(),

@@ -62,6 +62,10 @@ pub struct Ledger {
     /// The lowest per-second service p50 so far: the target as fast as it
     /// gets, the baseline the saturation rule compares against.
     pub service_floor_us: Option<u64>,
+    /// Per name of a mix: the current stage's latency as of the last
+    /// complete second. Summarizing 64 histograms is the costliest part of
+    /// a snapshot, so it is done once a second, not on every tick.
+    pub stage_request_views: Vec<LatencyView>,
     second: Interval,
     /// Every measured stage's ticks merged as they arrive.
     measured: Interval,
@@ -143,6 +147,8 @@ impl Ledger {
             cut: false,
             frozen: None,
         });
+        // A new stage shows no per-name latency until its first second.
+        self.stage_request_views.clear();
     }
 
     pub fn current_stage(&self) -> Option<&StageRecord> {
@@ -242,6 +248,11 @@ impl Ledger {
         if second.service.len() >= BASELINE_MIN_RESPONSES {
             let p50 = self.last_second_service.p50_us;
             self.service_floor_us = Some(self.service_floor_us.map_or(p50, |f| f.min(p50)));
+        }
+        self.stage_request_views.clear();
+        if let Some(stage) = self.stages.last() {
+            let views = stage.interval.requests.iter().map(latency_view);
+            self.stage_request_views.extend(views);
         }
         self.last_close = at;
         self.next_boundary = second_index + 1;

@@ -150,7 +150,12 @@ impl Session<'_> {
                     rps: last_second
                         .and_then(|p| p.requests.get(index))
                         .map_or(0.0, |r| r.rps),
-                    latency: latency_view(part),
+                    latency: self
+                        .ledger
+                        .stage_request_views
+                        .get(index)
+                        .copied()
+                        .unwrap_or_default(),
                     failed: part.failed(),
                 }
             })

@@ -13,6 +13,7 @@
 //! swapped-out intervals are [`reset`](Interval::reset) and reused rather
 //! than dropped and allocated again.
 
+mod named;
 mod span;
 pub mod summary;
 
@@ -180,8 +181,16 @@ pub struct Interval {
     /// Successful TCP connects, including the first one of each connection.
     pub connects: u64,
     /// Per request name of a request mix, indexed like the mix's names;
-    /// empty for a single request (which then costs nothing extra).
+    /// empty for a single request (which then costs nothing extra), and in
+    /// the intervals that list per-name outcomes instead (see `named`).
     pub requests: Vec<Interval>,
+    /// Names of the mix (0 for a single request).
+    names: usize,
+    /// Per-name outcomes not yet folded into `requests`.
+    listed: Vec<named::Named>,
+    /// Recorders and tick intervals list per-name outcomes; every other
+    /// interval folds them into `requests` as it merges them.
+    lists: bool,
     /// First send to last completion (kept on the whole, not per name).
     pub span: Option<Span>,
     /// Send lag, connect time and time to first byte: whole-run intervals
@@ -208,6 +217,9 @@ impl Interval {
             dropped_sends: 0,
             connects: 0,
             requests: Vec::new(),
+            names: 0,
+            listed: Vec::new(),
+            lists: false,
             span: None,
             phases: Some(Box::default()),
         }
@@ -219,8 +231,19 @@ impl Interval {
         Interval {
             latency: new_part_histogram(),
             service: new_part_histogram(),
+            responses: 0,
+            bytes_read: 0,
+            status: Box::new([0; STATUS_SLOTS]),
+            errors: [0; ErrorKind::COUNT],
+            late_sends: 0,
+            dropped_sends: 0,
+            connects: 0,
+            requests: Vec::new(),
+            names: 0,
+            listed: Vec::new(),
+            lists: false,
+            span: None,
             phases: None,
-            ..Interval::new()
         }
     }
 
@@ -238,6 +261,7 @@ impl Interval {
         self.dropped_sends = 0;
         self.connects = 0;
         self.span = None;
+        self.listed.clear();
         if let Some(phases) = &mut self.phases {
             phases.send_lag.reset();
             phases.connect.reset();
@@ -255,6 +279,7 @@ impl Interval {
     /// Nothing recorded since creation or the last reset.
     pub fn is_empty(&self) -> bool {
         self.attempts() == 0
+            && self.listed.is_empty()
             && self.latency.is_empty()
             && self.service.is_empty()
             && self.late_sends == 0
@@ -272,14 +297,34 @@ impl Interval {
         self.phases.get_or_insert_with(Box::default)
     }
 
-    /// An interval that also keeps `names` per-request intervals (none when
-    /// `names` < 2: a single request is the whole).
+    /// A recorder (or tick) interval for a mix of `names` requests: it
+    /// lists per-name outcomes, which the intervals it is merged into fold
+    /// into `names` per-request parts (none when `names` < 2: a single
+    /// request is the whole).
     pub fn with_requests(names: usize) -> Self {
         let mut interval = Interval::new();
         if names > 1 {
-            interval.requests = (0..names).map(|_| Interval::part()).collect();
+            interval.names = names;
+            interval.lists = true;
         }
         interval
+    }
+
+    fn add_named(&mut self, index: usize, outcome: named::Outcome) {
+        if self.lists {
+            // Names are at most 64, so the slot always fits.
+            let slot = u16::try_from(index).unwrap_or(u16::MAX);
+            self.listed.push(named::Named { slot, outcome });
+        } else {
+            named::fold(
+                &mut self.requests,
+                self.names,
+                &[named::Named {
+                    slot: u16::try_from(index).unwrap_or(u16::MAX),
+                    outcome,
+                }],
+            );
+        }
     }
 
     /// Records a response to request `index` of the mix, overall and by name.
@@ -293,18 +338,24 @@ impl Interval {
         bytes: u64,
     ) {
         self.record_response(latency_us, service_us, status, bytes);
-        if let Some(request) = self.requests.get_mut(index) {
-            record_clamped_us(&mut request.latency, latency_us);
-            record_clamped_us(&mut request.service, service_us);
-            request.count_response(status, bytes);
+        if self.names > 0 || index < self.requests.len() {
+            self.add_named(
+                index,
+                named::Outcome::Response {
+                    status,
+                    latency_us,
+                    service_us,
+                    bytes,
+                },
+            );
         }
     }
 
     #[inline]
     pub fn record_error_for(&mut self, index: usize, kind: ErrorKind) {
         self.record_error(kind);
-        if let Some(request) = self.requests.get_mut(index) {
-            request.record_error(kind);
+        if self.names > 0 || index < self.requests.len() {
+            self.add_named(index, named::Outcome::Error(kind));
         }
     }
 
@@ -371,9 +422,20 @@ impl Interval {
         if let Some(phases) = &other.phases {
             self.phases_mut().merge(phases);
         }
-        if self.requests.len() < other.requests.len() {
-            self.requests
-                .resize_with(other.requests.len(), Interval::part);
+        self.names = self.names.max(other.names);
+        let parts = other
+            .requests
+            .len()
+            .max(if self.lists { 0 } else { other.names });
+        if self.requests.len() < parts {
+            self.requests.resize_with(parts, Interval::part);
+        }
+        if self.lists && self.listed.len() + other.listed.len() <= named::MAX_LISTED {
+            self.listed.extend_from_slice(&other.listed);
+        } else {
+            named::fold(&mut self.requests, self.names, &self.listed);
+            self.listed.clear();
+            named::fold(&mut self.requests, self.names, &other.listed);
         }
         for (mine, theirs) in self.requests.iter_mut().zip(&other.requests) {
             // Most parts of a tick are empty or nearly so: skip the empty

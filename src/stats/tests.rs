@@ -109,9 +109,14 @@ fn parts_merged_across_sizes_equal_one_part_recording_everything() {
             reference.record_error(ErrorKind::Reset);
         }
     }
-    let mut merged = Interval::with_requests(2);
-    merged.merge(&small);
-    merged.merge(&large);
+    // Worker intervals into a tick (listed), the tick into a stage (folded).
+    let mut tick = Interval::with_requests(2);
+    tick.merge(&small);
+    tick.merge(&large);
+    assert!(tick.requests.is_empty());
+    let mut merged = Interval::new();
+    merged.merge(&tick);
+    assert_eq!(merged.requests.len(), 2);
     let second = Duration::from_secs(1);
     assert_eq!(
         summary::Summary::from_interval(&merged.requests[0], second),
@@ -122,9 +127,13 @@ fn parts_merged_across_sizes_equal_one_part_recording_everything() {
 
 #[test]
 fn reset_empties_everything_and_keeps_the_part_sizes() {
-    let mut interval = Interval::with_requests(3);
-    interval.record_response_for(1, 50_000, 40_000, 503, 9);
-    interval.record_error_for(2, ErrorKind::Other);
+    let mut recorder = Interval::with_requests(3);
+    recorder.record_response_for(1, 50_000, 40_000, 503, 9);
+    recorder.record_error_for(2, ErrorKind::Other);
+    let mut interval = Interval::new();
+    interval.merge(&recorder);
+    recorder.reset();
+    assert!(recorder.is_empty());
     interval.late_sends = 2;
     interval.connects = 1;
     interval.phases_mut().ttfb.record(7).expect("in range");
@@ -135,9 +144,10 @@ fn reset_empties_everything_and_keeps_the_part_sizes() {
     assert_eq!(interval.status_counts(), vec![]);
     assert_eq!(interval.requests[1].latency.distinct_values(), grown);
     // Reused, it records exactly like a fresh one.
-    interval.record_response_for(1, 10, 10, 200, 1);
-    let mut fresh = Interval::with_requests(3);
-    fresh.record_response_for(1, 10, 10, 200, 1);
+    recorder.record_response_for(1, 10, 10, 200, 1);
+    interval.merge(&recorder);
+    let mut fresh = Interval::new();
+    fresh.merge(&recorder);
     let second = Duration::from_secs(1);
     assert_eq!(
         summary::Summary::from_interval(&interval.requests[1], second),
@@ -152,4 +162,33 @@ fn out_of_range_status_is_counted_in_slot_zero() {
     a.record_response(5, 5, 999, 0);
     assert_eq!(a.status_counts(), vec![(0, 1)]);
     assert_eq!(a.failed(), 1);
+}
+
+#[test]
+fn a_lagging_reader_folds_listed_outcomes_instead_of_growing_without_bound() {
+    let mut recorder = Interval::with_requests(2);
+    for i in 0..40_000u64 {
+        recorder.record_response_for((i % 2) as usize, 1 + i % 3_000, 1, 200, 1);
+    }
+    let mut pending = Interval::with_requests(2);
+    pending.merge(&recorder);
+    assert!(pending.requests.is_empty());
+    pending.merge(&recorder);
+    // Past the bound, the tick itself holds histograms, not a longer list.
+    assert!(pending.listed.is_empty());
+    assert_eq!(pending.requests[0].responses, 40_000);
+    let mut stage = Interval::new();
+    stage.merge(&pending);
+    stage.merge(&recorder);
+    assert_eq!(stage.responses, 120_000);
+    assert_eq!(stage.requests[1].responses, 60_000);
+    assert_eq!(stage.requests[1].latency.len(), 60_000);
+}
+
+#[test]
+fn a_tick_without_traffic_still_gives_every_name_its_part() {
+    let mut stage = Interval::new();
+    stage.merge(&Interval::with_requests(3));
+    assert_eq!(stage.requests.len(), 3);
+    assert!(stage.requests.iter().all(Interval::is_empty));
 }
