@@ -2,8 +2,11 @@
 //! into per-worker commands (spreading connections and request quotas over
 //! threads), merges the workers' intervals and emits one [`Tick`] per tick
 //! period on a bounded channel; if the caller lags, the interval is kept and
-//! merged into the next tick rather than dropped. On stop it waits for every
-//! worker's last report and joins the threads.
+//! merged into the next tick rather than dropped. Intervals are recycled:
+//! a worker's, once merged, is reset here (off the workers' threads) and
+//! sent back to it; a tick's comes back from the caller through
+//! [`Control::Recycle`] and becomes the next pending one. On stop it waits
+//! for every worker's last report and joins the threads.
 
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError};
@@ -22,10 +25,20 @@ use crate::stats::Interval;
 
 pub(crate) const MAX_THREADS: usize = 256;
 
+// Boxing the interval would allocate once per tick, which recycling exists to
+// avoid; a few hundred bytes per slot of a channel that carries a handful of
+// messages a second cost nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Control {
     Command(LoadCommand),
+    /// A tick's interval the caller has folded in, to be reused.
+    Recycle(Interval),
     Stop,
 }
+
+/// Emptied tick intervals kept for reuse: one is in the caller's hands, one
+/// queued, one pending is plenty; more would only hold memory.
+const SPARE_TICKS: usize = 2;
 
 /// `total` spread over `parts`, the first ones getting the remainder.
 pub(crate) fn split(total: u64, parts: usize) -> Vec<u64> {
@@ -38,6 +51,8 @@ pub(crate) fn split(total: u64, parts: usize) -> Vec<u64> {
 struct WorkerSlot {
     id: usize,
     command_tx: mpsc::UnboundedSender<WorkerCommand>,
+    /// Gives the worker back its merged intervals, emptied.
+    spare_tx: mpsc::UnboundedSender<Interval>,
     thread: Option<JoinHandle<()>>,
     open_connections: u64,
     idle: bool,
@@ -58,6 +73,8 @@ pub(crate) struct Coordinator {
     /// Workers added by the last `SetThreads`, waiting for released quota.
     hungry: Vec<usize>,
     pending: Interval,
+    /// Emptied tick intervals returned by the caller.
+    spare_ticks: Vec<Interval>,
     /// The run's start: ticks and the first workers' schedules begin here.
     pub(crate) start: Instant,
     tick: Duration,
@@ -72,6 +89,7 @@ impl Coordinator {
         report_tx: mpsc::Sender<WorkerReport>,
         ticks_tx: SyncSender<Tick>,
     ) -> Self {
+        let names = target.named_slots;
         Coordinator {
             target,
             workers: Vec::new(),
@@ -83,7 +101,8 @@ impl Coordinator {
             max_requests: config.max_requests,
             spare_quota: 0,
             hungry: Vec::new(),
-            pending: Interval::new(),
+            pending: Interval::with_requests(names),
+            spare_ticks: Vec::with_capacity(SPARE_TICKS),
             start: Instant::now(),
             tick: config.tick,
             report_tx,
@@ -106,6 +125,7 @@ impl Coordinator {
         origin: Instant,
     ) -> std::io::Result<()> {
         let (command_tx, command_rx) = mpsc::unbounded_channel();
+        let (spare_tx, spare_rx) = mpsc::unbounded_channel();
         let id = self.next_id;
         let thread = worker::spawn(WorkerSetup {
             id,
@@ -120,11 +140,13 @@ impl Coordinator {
             tick: self.tick,
             report_tx: self.report_tx.clone(),
             command_rx,
+            spare_rx,
         })?;
         self.next_id += 1;
         self.workers.push(WorkerSlot {
             id,
             command_tx,
+            spare_tx,
             thread: Some(thread),
             open_connections: 0,
             idle: false,
@@ -228,11 +250,16 @@ impl Coordinator {
         }
     }
 
-    fn absorb(&mut self, report: WorkerReport) {
+    fn absorb(&mut self, mut report: WorkerReport) {
         self.pending.merge(&report.interval);
         if let Some(slot) = self.workers.iter_mut().find(|s| s.id == report.worker) {
             slot.open_connections = report.open_connections;
             slot.idle = report.idle;
+            if report.last.is_none() {
+                report.interval.reset();
+                // A worker that has just stopped drops it; nothing is lost.
+                let _ = slot.spare_tx.send(report.interval);
+            }
         }
         if let Some(unspent) = report.last {
             if let Some(index) = self.retiring.iter().position(|s| s.id == report.worker) {
@@ -277,6 +304,13 @@ impl Coordinator {
         }
     }
 
+    fn recycle(&mut self, mut interval: Interval) {
+        if self.spare_ticks.len() < SPARE_TICKS {
+            interval.reset();
+            self.spare_ticks.push(interval);
+        }
+    }
+
     fn snapshot(&mut self) -> Tick {
         let done = self.max_requests.is_some()
             && self.retiring.is_empty()
@@ -284,7 +318,12 @@ impl Coordinator {
             && self.workers.iter().all(|slot| slot.idle);
         Tick {
             elapsed: self.start.elapsed(),
-            interval: std::mem::take(&mut self.pending),
+            interval: std::mem::replace(
+                &mut self.pending,
+                self.spare_ticks
+                    .pop()
+                    .unwrap_or_else(|| Interval::with_requests(self.target.named_slots)),
+            ),
             open_connections: self.workers.iter().map(|slot| slot.open_connections).sum(),
             threads: self.workers.len(),
             connections: self.connections,
@@ -319,6 +358,7 @@ impl Coordinator {
                 control = control_rx.recv() => match control {
                     None | Some(Control::Stop) => break,
                     Some(Control::Command(command)) => self.apply(command),
+                    Some(Control::Recycle(interval)) => self.recycle(interval),
                 },
                 Some(report) = report_rx.recv() => self.absorb(report),
                 _ = ticker.tick() => self.emit(),

@@ -66,6 +66,13 @@ impl EngineHandle {
         let _ = self.control_tx.send(Control::Command(command));
     }
 
+    /// Hands a tick's interval back once it has been folded in, so the
+    /// engine reuses it instead of allocating one per tick (optional: an
+    /// interval not given back is simply dropped).
+    pub fn recycle(&self, interval: Interval) {
+        let _ = self.control_tx.send(Control::Recycle(interval));
+    }
+
     /// One [`Tick`] per tick period; the caller polls with `recv_timeout`.
     pub fn ticks(&self) -> &Receiver<Tick> {
         &self.ticks_rx

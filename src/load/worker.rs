@@ -3,8 +3,10 @@
 //! arrive on a channel and are turned into cells the connections read between
 //! requests; every tick the interval is swapped out and offered to the
 //! coordinator with `try_send` (if the channel is full it is merged back, so
-//! nothing is lost and nothing blocks). On stop the connections finish their
-//! in-flight request, and the final interval is delivered with a real send.
+//! nothing is lost and nothing blocks). The coordinator empties the intervals
+//! it has merged and sends them back, so a tick swaps in a recycled interval
+//! and allocates nothing. On stop the connections finish their in-flight
+//! request, and the final interval is delivered with a real send.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -153,6 +155,8 @@ pub(crate) struct WorkerSetup {
     pub(crate) tick: Duration,
     pub(crate) report_tx: mpsc::Sender<WorkerReport>,
     pub(crate) command_rx: mpsc::UnboundedReceiver<WorkerCommand>,
+    /// Emptied intervals coming back from the coordinator for reuse.
+    pub(crate) spare_rx: mpsc::UnboundedReceiver<Interval>,
 }
 
 struct ConnSlot {
@@ -198,7 +202,7 @@ async fn run(mut setup: WorkerSetup) {
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticker.tick() => flush(&shared, &slots, &setup),
+            _ = ticker.tick() => flush(&shared, &slots, &mut setup),
             command = setup.command_rx.recv() => match command {
                 None | Some(WorkerCommand::Stop) => break,
                 Some(WorkerCommand::Connections(n)) => {
@@ -299,8 +303,13 @@ fn reconcile(
     }
 }
 
-fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &WorkerSetup) {
-    let interval = shared.recorder.replace(shared.fresh_interval());
+fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &mut WorkerSetup) {
+    // Only the first ticks (and a coordinator that lags) find no spare.
+    let spare = setup
+        .spare_rx
+        .try_recv()
+        .unwrap_or_else(|_| shared.fresh_interval());
+    let interval = shared.recorder.replace(spare);
     let report = WorkerReport {
         worker: setup.id,
         interval,

@@ -221,8 +221,10 @@ pub struct ThresholdResult {
 /// read, so reports can be merged exactly.
 pub fn encode_histogram(hist: &Histogram<u64>) -> Result<String, ReportError> {
     let mut bytes = Vec::new();
+    // A per-name histogram is kept only as large as its values need; the
+    // report always carries the full bounds.
     V2DeflateSerializer::new()
-        .serialize(hist, &mut bytes)
+        .serialize(&crate::stats::full_range(hist), &mut bytes)
         .map_err(|e| ReportError::Histogram(format!("{e:?}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }

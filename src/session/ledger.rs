@@ -1,13 +1,17 @@
 //! What a session has measured: engine ticks folded into per-second
 //! timeline points and per-stage intervals, with the resource samples that
 //! belong to each. Memory grows by one small point per second, never per
-//! request.
+//! request, and the work per tick does not grow with the run's history: a
+//! finished stage's summary is computed once, when it ends, and the measured
+//! stages' total is kept merged as ticks arrive rather than re-merged from
+//! every stage each time it is read.
 
 use std::time::Duration;
 
 use crate::monitor::{ResourceSample, ResourceStats};
 use crate::snapshot::{LatencyView, RequestPoint, TimelinePoint};
 use crate::stats::Interval;
+use crate::stats::summary::Summary;
 
 pub struct StageRecord {
     pub name: String,
@@ -21,6 +25,26 @@ pub struct StageRecord {
     pub finished: bool,
     /// Ended before its planned length: skipped, or the run stopped.
     pub cut: bool,
+    /// The summary as the stage ended, with the active time it was computed
+    /// for (a later revision of `active` makes it stale).
+    frozen: Option<(Duration, Summary)>,
+}
+
+impl StageRecord {
+    /// The stage's figures: the frozen ones once it has ended, else computed.
+    pub fn summary(&self) -> Summary {
+        match &self.frozen {
+            Some((active, summary)) if *active == self.active => summary.clone(),
+            _ => Summary::from_interval(&self.interval, self.active),
+        }
+    }
+
+    fn freeze(&mut self) {
+        self.frozen = Some((
+            self.active,
+            Summary::from_interval(&self.interval, self.active),
+        ));
+    }
 }
 
 #[derive(Default)]
@@ -38,7 +62,13 @@ pub struct Ledger {
     /// The lowest per-second service p50 so far: the target as fast as it
     /// gets, the baseline the saturation rule compares against.
     pub service_floor_us: Option<u64>,
+    /// Per name of a mix: the current stage's latency as of the last
+    /// complete second. Summarizing 64 histograms is the costliest part of
+    /// a snapshot, so it is done once a second, not on every tick.
+    pub stage_request_views: Vec<LatencyView>,
     second: Interval,
+    /// Every measured stage's ticks merged as they arrive.
+    measured: Interval,
     next_boundary: u64,
     /// Engine time at which the last point was closed: each point's rate is
     /// computed over the time it really covers, so ticks that arrive in a
@@ -104,6 +134,7 @@ impl Ledger {
     pub fn start_stage(&mut self, name: &str, measured: bool, at: Duration) {
         if let Some(last) = self.stages.last_mut() {
             last.finished = true;
+            last.freeze();
         }
         self.stages.push(StageRecord {
             name: name.to_string(),
@@ -114,7 +145,10 @@ impl Ledger {
             resources: ResourceStats::default(),
             finished: false,
             cut: false,
+            frozen: None,
         });
+        // A new stage shows no per-name latency until its first second.
+        self.stage_request_views.clear();
     }
 
     pub fn current_stage(&self) -> Option<&StageRecord> {
@@ -137,6 +171,9 @@ impl Ledger {
     ) {
         if let Some(stage) = self.stages.last_mut() {
             stage.interval.merge(interval);
+            if stage.measured {
+                self.measured.merge(interval);
+            }
         }
         self.connects += interval.connects;
         self.totals.responses += interval.responses;
@@ -159,8 +196,8 @@ impl Ledger {
         let second_index = (at + Duration::from_millis(500))
             .as_secs()
             .max(self.next_boundary);
-        let second = std::mem::take(&mut self.second);
-        let view = latency_view(&second);
+        let second = &self.second;
+        let view = latency_view(second);
         let span = at.saturating_sub(self.last_close).as_secs_f64().max(0.05);
         self.timeline.push(TimelinePoint {
             second: second_index,
@@ -212,8 +249,15 @@ impl Ledger {
             let p50 = self.last_second_service.p50_us;
             self.service_floor_us = Some(self.service_floor_us.map_or(p50, |f| f.min(p50)));
         }
+        self.stage_request_views.clear();
+        if let Some(stage) = self.stages.last() {
+            let views = stage.interval.requests.iter().map(latency_view);
+            self.stage_request_views.extend(views);
+        }
         self.last_close = at;
         self.next_boundary = second_index + 1;
+        // Emptied, not replaced: the next second reuses its histograms.
+        self.second.reset();
     }
 
     /// Engine time covered by the second in progress, up to `at`.
@@ -226,110 +270,23 @@ impl Ledger {
         self.second.attempts() > 0
     }
 
-    /// Measured stages merged: the whole-run figures.
+    /// Measured stages merged (the whole-run figures) and their active time.
+    pub fn measured(&self) -> (&Interval, Duration) {
+        let active = self
+            .stages
+            .iter()
+            .filter(|s| s.measured)
+            .map(|s| s.active)
+            .sum();
+        (&self.measured, active)
+    }
+
+    /// [`measured`](Self::measured), owned.
     pub fn measured_total(&self) -> (Interval, Duration) {
-        let mut total = Interval::new();
-        let mut active = Duration::ZERO;
-        for stage in self.stages.iter().filter(|s| s.measured) {
-            total.merge(&stage.interval);
-            active += stage.active;
-        }
-        (total, active)
+        let (total, active) = self.measured();
+        (total.clone(), active)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tick_with(responses: u64) -> Interval {
-        let mut interval = Interval::new();
-        for _ in 0..responses {
-            interval.record_response(1000, 900, 200, 10);
-        }
-        interval
-    }
-
-    #[test]
-    fn four_ticks_make_one_point_and_stages_split_counts() {
-        let mut ledger = Ledger::new();
-        let half = Duration::from_millis(125);
-        ledger.start_stage("a", true, Duration::ZERO);
-        for i in 1..=4u64 {
-            ledger.add_tick(
-                &tick_with(25),
-                Duration::from_millis(250 * i),
-                half,
-                Some(100.0),
-                None,
-            );
-        }
-        assert_eq!(ledger.timeline.len(), 1);
-        assert_eq!(ledger.timeline[0].rps, 100.0);
-        assert_eq!(ledger.timeline[0].second, 1);
-        ledger.start_stage("b", false, Duration::from_secs(1));
-        for i in 5..=6u64 {
-            ledger.add_tick(
-                &tick_with(10),
-                Duration::from_millis(250 * i),
-                half,
-                None,
-                None,
-            );
-        }
-        assert_eq!(ledger.timeline.len(), 1);
-        assert!(ledger.pending_second_has_data());
-        ledger.close_second(Duration::from_millis(1500), None, None);
-        assert_eq!(ledger.timeline[1].rps, 40.0);
-        assert_eq!(ledger.timeline[1].stage_index, 1);
-        assert!(ledger.stages[0].finished);
-        assert_eq!(ledger.stages[0].interval.responses, 100);
-        assert_eq!(ledger.stages[1].interval.responses, 20);
-        // Only measured stages count towards the run.
-        assert_eq!(ledger.measured_total().0.responses, 100);
-    }
-
-    #[test]
-    fn ticks_arriving_in_a_bunch_are_spread_over_the_time_they_cover() {
-        let mut ledger = Ledger::new();
-        ledger.start_stage("a", true, Duration::ZERO);
-        let half = Duration::from_millis(125);
-        ledger.add_tick(
-            &tick_with(100),
-            Duration::from_millis(1000),
-            half,
-            None,
-            None,
-        );
-        // Three seconds of responses in one late tick: 100 req/s, not 300.
-        ledger.add_tick(
-            &tick_with(300),
-            Duration::from_millis(4000),
-            half,
-            None,
-            None,
-        );
-        assert_eq!(ledger.timeline.len(), 2);
-        assert_eq!(ledger.timeline[1].rps, 100.0);
-        assert_eq!(ledger.timeline[1].second, 4);
-        ledger.add_tick(
-            &tick_with(100),
-            Duration::from_millis(5000),
-            half,
-            None,
-            None,
-        );
-        assert_eq!(ledger.timeline[2].second, 5);
-    }
-
-    #[test]
-    fn jitter_just_before_a_second_edge_still_closes_it() {
-        let mut ledger = Ledger::new();
-        ledger.start_stage("a", true, Duration::ZERO);
-        let half = Duration::from_millis(125);
-        ledger.add_tick(&tick_with(1), Duration::from_millis(998), half, None, None);
-        assert_eq!(ledger.timeline.len(), 1);
-        ledger.add_tick(&tick_with(1), Duration::from_millis(1240), half, None, None);
-        assert_eq!(ledger.timeline.len(), 1);
-    }
-}
+mod tests;

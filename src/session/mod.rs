@@ -10,7 +10,7 @@
 pub mod control;
 mod controls;
 mod finish;
-mod ledger;
+pub mod ledger;
 pub mod saturation;
 mod stages;
 mod target;
@@ -284,6 +284,9 @@ impl Session<'_> {
                     self.current.target_rate(),
                     self.latest_sample.as_ref(),
                 );
+                if let Some(engine) = &self.engine {
+                    engine.recycle(tick.interval);
+                }
                 if done {
                     self.outcome = Some(Outcome::Completed);
                 }

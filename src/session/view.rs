@@ -80,7 +80,7 @@ impl Session<'_> {
                 let record = self.ledger.stages.get(index);
                 let (passed, observed, observed_text, done) = match record {
                     Some(record) => {
-                        let summary = Summary::from_interval(&record.interval, record.active);
+                        let summary = record.summary();
                         let parts = self.request_summaries(&record.interval, record.active);
                         let eval = threshold.evaluate_in(&summary, &parts);
                         (
@@ -104,9 +104,9 @@ impl Session<'_> {
             }
         }
         if !self.plan.thresholds.is_empty() {
-            let (total, active) = self.ledger.measured_total();
-            let summary = Summary::from_interval(&total, active);
-            let parts = self.request_summaries(&total, active);
+            let (total, active) = self.ledger.measured();
+            let summary = Summary::from_interval(total, active);
+            let parts = self.request_summaries(total, active);
             for threshold in &self.plan.thresholds {
                 let eval = threshold.evaluate_in(&summary, &parts);
                 results.push(ThresholdResult {
@@ -150,7 +150,12 @@ impl Session<'_> {
                     rps: last_second
                         .and_then(|p| p.requests.get(index))
                         .map_or(0.0, |r| r.rps),
-                    latency: latency_view(part),
+                    latency: self
+                        .ledger
+                        .stage_request_views
+                        .get(index)
+                        .copied()
+                        .unwrap_or_default(),
                     failed: part.failed(),
                 }
             })
@@ -203,7 +208,7 @@ impl Session<'_> {
             .stages
             .iter()
             .map(|record| {
-                let summary = Summary::from_interval(&record.interval, record.active);
+                let summary = record.summary();
                 let own: Vec<_> = verdicts
                     .results
                     .iter()

@@ -5,27 +5,28 @@
 //! hands it to the aggregator, which merges the threads' intervals into one.
 //! Everything downstream (timeline, stage summaries, reports) is built from
 //! merged intervals, and percentiles always come from HDR histograms.
+//!
+//! Cost per tick follows traffic, not the number of request names: recorder
+//! and tick intervals list a mix's per-name outcomes (see `named`) and only
+//! the session's intervals fold them into per-name histograms, which start
+//! at one bucket (2,048 counts) and grow only as far as the largest value
+//! that name has seen (see [`new_part_histogram`]); the whole-run histograms
+//! span the full range. Swapped-out intervals are [`reset`](Interval::reset)
+//! and reused rather than dropped and allocated again.
 
+mod histogram;
+mod named;
 mod span;
 pub mod summary;
 
+pub use histogram::{
+    LATENCY_HIGHEST_US, LATENCY_LOWEST_US, LATENCY_SIGFIG, full_range, new_latency_histogram,
+    new_part_histogram, record_clamped_us, record_us,
+};
 pub use span::Span;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-
-/// Latencies are recorded in microseconds.
-pub const LATENCY_LOWEST_US: u64 = 1;
-/// One hour: far above any request timeout, so only pathological values saturate.
-pub const LATENCY_HIGHEST_US: u64 = 3_600_000_000;
-pub const LATENCY_SIGFIG: u8 = 3;
-
-/// A latency histogram with the bounds every part of loadtop agrees on, so
-/// histograms from any thread, stage or report can be added exactly.
-pub fn new_latency_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(LATENCY_LOWEST_US, LATENCY_HIGHEST_US, LATENCY_SIGFIG)
-        .expect("constant histogram bounds are valid")
-}
 
 /// Why a request produced no response. Failures are data, counted per kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,13 +104,6 @@ impl Phases {
     }
 }
 
-/// Records `us` into `histogram`, clamped into its bounds (0 counts as 1 µs:
-/// the histogram's floor).
-#[inline]
-pub fn record_us(histogram: &mut Histogram<u64>, us: u64) {
-    histogram.saturating_record(us.max(LATENCY_LOWEST_US));
-}
-
 /// Status codes 100..=599 counted exactly; anything outside lands in slot 0.
 pub const STATUS_SLOTS: usize = 600;
 
@@ -135,8 +129,16 @@ pub struct Interval {
     /// Successful TCP connects, including the first one of each connection.
     pub connects: u64,
     /// Per request name of a request mix, indexed like the mix's names;
-    /// empty for a single request (which then costs nothing extra).
+    /// empty for a single request (which then costs nothing extra), and in
+    /// the intervals that list per-name outcomes instead (see `named`).
     pub requests: Vec<Interval>,
+    /// Names of the mix (0 for a single request).
+    names: usize,
+    /// Per-name outcomes not yet folded into `requests`.
+    listed: Vec<named::Named>,
+    /// Recorders and tick intervals list per-name outcomes; every other
+    /// interval folds them into `requests` as it merges them.
+    lists: bool,
     /// First send to last completion (kept on the whole, not per name).
     pub span: Option<Span>,
     /// Send lag, connect time and time to first byte: whole-run intervals
@@ -163,17 +165,79 @@ impl Interval {
             dropped_sends: 0,
             connects: 0,
             requests: Vec::new(),
+            names: 0,
+            listed: Vec::new(),
+            lists: false,
             span: None,
             phases: Some(Box::default()),
         }
     }
 
-    /// A per-name part: no phase histograms.
-    fn part() -> Self {
+    /// A per-name part: histograms that grow with the values recorded (see
+    /// [`new_part_histogram`]), no phase histograms.
+    pub fn part() -> Self {
         Interval {
+            latency: new_part_histogram(),
+            service: new_part_histogram(),
+            responses: 0,
+            bytes_read: 0,
+            status: Box::new([0; STATUS_SLOTS]),
+            errors: [0; ErrorKind::COUNT],
+            late_sends: 0,
+            dropped_sends: 0,
+            connects: 0,
+            requests: Vec::new(),
+            names: 0,
+            listed: Vec::new(),
+            lists: false,
+            span: None,
             phases: None,
-            ..Interval::new()
         }
+    }
+
+    /// Empties the interval but keeps every allocation (histogram counts,
+    /// per-name parts), so a swapped-out interval can be handed back to a
+    /// recorder instead of a fresh one being allocated each tick.
+    pub fn reset(&mut self) {
+        self.latency.reset();
+        self.service.reset();
+        self.responses = 0;
+        self.bytes_read = 0;
+        self.status.fill(0);
+        self.errors = [0; ErrorKind::COUNT];
+        self.late_sends = 0;
+        self.dropped_sends = 0;
+        self.connects = 0;
+        self.span = None;
+        self.listed.clear();
+        if let Some(phases) = &mut self.phases {
+            phases.send_lag.reset();
+            phases.connect.reset();
+            phases.ttfb.reset();
+        }
+        // A part with nothing recorded has nothing to clear (a mix of many
+        // names, each seen only now and then, pays only for those seen).
+        for part in &mut self.requests {
+            if !part.is_empty() {
+                part.reset();
+            }
+        }
+    }
+
+    /// Nothing recorded since creation or the last reset.
+    pub fn is_empty(&self) -> bool {
+        self.attempts() == 0
+            && self.listed.is_empty()
+            && self.latency.is_empty()
+            && self.service.is_empty()
+            && self.late_sends == 0
+            && self.dropped_sends == 0
+            && self.connects == 0
+            && self.span.is_none()
+            && self
+                .phases
+                .as_deref()
+                .is_none_or(|p| p.send_lag.is_empty() && p.connect.is_empty() && p.ttfb.is_empty())
     }
 
     /// The phase histograms (created on first use in a per-name part).
@@ -181,14 +245,34 @@ impl Interval {
         self.phases.get_or_insert_with(Box::default)
     }
 
-    /// An interval that also keeps `names` per-request intervals (none when
-    /// `names` < 2: a single request is the whole).
+    /// A recorder (or tick) interval for a mix of `names` requests: it
+    /// lists per-name outcomes, which the intervals it is merged into fold
+    /// into `names` per-request parts (none when `names` < 2: a single
+    /// request is the whole).
     pub fn with_requests(names: usize) -> Self {
         let mut interval = Interval::new();
         if names > 1 {
-            interval.requests = (0..names).map(|_| Interval::part()).collect();
+            interval.names = names;
+            interval.lists = true;
         }
         interval
+    }
+
+    fn add_named(&mut self, index: usize, outcome: named::Outcome) {
+        if self.lists {
+            // Names are at most 64, so the slot always fits.
+            let slot = u16::try_from(index).unwrap_or(u16::MAX);
+            self.listed.push(named::Named { slot, outcome });
+        } else {
+            named::fold(
+                &mut self.requests,
+                self.names,
+                &[named::Named {
+                    slot: u16::try_from(index).unwrap_or(u16::MAX),
+                    outcome,
+                }],
+            );
+        }
     }
 
     /// Records a response to request `index` of the mix, overall and by name.
@@ -202,16 +286,24 @@ impl Interval {
         bytes: u64,
     ) {
         self.record_response(latency_us, service_us, status, bytes);
-        if let Some(request) = self.requests.get_mut(index) {
-            request.record_response(latency_us, service_us, status, bytes);
+        if self.names > 0 || index < self.requests.len() {
+            self.add_named(
+                index,
+                named::Outcome::Response {
+                    status,
+                    latency_us,
+                    service_us,
+                    bytes,
+                },
+            );
         }
     }
 
     #[inline]
     pub fn record_error_for(&mut self, index: usize, kind: ErrorKind) {
         self.record_error(kind);
-        if let Some(request) = self.requests.get_mut(index) {
-            request.record_error(kind);
+        if self.names > 0 || index < self.requests.len() {
+            self.add_named(index, named::Outcome::Error(kind));
         }
     }
 
@@ -222,6 +314,11 @@ impl Interval {
             .saturating_record(latency_us.max(LATENCY_LOWEST_US));
         self.service
             .saturating_record(service_us.max(LATENCY_LOWEST_US));
+        self.count_response(status, bytes);
+    }
+
+    #[inline]
+    fn count_response(&mut self, status: u16, bytes: u64) {
         self.responses += 1;
         self.bytes_read += bytes;
         let slot = usize::from(status);
@@ -273,12 +370,27 @@ impl Interval {
         if let Some(phases) = &other.phases {
             self.phases_mut().merge(phases);
         }
-        if self.requests.len() < other.requests.len() {
-            self.requests
-                .resize_with(other.requests.len(), Interval::part);
+        self.names = self.names.max(other.names);
+        let parts = other
+            .requests
+            .len()
+            .max(if self.lists { 0 } else { other.names });
+        if self.requests.len() < parts {
+            self.requests.resize_with(parts, Interval::part);
+        }
+        if self.lists && self.listed.len() + other.listed.len() <= named::MAX_LISTED {
+            self.listed.extend_from_slice(&other.listed);
+        } else {
+            named::fold(&mut self.requests, self.names, &self.listed);
+            self.listed.clear();
+            named::fold(&mut self.requests, self.names, &other.listed);
         }
         for (mine, theirs) in self.requests.iter_mut().zip(&other.requests) {
-            mine.merge(theirs);
+            // Most parts of a tick are empty or nearly so: skip the empty
+            // ones outright (a part's `add` walks only up to its largest value).
+            if !theirs.is_empty() {
+                mine.merge(theirs);
+            }
         }
     }
 
@@ -294,52 +406,4 @@ impl Interval {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_adds_histograms_and_counters_exactly() {
-        let mut a = Interval::new();
-        let mut b = Interval::new();
-        for v in 1..=100 {
-            a.record_response(v, v, 200, 10);
-        }
-        for v in 101..=200 {
-            b.record_response(v, v, 503, 10);
-        }
-        b.record_error(ErrorKind::Reset);
-        a.merge(&b);
-        assert_eq!(a.responses, 200);
-        assert_eq!(a.latency.len(), 200);
-        assert_eq!(a.latency.value_at_quantile(0.5), 100);
-        assert_eq!(a.status_counts(), vec![(200, 100), (503, 100)]);
-        assert_eq!(a.failed(), 101);
-        assert_eq!(a.attempts(), 201);
-        assert_eq!(a.bytes_read, 2000);
-    }
-
-    #[test]
-    fn per_request_intervals_follow_the_whole_and_merge_into_empty_ones() {
-        let mut worker = Interval::with_requests(2);
-        worker.record_response_for(0, 10, 10, 200, 1);
-        worker.record_response_for(1, 500, 400, 500, 1);
-        worker.record_error_for(1, ErrorKind::Reset);
-        let mut stage = Interval::new();
-        stage.merge(&worker);
-        stage.merge(&worker);
-        assert_eq!(stage.responses, 4);
-        assert_eq!(stage.requests.len(), 2);
-        assert_eq!(stage.requests[0].responses, 2);
-        assert_eq!(stage.requests[1].failed(), 4);
-        assert_eq!(stage.requests[1].latency.max(), 500);
-        assert!(Interval::with_requests(1).requests.is_empty());
-    }
-
-    #[test]
-    fn out_of_range_status_is_counted_in_slot_zero() {
-        let mut a = Interval::new();
-        a.record_response(5, 5, 999, 0);
-        assert_eq!(a.status_counts(), vec![(0, 1)]);
-        assert_eq!(a.failed(), 1);
-    }
-}
+mod tests;

@@ -93,7 +93,7 @@ impl RequestSummary {
         if names.len() < 2 {
             return Vec::new();
         }
-        let empty = Interval::new();
+        let empty = Interval::part();
         names
             .iter()
             .enumerate()
