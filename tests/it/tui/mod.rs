@@ -5,6 +5,7 @@
 pub(crate) mod e2e;
 mod fixtures;
 mod real;
+mod saturated;
 mod schedule;
 
 use loadtop::snapshot::Snapshot;
