@@ -5,10 +5,10 @@
 //! - **Generator**: loadtop itself is the limit. Its busiest worker thread
 //!   wants a CPU nearly all the time (on one, or waiting in the run queue);
 //!   or the open-model schedule falls behind (sends lag) while the worker
-//!   waits for a CPU a fifth of the window or more (longer than it runs)
-//!   and the target answers
-//!   about as fast as when it was idle (a starved worker records its own
-//!   wait as service time, so its connections look all busy); or the
+//!   waits for a CPU a fifth of the window or more (longer than it runs):
+//!   it records its own wait as service time, so its connections look all
+//!   busy and the target's answers slow (a worker only waits that long
+//!   when it has work, so a target limit leaves it idle instead); or the
 //!   schedule falls behind while connections sit idle and the target
 //!   answers fast.
 //! - **Target**: the schedule falls behind because the connections are
@@ -198,8 +198,9 @@ pub fn judge(signals: &LoadSignals) -> Option<Saturation> {
         let baseline = baseline as f64;
         service as f64 <= (baseline * SERVICE_GROWTH).max(baseline + SERVICE_SLACK_US)
     });
-    if service_fast != Some(false)
-        && let (Some(busy), Some(cpu)) = (signals.worker_busy, signals.worker_cpu)
+    // Before the target's figures: a starved worker's own wait inflates the
+    // service times it records, so they cannot clear the target.
+    if let (Some(busy), Some(cpu)) = (signals.worker_busy, signals.worker_cpu)
         && busy - cpu >= WORKER_STARVED_PERCENT
         && busy - cpu >= cpu
     {

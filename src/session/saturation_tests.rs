@@ -240,13 +240,19 @@ fn lagging_sends_with_a_worker_that_gets_its_cpu_are_the_target() {
         ..lagging_with_all_in_flight()
     };
     assert_eq!(judge(&busy_machine).unwrap().party(), Party::Target);
-    // A worker kept off the CPU by a target whose answers slowed (both on
-    // one machine) does not hide the target's limit.
+    // A target that queues, with a worker that gets its CPU: the target.
     let queueing = LoadSignals {
         worker_cpu: Some(10.0),
-        worker_busy: Some(50.0),
+        worker_busy: Some(14.0),
         service_p50_us: 40_000,
         ..lagging_with_all_in_flight()
     };
     assert_eq!(judge(&queueing).unwrap().party(), Party::Target);
+    // The same slow answers recorded by a worker that waits for a CPU
+    // longer than it runs: its own wait is in them.
+    let starved = LoadSignals {
+        worker_busy: Some(50.0),
+        ..queueing
+    };
+    assert_eq!(judge(&starved).unwrap().party(), Party::Generator);
 }

@@ -82,6 +82,7 @@ fn spinner(cpu: &str) -> Spawned {
 
 #[test]
 fn a_generator_starved_of_cpu_is_the_generator_not_the_target() {
+    let _turn = crate::tui::saturated::cpu_heavy();
     let (_server, url) = serve_with(&[]);
     // loadtop shares CPU 1 with three busy loops: its one worker thread
     // always has work and gets at most a quarter of a core, far less than

@@ -5,7 +5,7 @@
 pub(crate) mod e2e;
 mod fixtures;
 mod real;
-mod saturated;
+pub(crate) mod saturated;
 mod schedule;
 
 use loadtop::snapshot::Snapshot;

@@ -5,6 +5,7 @@
 //! stage clock must keep pace with the run clock.
 
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::e2e::Tmux;
@@ -37,6 +38,19 @@ rate = 2000
 /// How long a key may take to show, from `send-keys` to the first capture
 /// that shows its effect.
 const KEY_SHOWS_WITHIN: Duration = Duration::from_millis(500);
+/// One press in five may take this long: on a loaded 2-core machine tmux
+/// and the dashboard themselves can wait for a CPU (measured alone on one:
+/// 22–232 ms; beside three busy loops pinned to a core, up to 1.35 s). A
+/// session that waits on the saturated target took 0.4–3.9 s, growing.
+const ONE_KEY_MAY_TAKE: Duration = Duration::from_millis(1500);
+
+/// Tests that saturate a CPU on purpose take turns, so that neither starves
+/// the other's subject (this one's dashboard, or the other's target).
+static CPU_HEAVY: Mutex<()> = Mutex::new(());
+
+pub(crate) fn cpu_heavy() -> MutexGuard<'static, ()> {
+    CPU_HEAVY.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Presses `key` and returns how long until the screen contains `needle`
 /// (captured every 50 ms; gives up after 10 s).
@@ -71,6 +85,7 @@ fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_targ
         eprintln!("tmux is not installed; skipped");
         return;
     }
+    let _turn = cpu_heavy();
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("saturated.toml");
     std::fs::write(&profile, PROFILE).unwrap();
@@ -137,9 +152,14 @@ fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_targ
     }
     // The timings last, so a failure shows all of them.
     eprintln!("key → screen: {taken:?}");
+    let slow = taken
+        .iter()
+        .filter(|(_, _, took)| *took > KEY_SHOWS_WITHIN)
+        .count();
+    assert!(slow <= 1, "over {KEY_SHOWS_WITHIN:?}: {taken:?}");
     for (key, needle, took) in &taken {
         assert!(
-            *took <= KEY_SHOWS_WITHIN,
+            *took <= ONE_KEY_MAY_TAKE,
             "{key:?} took {took:?} to show {needle:?} (all: {taken:?})"
         );
     }
