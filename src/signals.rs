@@ -8,8 +8,12 @@
 //! after putting the terminal back if the dashboard had it. Children are not
 //! left behind by such an exit: they watch a pipe from this process (see
 //! `server::child` and `session::target`).
+//!
+//! Whoever waits on something other than the flag (the session blocks on
+//! its event channel) registers a waker with [`on_interrupt`], called right
+//! after the flag is set, so the signal is noticed at once, not polled.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// 128 + SIGINT, as shells report Ctrl-C.
@@ -20,6 +24,38 @@ struct State {
     received: AtomicUsize,
     /// The running session's stop flag, once armed.
     run: Mutex<Option<Arc<AtomicBool>>>,
+    /// Called once the flag is set, each under the id its guard removes.
+    wakers: Mutex<Vec<(u64, Waker)>>,
+}
+
+type Waker = Box<dyn Fn() + Send>;
+
+/// Removes its waker when dropped.
+#[must_use = "the waker is removed when the guard drops"]
+pub struct WakerGuard(u64);
+
+impl Drop for WakerGuard {
+    fn drop(&mut self) {
+        let mut wakers = state()
+            .wakers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        wakers.retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// Calls `wake` (on the signal thread) each time a signal sets an armed
+/// run's flag, until the guard drops. A signal that came before is not
+/// replayed: check the flag after registering.
+pub fn on_interrupt(wake: impl Fn() + Send + 'static) -> WakerGuard {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    state()
+        .wakers
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((id, Box::new(wake)));
+    WakerGuard(id)
 }
 
 static STATE: OnceLock<State> = OnceLock::new();
@@ -90,7 +126,11 @@ fn on_signal() {
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
     match run {
-        Some(flag) if count == 1 => flag.store(true, Ordering::SeqCst),
+        Some(flag) if count == 1 => {
+            flag.store(true, Ordering::SeqCst);
+            let wakers = state.wakers.lock().unwrap_or_else(PoisonError::into_inner);
+            wakers.iter().for_each(|(_, wake)| wake());
+        }
         Some(_) => exit_now("interrupted again: leaving without waiting for the run to stop"),
         None => exit_now("interrupted"),
     }

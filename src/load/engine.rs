@@ -78,6 +78,15 @@ impl EngineHandle {
         &self.ticks_rx
     }
 
+    /// Hands the ticks to the caller's own thread (e.g. one forwarding them
+    /// into its event channel). From then on the caller receives every
+    /// tick, the last ones included, until the channel closes after a stop;
+    /// `stop` returns only the final partial tick.
+    pub fn take_ticks(&mut self) -> Receiver<Tick> {
+        let (_, closed) = sync_channel(0);
+        std::mem::replace(&mut self.ticks_rx, closed)
+    }
+
     /// Stops all workers (in-flight requests finish or time out), joins the
     /// threads and returns everything recorded that the caller has not yet
     /// received in a tick (including ticks still queued).

@@ -1,27 +1,18 @@
-//! Live controls from the front end: applied between ticks, each recorded
-//! as an event so the report's timeline shows what changed and when.
+//! Live controls from the front end: applied as soon as they arrive, each
+//! recorded as an event so the report's timeline shows what changed and
+//! when. Knob changes go to the target probe, which applies them in order
+//! and reports back (the event is recorded when the server has taken them).
 
 use std::path::PathBuf;
 
 use crate::load::LoadCommand;
 use crate::profile::ModelKind;
 
-use super::{Control, KnobChange, Outcome, Session, SessionError, target};
+use super::probe::KnobRequest;
+use super::{Control, KnobChange, Outcome, Session, SessionError};
 
 impl Session<'_> {
-    pub(super) fn handle_controls(&mut self) {
-        let mut pending = Vec::new();
-        if let Some(controls) = &self.io.controls {
-            while let Ok(control) = controls.try_recv() {
-                pending.push(control);
-            }
-        }
-        for control in pending {
-            self.apply_control(control);
-        }
-    }
-
-    fn apply_control(&mut self, control: Control) {
+    pub(super) fn apply_control(&mut self, control: Control) {
         match control {
             Control::SetConnections(n) if n >= 1 => {
                 self.send_load(LoadCommand::SetConnections(n));
@@ -80,7 +71,7 @@ impl Session<'_> {
     }
 
     fn change_knobs(&mut self, change: &KnobChange) {
-        let Some(admin) = &self.target.admin else {
+        let Some(probe) = &self.probe else {
             self.event("warning", "server knobs need the embedded target".into());
             return;
         };
@@ -95,13 +86,10 @@ impl Session<'_> {
             knobs.insert("load_shedding".into(), v.into());
         }
         let text = serde_json::Value::Object(knobs.clone()).to_string();
-        match target::apply_knobs(admin, &knobs) {
-            Ok(()) => {
-                self.last_server_poll = None;
-                self.event("knobs", format!("server knobs {text}"));
-            }
-            Err(e) => self.event("warning", e.to_string()),
-        }
+        probe.apply(KnobRequest {
+            knobs,
+            applied: format!("server knobs {text}"),
+        });
     }
 
     fn save_report_now(&mut self) -> Result<PathBuf, SessionError> {

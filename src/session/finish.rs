@@ -20,7 +20,19 @@ impl Session<'_> {
         let outcome = self.outcome.clone().unwrap_or(Outcome::Completed);
         let rate = self.current.target_rate();
         if let Some(engine) = self.engine.take() {
-            let final_tick = engine.stop();
+            let mut final_tick = engine.stop();
+            // The forwarder ends once the stopped engine closes the tick
+            // channel; ticks still queued belong to the final figures.
+            if let Some(forwarder) = self.ticks_forwarder.take() {
+                let _ = forwarder.join();
+            }
+            for event in self.inbox.try_iter() {
+                if let super::Event::Tick(unread) = event {
+                    final_tick.interval.merge(&unread.interval);
+                    final_tick.elapsed = final_tick.elapsed.max(unread.elapsed);
+                }
+            }
+            self.run_elapsed = self.run_elapsed.max(final_tick.elapsed);
             self.ledger.add_tick(
                 &final_tick.interval,
                 final_tick.elapsed,

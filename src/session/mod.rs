@@ -2,16 +2,21 @@
 //! controls, merges engine ticks with resource samples into snapshots, and
 //! returns a result on every exit path (stage end, quit, Ctrl-C, target death).
 //!
-//! The session is a plain thread loop: engine ticks and monitor samples come
-//! in over channels, controls come from the front end, and the latest
+//! The session is a plain thread that only listens: engine ticks, monitor
+//! samples, server readings, knob results, controls, signals and target exits
+//! all arrive as one [`events::Event`] on one channel, and the latest
 //! `Snapshot` goes out over a `watch` channel that the dashboard or the
-//! progress line reads.
+//! progress line reads. It never does network I/O itself: the target probe
+//! thread ([`probe`]) owns the admin client.
 
 pub mod control;
 mod controls;
+mod events;
 mod finish;
 pub mod ledger;
+mod probe;
 pub mod saturation;
+mod send_lag;
 mod stages;
 mod target;
 mod view;
@@ -23,7 +28,8 @@ pub use target::{CommandTarget, Readiness, supervise_target};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, channel};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::load::{self, EngineHandle, LoadCommand, LoadConfig, Model};
@@ -33,7 +39,9 @@ use crate::profile::ModelKind;
 use crate::report::Report;
 use crate::snapshot::{EventView, ServerView, Snapshot};
 
+use events::Event;
 use ledger::Ledger;
+use probe::TargetProbe;
 use stages::StageClock;
 use target::TargetHandle;
 
@@ -115,12 +123,21 @@ pub fn run_planned(
     io: SessionIo,
     planner: Option<Box<dyn StagePlanner>>,
 ) -> Result<RunResult, SessionError> {
-    let target = TargetHandle::start(plan, &io.server_exe, &io.interrupted)?;
-    let monitor = Monitor::spawn(MonitorConfig {
+    let mut target = TargetHandle::start(plan, &io.server_exe, &io.interrupted)?;
+    let (events_tx, inbox) = channel();
+    // Registered before the flag is read, so no signal falls in between.
+    let signal_waker = {
+        let events = events_tx.clone();
+        crate::signals::on_interrupt(move || {
+            let _ = events.send(Event::Signal);
+        })
+    };
+    if let Ok(monitor) = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,
-    })
-    .ok();
+    }) {
+        events::forward_samples(monitor, events_tx.clone());
+    }
     let clock = StageClock::new(plan);
     let target_requests = target.requests.clone();
     let config = LoadConfig {
@@ -139,7 +156,7 @@ pub fn run_planned(
         keepalive: plan.keepalive,
         max_requests: plan.max_requests,
         tick: TICK,
-        transport: transport(plan, &target),
+        transport: target.transport(plan),
     };
     // A certificate or protocol mismatch is one clear line before any load
     // (plain HTTP/1.1 needs no probe: the target was reached already).
@@ -148,13 +165,26 @@ pub fn run_planned(
     } else {
         load::probe(&config).map_err(|e| SessionError::Target(e.to_string()))?
     };
-    let engine = load::start(config)?;
+    let mut engine = load::start(config)?;
+    let ticks_forwarder = events::forward_ticks(engine.take_ticks(), events_tx.clone());
+    let probe = target
+        .admin
+        .take()
+        .and_then(|admin| TargetProbe::spawn(admin, events_tx.clone()));
+    let mut io = io;
+    if let Some(controls) = io.controls.take() {
+        events::forward_controls(controls, events_tx.clone());
+    }
     let mut session = Session {
         plan,
         io,
         engine: Some(engine),
         target,
-        monitor,
+        inbox,
+        _signal_waker: signal_waker,
+        ticks_forwarder,
+        probe,
+        run_elapsed: Duration::ZERO,
         clock,
         ledger: Ledger::new(),
         events: Vec::new(),
@@ -162,7 +192,6 @@ pub fn run_planned(
         started_wall: SystemTime::now(),
         latest_sample: None,
         server_view: None,
-        last_server_poll: None,
         outcome: None,
         paused: false,
         current: view::LiveSettings::default(),
@@ -171,6 +200,7 @@ pub fn run_planned(
         request_names: load::reported_names(&target_requests),
         saturation: None,
         saturation_announced: None,
+        send_lag: send_lag::RecentSendLag::default(),
         thresholds_evaluated: true,
     };
     session.begin_stage(0);
@@ -184,7 +214,16 @@ struct Session<'a> {
     /// `None` once stopped.
     engine: Option<EngineHandle>,
     target: TargetHandle,
-    monitor: Option<Monitor>,
+    /// Every source's events, in the order they happened.
+    inbox: Receiver<Event>,
+    _signal_waker: crate::signals::WakerGuard,
+    /// Joined at the end so every tick the engine emitted is counted.
+    ticks_forwarder: Option<JoinHandle<()>>,
+    /// The embedded server's admin API, off this thread.
+    probe: Option<TargetProbe>,
+    /// The run clock: the engine's elapsed time at the last tick, so the
+    /// stage clock (built from the same ticks) can never drift from it.
+    run_elapsed: Duration,
     clock: StageClock,
     ledger: Ledger,
     events: Vec<report_event::Event>,
@@ -192,7 +231,6 @@ struct Session<'a> {
     started_wall: SystemTime,
     latest_sample: Option<ResourceSample>,
     server_view: Option<ServerView>,
-    last_server_poll: Option<Instant>,
     outcome: Option<Outcome>,
     paused: bool,
     current: view::LiveSettings,
@@ -206,22 +244,10 @@ struct Session<'a> {
     /// The stage and party last written to the events, so a verdict is
     /// recorded once per stage, not once per second.
     saturation_announced: Option<(usize, crate::snapshot::SaturatedParty)>,
+    /// The generator's send lag over the last second, for the saturation rule.
+    send_lag: send_lag::RecentSendLag,
     /// False once a run that stopped before its plan ended has finished.
     thresholds_evaluated: bool,
-}
-
-/// The engine's transport: TLS when the target URL is `https://`.
-fn transport(plan: &RunPlan, target: &TargetHandle) -> load::Transport {
-    let options = &plan.transport;
-    load::Transport {
-        tls: target.tls_host.clone().map(|server_name| load::TlsOptions {
-            server_name,
-            cacert: options.cacert.clone(),
-            insecure: options.insecure,
-        }),
-        http2: options.http2,
-        h2_streams: options.h2_streams,
-    }
 }
 
 mod report_event {
@@ -250,78 +276,82 @@ impl Session<'_> {
     }
 
     fn main_loop(&mut self) {
-        // Stages advance on the engine's clock, one tick at a time, so every
-        // tick's counts belong wholly to one stage and a stage that ends has
-        // all of its data (a planner judges it complete).
-        let mut last_tick = Duration::ZERO;
+        // A signal before the waker was registered set the flag only.
+        if self.io.interrupted.load(Ordering::Relaxed) {
+            self.outcome = Some(Outcome::Interrupted);
+        }
         while self.outcome.is_none() {
-            let Some(engine) = &self.engine else { break };
-            let tick = match engine.ticks().recv_timeout(Duration::from_millis(50)) {
-                Ok(tick) => Some(tick),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.outcome = Some(Outcome::Completed);
-                    None
-                }
-            };
-            self.drain_samples();
-            let ticked = tick.is_some();
-            if let Some(tick) = tick {
-                if !self.paused {
-                    self.clock.advance(tick.elapsed.saturating_sub(last_tick));
-                }
-                last_tick = tick.elapsed;
-                let done = tick.done;
-                self.current.open_connections = tick.open_connections;
-                self.current.threads = tick.threads;
-                self.current.connections = tick.connections;
-                self.current.model = tick.model;
-                self.ledger.open_connections = tick.open_connections;
-                self.ledger.add_tick(
-                    &tick.interval,
-                    tick.elapsed,
-                    TICK / 2,
-                    self.current.target_rate(),
-                    self.latest_sample.as_ref(),
-                );
-                if let Some(engine) = &self.engine {
-                    engine.recycle(tick.interval);
-                }
-                if done {
-                    self.outcome = Some(Outcome::Completed);
-                }
-                self.judge_saturation();
-                self.poll_server();
-                self.publish(false);
-            }
-            self.handle_controls();
-            if let Some(reason) = self.target.exited() {
-                self.target_gone(reason);
-            }
-            // Last, so an interrupt wins over a target exit that follows it.
-            if self.io.interrupted.load(Ordering::Relaxed) {
-                self.outcome = Some(Outcome::Interrupted);
-            }
-            if ticked && self.outcome.is_none() {
-                self.advance_stages();
-            }
+            // Open while the session runs: its signal waker holds a sender.
+            let Ok(event) = self.inbox.recv() else { break };
+            self.on_event(event);
         }
     }
 
-    fn drain_samples(&mut self) {
-        let Some(monitor) = &self.monitor else { return };
-        let mut exited = None;
-        while let Ok(sample) = monitor.samples().try_recv() {
-            if let Some(pid) = sample.target_exited {
-                exited = Some(pid);
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Tick(tick) => self.on_tick(tick),
+            Event::EngineStopped => self.outcome = Some(Outcome::Completed),
+            Event::Sample(sample) => {
+                if let Some(stage) = self.ledger.current_stage_mut() {
+                    stage.resources.add(&sample);
+                }
+                self.latest_sample = Some(sample);
             }
-            if let Some(stage) = self.ledger.current_stage_mut() {
-                stage.resources.add(&sample);
-            }
-            self.latest_sample = Some(sample);
+            Event::Server(view) => self.server_view = Some(view),
+            Event::KnobsApplied(text) => self.event("knobs", text),
+            Event::KnobsFailed(text) => self.event("warning", text),
+            Event::Control(control) => self.apply_control(control),
+            Event::Signal => {}
+            Event::TargetExited(reason) => self.target_gone(reason),
         }
-        if let Some(pid) = exited {
-            self.target_gone(format!("process {pid} exited"));
+        // Last, so an interrupt wins over a target exit that follows it.
+        if self.io.interrupted.load(Ordering::Relaxed) {
+            self.outcome = Some(Outcome::Interrupted);
+        }
+    }
+
+    fn on_tick(&mut self, tick: Box<load::Tick>) {
+        // Stages advance on the engine's clock, one tick at a time, so every
+        // tick's counts belong wholly to one stage and a stage that ends has
+        // all of its data (a planner judges it complete). The run clock is
+        // the same ticks' elapsed time: the two cannot drift apart.
+        if !self.paused {
+            self.clock
+                .advance(tick.elapsed.saturating_sub(self.run_elapsed));
+        }
+        self.run_elapsed = self.run_elapsed.max(tick.elapsed);
+        self.current.open_connections = tick.open_connections;
+        self.current.threads = tick.threads;
+        self.current.connections = tick.connections;
+        self.current.model = tick.model;
+        self.ledger.open_connections = tick.open_connections;
+        self.ledger.add_tick(
+            &tick.interval,
+            tick.elapsed,
+            TICK / 2,
+            self.current.target_rate(),
+            self.latest_sample.as_ref(),
+        );
+        self.send_lag.add(&tick.interval);
+        let done = tick.done;
+        // The emptied interval goes back to the engine for the next tick.
+        if let Some(engine) = &self.engine {
+            engine.recycle(tick.interval);
+        }
+        if done {
+            self.outcome = Some(Outcome::Completed);
+        }
+        self.judge_saturation();
+        self.publish(false);
+        // A process that exits without the monitor seeing it (no pid to
+        // watch, or between samples): checked without blocking each tick.
+        if self.outcome.is_none()
+            && let Some(reason) = self.target.exited()
+        {
+            self.target_gone(reason);
+        }
+        if self.outcome.is_none() && !self.io.interrupted.load(Ordering::Relaxed) {
+            self.advance_stages();
         }
     }
 
@@ -340,22 +370,6 @@ impl Session<'_> {
         } else {
             Outcome::TargetExited(reason)
         });
-    }
-
-    fn poll_server(&mut self) {
-        let Some(admin) = &self.target.admin else {
-            return;
-        };
-        if self
-            .last_server_poll
-            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
-        {
-            return;
-        }
-        self.last_server_poll = Some(Instant::now());
-        if let (Ok(stats), Ok(knobs)) = (admin.stats(), admin.get_knobs()) {
-            self.server_view = Some(view::server_view(&stats, &knobs));
-        }
     }
 
     fn publish(&mut self, finished: bool) {

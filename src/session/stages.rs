@@ -208,20 +208,21 @@ impl Session<'_> {
         let Some(stage) = self.clock.stages.get(index).cloned() else {
             return;
         };
-        // Knobs first: the stage's first requests must meet its server settings.
+        // Knobs first: the probe sends them before this thread changes the
+        // load, so the server has them within one admin round trip of the
+        // stage start (a saturated server may take longer to answer).
         if !stage.knobs.is_empty()
-            && let Some(admin) = &self.target.admin
+            && let Some(probe) = &self.probe
         {
             let text = serde_json::Value::Object(stage.knobs.clone()).to_string();
-            match super::target::apply_knobs(admin, &stage.knobs) {
-                Ok(()) => self.event("knobs", format!("stage {} knobs {text}", stage.name)),
-                Err(e) => self.event("warning", e.to_string()),
-            }
-            self.last_server_poll = None;
+            probe.apply(super::probe::KnobRequest {
+                knobs: stage.knobs.clone(),
+                applied: format!("stage {} knobs {text}", stage.name),
+            });
         }
         self.clock.enter(index);
         self.ledger
-            .start_stage(&stage.name, stage.measured, self.started.elapsed());
+            .start_stage(&stage.name, stage.measured, self.run_elapsed);
         if index > 0 {
             match (stage.model, self.clock.planned_rate(index)) {
                 (ModelKind::Open, Some(rate)) => self.send_load(LoadCommand::SetRate(rate)),

@@ -128,6 +128,23 @@ impl TargetHandle {
         }
     }
 
+    /// The engine's transport: TLS when the target URL is `https://`.
+    pub fn transport(&self, plan: &RunPlan) -> crate::load::Transport {
+        let options = &plan.transport;
+        crate::load::Transport {
+            tls: self
+                .tls_host
+                .clone()
+                .map(|server_name| crate::load::TlsOptions {
+                    server_name,
+                    cacert: options.cacert.clone(),
+                    insecure: options.insecure,
+                }),
+            http2: options.http2,
+            h2_streams: options.h2_streams,
+        }
+    }
+
     /// `Some(reason)` once the target process has gone.
     pub fn exited(&mut self) -> Option<String> {
         if let Some(reason) = self.command.as_mut().and_then(CommandTarget::try_exit) {

@@ -17,6 +17,9 @@ use super::ledger::{latency_view, phase_views};
 use super::saturation::{self, LoadSignals, Party};
 use super::{SNAPSHOT_SECONDS, Session};
 
+/// How long a verdict waits for the monitor's first worker figures.
+const WORKER_FIGURES_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The engine's settings as last reported or set.
 #[derive(Clone, Debug)]
 pub struct LiveSettings {
@@ -264,7 +267,7 @@ impl Session<'_> {
             threads: self.current.threads,
             connections: self.current.connections,
             paused: self.paused,
-            elapsed: self.started.elapsed(),
+            elapsed: self.run_elapsed,
             total: if self.planner.is_some() {
                 None
             } else {
@@ -357,6 +360,13 @@ impl Session<'_> {
     /// [`saturation::judge`]).
     fn saturation(&self) -> Option<SaturationAlert> {
         let sample = self.latest_sample.as_ref();
+        // Whose limit it is cannot be told before the monitor has measured
+        // the worker threads (its second sample), unless it never does.
+        if sample.is_none_or(|s| s.worker_busy_max.is_none())
+            && self.run_elapsed < WORKER_FIGURES_GRACE
+        {
+            return None;
+        }
         let last = self.ledger.timeline.last();
         let service = self.ledger.last_second_service;
         let sent_rate = last.map_or(0.0, |p| p.rps);
@@ -367,7 +377,7 @@ impl Session<'_> {
             sent_rate,
             attempts: self.ledger.last_second_attempts,
             late_sends: self.ledger.last_second_late,
-            send_lag_p50_us: None,
+            send_lag_p50_us: self.send_lag.p50_us(),
             in_flight: sent_rate * service.mean_us / 1e6,
             open_connections: self.current.open_connections,
             streams_per_connection: self.streams_per_connection(),

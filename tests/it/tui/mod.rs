@@ -5,6 +5,7 @@
 pub(crate) mod e2e;
 mod fixtures;
 mod real;
+pub(crate) mod saturated;
 mod schedule;
 
 use loadtop::snapshot::Snapshot;

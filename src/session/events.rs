@@ -1,0 +1,94 @@
+//! Everything the session reacts to arrives as one [`Event`] on one channel,
+//! so the session thread blocks on a single receiver and wakes at once for
+//! whichever source speaks first: no polling interval to wait out, and no
+//! source can hold up another.
+//!
+//! Sources that are library types with their own channel (the engine's
+//! ticks, the monitor's samples, the front end's controls) get a small
+//! forwarder thread each; the target probe and the signal handler are handed
+//! a sender directly.
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+
+use crate::load::Tick;
+use crate::monitor::{Monitor, ResourceSample};
+use crate::snapshot::ServerView;
+
+use super::Control;
+
+/// One thing that happened, in the order the session learns of it.
+#[derive(Debug)]
+pub enum Event {
+    /// The engine's figures for one tick period (boxed: it is by far the
+    /// largest event, and moves through two channels).
+    Tick(Box<Tick>),
+    /// The tick channel closed: the engine has stopped.
+    EngineStopped,
+    Sample(ResourceSample),
+    /// The embedded server's stats and knobs, as the probe last read them.
+    Server(ServerView),
+    /// A knob change reached the server; the text is the event to record.
+    KnobsApplied(String),
+    /// A knob change failed; the text says why.
+    KnobsFailed(String),
+    Control(Control),
+    /// SIGINT or SIGTERM: the run's flag is set.
+    Signal,
+    TargetExited(String),
+}
+
+/// Forwards the engine's ticks until the engine stops. Joined at the end of
+/// the run so that no tick is left behind in flight.
+pub fn forward_ticks(ticks: Receiver<Tick>, events: Sender<Event>) -> Option<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("loadtop-ticks".into())
+        .spawn(move || {
+            // Unbounded on this side: the engine's bounded channel never
+            // fills, so it never has to merge ticks the session read late.
+            for tick in ticks {
+                if events.send(Event::Tick(Box::new(tick))).is_err() {
+                    return;
+                }
+            }
+            let _ = events.send(Event::EngineStopped);
+        })
+        .ok()
+}
+
+/// Owns the monitor and forwards its samples; a sample that says the target
+/// has gone is also a [`Event::TargetExited`]. Ends (stopping the monitor)
+/// with the first sample after the session is gone.
+pub fn forward_samples(monitor: Monitor, events: Sender<Event>) {
+    let _ = std::thread::Builder::new()
+        .name("loadtop-samples".into())
+        .spawn(move || {
+            while let Ok(sample) = monitor.samples().recv() {
+                let exited = sample.target_exited;
+                if events.send(Event::Sample(sample)).is_err() {
+                    return;
+                }
+                if let Some(pid) = exited
+                    && events
+                        .send(Event::TargetExited(format!("process {pid} exited")))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+        });
+}
+
+/// Forwards the front end's controls. Ends when the front end drops its
+/// sender or the first control after the session is gone.
+pub fn forward_controls(controls: Receiver<Control>, events: Sender<Event>) {
+    let _ = std::thread::Builder::new()
+        .name("loadtop-controls".into())
+        .spawn(move || {
+            for control in controls {
+                if events.send(Event::Control(control)).is_err() {
+                    return;
+                }
+            }
+        });
+}

@@ -1,0 +1,166 @@
+//! The real binary under tmux against a target it saturates: a one-thread
+//! embedded server doing `/cpu` work far beyond what it can serve. The
+//! admin API is answered by that same busy thread, so any wait on it in the
+//! session would freeze the dashboard; keys must still show at once and the
+//! stage clock must keep pace with the run clock.
+
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::e2e::Tmux;
+use crate::headless::read_valid_report;
+use crate::support::loadtop_bin;
+
+/// About 1.9 ms of CPU per request on one server thread: ~500 req/s at
+/// most, asked for 2,000.
+const PROFILE: &str = r#"
+name = "saturated"
+
+[target]
+route = "/cpu?work=30000"
+
+[server]
+threads = 1
+
+[load]
+model = "open"
+threads = 1
+connections = 16
+timeout = "10s"
+
+[[stages]]
+name = "flat"
+duration = "40s"
+rate = 2000
+"#;
+
+/// How long a key may take to show, from `send-keys` to the first capture
+/// that shows its effect.
+const KEY_SHOWS_WITHIN: Duration = Duration::from_millis(500);
+/// One press in five may take this long: on a loaded 2-core machine tmux
+/// and the dashboard themselves can wait for a CPU (measured alone on one:
+/// 22–232 ms; beside three busy loops pinned to a core, up to 1.35 s). A
+/// session that waits on the saturated target took 0.4–3.9 s, growing.
+const ONE_KEY_MAY_TAKE: Duration = Duration::from_millis(1500);
+
+/// Tests that saturate a CPU on purpose take turns, so that neither starves
+/// the other's subject (this one's dashboard, or the other's target).
+static CPU_HEAVY: Mutex<()> = Mutex::new(());
+
+pub(crate) fn cpu_heavy() -> MutexGuard<'static, ()> {
+    CPU_HEAVY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Presses `key` and returns how long until the screen contains `needle`
+/// (captured every 50 ms; gives up after 10 s).
+fn time_to_show(tmux: &Tmux, key: &str, needle: &str) -> Duration {
+    let sent = Instant::now();
+    tmux.keys(key);
+    loop {
+        let screen = tmux.screen();
+        if screen.contains(needle) {
+            return sent.elapsed();
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(10),
+            "{key:?} never showed {needle:?}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The header's `m:ss/m:ss · run m:ss/m:ss`: (stage elapsed, run elapsed).
+fn clocks(screen: &str) -> Option<(String, String)> {
+    let line = screen.lines().find(|l| l.contains(" · run "))?;
+    let (stage_part, run_part) = line.split_once(" · run ")?;
+    let stage = stage_part.split_whitespace().last()?.split('/').next()?;
+    let run = run_part.split_whitespace().next()?.split('/').next()?;
+    Some((stage.to_string(), run.to_string()))
+}
+
+#[test]
+fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_target() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed; skipped");
+        return;
+    }
+    let _turn = cpu_heavy();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("saturated.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
+    let report = dir.path().join("report.json");
+    let script = format!(
+        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; sleep 60",
+        dir.path().display(),
+        loadtop_bin().display(),
+        profile.display(),
+        report.display()
+    );
+    let tmux = Tmux::start("loadtop-saturated", 120, 40, &script);
+    tmux.wait_for("open 2000 req/s");
+    // Let the target fall well behind (connections all waiting, the admin
+    // API slow to answer) before pressing anything.
+    std::thread::sleep(Duration::from_secs(4));
+
+    let presses = [
+        ("C", "32 conns"),
+        ("R", "open 2500 req/s"),
+        ("C", "64 conns"),
+        ("r", "open 2000 req/s"),
+        ("c", "32 conns"),
+    ];
+    let mut taken = Vec::new();
+    for (key, needle) in presses {
+        taken.push((key, needle, time_to_show(&tmux, key, needle)));
+        std::thread::sleep(Duration::from_millis(700));
+    }
+
+    // With one stage and no pause the two clocks are the same figure, on
+    // every screen, however far the target lags.
+    let mut compared = 0;
+    for _ in 0..10 {
+        let screen = tmux.screen();
+        let (stage, run) = clocks(&screen).unwrap_or_else(|| panic!("no clocks:\n{screen}"));
+        assert_eq!(
+            stage, run,
+            "stage clock {stage} ≠ run clock {run}:\n{screen}"
+        );
+        compared += 1;
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(compared, 10);
+
+    tmux.keys("q");
+    let summary = tmux.wait_for("Run stopped");
+    tmux.keys("q");
+    let after = tmux.wait_for("EXIT=");
+    assert!(after.contains("EXIT=130"), "{summary}\n{after}");
+    let report = read_valid_report(&report);
+    let events: Vec<&str> = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    for expected in [
+        "connections set to 32",
+        "rate set to 2500 req/s",
+        "connections set to 64",
+    ] {
+        assert!(events.contains(&expected), "{expected}: {events:?}");
+    }
+    // The timings last, so a failure shows all of them.
+    eprintln!("key → screen: {taken:?}");
+    let slow = taken
+        .iter()
+        .filter(|(_, _, took)| *took > KEY_SHOWS_WITHIN)
+        .count();
+    assert!(slow <= 1, "over {KEY_SHOWS_WITHIN:?}: {taken:?}");
+    for (key, needle, took) in &taken {
+        assert!(
+            *took <= ONE_KEY_MAY_TAKE,
+            "{key:?} took {took:?} to show {needle:?} (all: {taken:?})"
+        );
+    }
+}
