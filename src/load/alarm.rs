@@ -17,8 +17,9 @@
 //! average of how late each timer wake-up ran) and arms the timer that much
 //! early; whatever is left of the wait when it wakes is spent yielding to
 //! the runtime, which keeps polling sockets meanwhile. So the spin covers
-//! only the delay's jitter, not the delay, and is bounded by [`MAX_LEAD`]
-//! and by a share of the time between wake-ups.
+//! only the delay's jitter, not the delay. It is bounded by [`MAX_LEAD`], by
+//! a share of the time between wake-ups, and by a budget of 1/32 of the
+//! wall clock per 100 ms window, so it never grows into a busy core.
 
 use std::cell::{Cell, RefCell};
 use std::cmp::{Ordering, Reverse};
@@ -47,6 +48,11 @@ const MAX_LEAD: Duration = Duration::from_micros(250);
 /// The lead is at most this fraction (1/N) of the time between wake-ups, so
 /// at high rates, where the thread rarely sleeps, it shrinks to nothing.
 const LEAD_SHARE_OF_GAP: u32 = 4;
+/// Yielding ahead of due sends may take at most 1/N of the wall clock, per
+/// window: at high rates the thread is awake anyway and wakes on time, and
+/// the spin must never grow into a busy core.
+const SPIN_BUDGET_SHARE: u32 = 32;
+const SPIN_WINDOW: Duration = Duration::from_millis(100);
 /// Weight of a new observation in the moving averages (1/N).
 const AVERAGE_WEIGHT: u32 = 8;
 
@@ -85,6 +91,9 @@ pub(crate) struct Alarm {
     /// Moving average of the time between timer wake-ups.
     wake_gap: Cell<Duration>,
     last_wake: Cell<Option<Instant>>,
+    /// The current spin-budget window's start and the time spun in it.
+    spin_window: Cell<Option<Instant>>,
+    spun: Cell<Duration>,
 }
 
 impl Alarm {
@@ -108,6 +117,8 @@ impl Alarm {
             wake_delay: Cell::new(Duration::ZERO),
             wake_gap: Cell::new(Duration::ZERO),
             last_wake: Cell::new(None),
+            spin_window: Cell::new(None),
+            spun: Cell::new(Duration::ZERO),
         }))
     }
 
@@ -132,9 +143,23 @@ impl Alarm {
 
     /// How far ahead of a due time the timer is armed.
     fn lead(&self) -> Duration {
+        if !self.spin_budget_left(Instant::now()) {
+            return Duration::ZERO;
+        }
         (self.wake_gap.get() / LEAD_SHARE_OF_GAP)
             .min(self.wake_delay.get())
             .min(MAX_LEAD)
+    }
+
+    fn spin_budget_left(&self, now: Instant) -> bool {
+        let start = *self.spin_window.get().get_or_insert(now);
+        if now.saturating_duration_since(start) >= SPIN_WINDOW {
+            self.spin_window.set(Some(now));
+            self.spun.set(Duration::ZERO);
+            return true;
+        }
+        self.spin_window.set(Some(start));
+        self.spun.get() < SPIN_WINDOW / SPIN_BUDGET_SHARE
     }
 
     /// The timer woke the thread at `now`: learn how late that was.
@@ -190,8 +215,13 @@ impl Alarm {
     pub(crate) async fn drive(self: Rc<Self>) {
         loop {
             if let Some(next) = self.fire() {
-                if next.saturating_duration_since(Instant::now()) <= SPIN.max(self.lead()) {
+                let before = Instant::now();
+                let remaining = next.saturating_duration_since(before);
+                if remaining <= SPIN.max(self.lead()) {
                     tokio::task::yield_now().await;
+                    if remaining > SPIN {
+                        self.spun.set(self.spun.get() + before.elapsed());
+                    }
                     continue;
                 }
                 if self.armed.get() != Some(next) {
@@ -317,5 +347,19 @@ mod tests {
         assert_eq!(first, Duration::from_micros(80));
         let next = moving_average(first, Duration::from_micros(160));
         assert_eq!(next, Duration::from_micros(90));
+    }
+
+    #[test]
+    fn spinning_ahead_of_sends_stops_when_the_window_budget_is_spent() {
+        on_worker_runtime(async |alarm| {
+            alarm.wake_gap.set(Duration::from_millis(10));
+            alarm.wake_delay.set(Duration::from_micros(100));
+            assert_eq!(alarm.lead(), Duration::from_micros(100));
+            alarm.spun.set(SPIN_WINDOW / SPIN_BUDGET_SHARE);
+            assert_eq!(alarm.lead(), Duration::ZERO, "budget spent");
+            let next_window = alarm.spin_window.get().unwrap() + SPIN_WINDOW;
+            assert!(alarm.spin_budget_left(next_window), "a new window");
+            assert_eq!(alarm.spun.get(), Duration::ZERO);
+        });
     }
 }
