@@ -14,11 +14,13 @@
 //! span the full range. Swapped-out intervals are [`reset`](Interval::reset)
 //! and reused rather than dropped and allocated again.
 
+mod error_kind;
 mod histogram;
 mod named;
 mod span;
 pub mod summary;
 
+pub use error_kind::ErrorKind;
 pub use histogram::{
     LATENCY_HIGHEST_US, LATENCY_LOWEST_US, LATENCY_SIGFIG, full_range, new_latency_histogram,
     new_part_histogram, record_clamped_us, record_us,
@@ -26,53 +28,6 @@ pub use histogram::{
 pub use span::Span;
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
-
-/// Why a request produced no response. Failures are data, counted per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    ConnectRefused,
-    ConnectTimeout,
-    RequestTimeout,
-    /// The peer reset or closed the connection before a full response.
-    Reset,
-    /// The bytes received were not a valid HTTP/1.1 response.
-    Malformed,
-    /// Any other I/O failure.
-    Other,
-    /// The TLS handshake failed (untrusted certificate, no shared protocol).
-    Tls,
-}
-
-impl ErrorKind {
-    pub const COUNT: usize = 7;
-    pub const ALL: [ErrorKind; ErrorKind::COUNT] = [
-        ErrorKind::ConnectRefused,
-        ErrorKind::ConnectTimeout,
-        ErrorKind::RequestTimeout,
-        ErrorKind::Reset,
-        ErrorKind::Malformed,
-        ErrorKind::Other,
-        ErrorKind::Tls,
-    ];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::ConnectRefused => "connect_refused",
-            ErrorKind::ConnectTimeout => "connect_timeout",
-            ErrorKind::RequestTimeout => "request_timeout",
-            ErrorKind::Reset => "reset",
-            ErrorKind::Malformed => "malformed",
-            ErrorKind::Other => "other",
-            ErrorKind::Tls => "tls",
-        }
-    }
-}
 
 /// The generator's own timings, kept for the whole run only (not per request
 /// name), so a mix of many names costs no more per tick.
