@@ -109,31 +109,23 @@ impl Default for Interval {
 
 impl Interval {
     pub fn new() -> Self {
-        Interval {
-            latency: new_latency_histogram(),
-            service: new_latency_histogram(),
-            responses: 0,
-            bytes_read: 0,
-            status: Box::new([0; STATUS_SLOTS]),
-            errors: [0; ErrorKind::COUNT],
-            late_sends: 0,
-            dropped_sends: 0,
-            connects: 0,
-            requests: Vec::new(),
-            names: 0,
-            listed: Vec::new(),
-            lists: false,
-            span: None,
-            phases: Some(Box::default()),
-        }
+        Interval::with(
+            new_latency_histogram(),
+            new_latency_histogram(),
+            Some(Box::default()),
+        )
     }
 
     /// A per-name part: histograms that grow with the values recorded (see
     /// [`new_part_histogram`]), no phase histograms.
     pub fn part() -> Self {
+        Interval::with(new_part_histogram(), new_part_histogram(), None)
+    }
+
+    fn with(latency: Histogram<u64>, service: Histogram<u64>, phases: Option<Box<Phases>>) -> Self {
         Interval {
-            latency: new_part_histogram(),
-            service: new_part_histogram(),
+            latency,
+            service,
             responses: 0,
             bytes_read: 0,
             status: Box::new([0; STATUS_SLOTS]),
@@ -146,7 +138,7 @@ impl Interval {
             listed: Vec::new(),
             lists: false,
             span: None,
-            phases: None,
+            phases,
         }
     }
 
