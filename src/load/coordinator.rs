@@ -23,7 +23,11 @@ use super::worker::{self, Target, WorkerCommand, WorkerReport, WorkerSetup};
 use super::{Model, limits};
 use crate::stats::Interval;
 
-pub(crate) const MAX_THREADS: usize = 256;
+/// The most worker threads a live change may ask for.
+pub const MAX_THREADS: usize = 256;
+/// The most connections a live change may ask for (the descriptor limit
+/// may allow fewer).
+pub const MAX_CONNECTIONS: usize = 100_000;
 
 // Boxing the interval would allocate once per tick, which recycling exists to
 // avoid; a few hundred bytes per slot of a channel that carries a handful of
@@ -193,7 +197,10 @@ impl Coordinator {
             }
             LoadCommand::SetConnections(wanted) => {
                 let threads = self.workers.len();
-                let wanted = wanted.clamp(1, limits::max_connections(threads).max(1));
+                let wanted = wanted.clamp(
+                    1,
+                    limits::max_connections(threads).clamp(1, MAX_CONNECTIONS),
+                );
                 let wanted = match limits::ensure(limits::needed(wanted, threads)) {
                     Ok(()) => wanted,
                     Err((soft, _)) => {

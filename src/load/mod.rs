@@ -30,6 +30,7 @@ pub mod url;
 mod worker;
 
 pub use config::{LoadConfig, Model, RequestSpec};
+pub use coordinator::{MAX_CONNECTIONS, MAX_THREADS};
 pub use engine::{EngineHandle, LoadCommand, Tick, start};
 pub use mix::{MAX_NAMES, WeightedRequest, reported_names};
 pub use tls::probe;

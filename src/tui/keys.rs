@@ -8,9 +8,9 @@ use super::state::{AppState, ViewChange};
 use crate::session::{Control, KnobChange};
 use crate::snapshot::{ModelView, Snapshot};
 
+/// The engine's own bounds for threads and connections.
+pub use crate::load::{MAX_CONNECTIONS, MAX_THREADS};
 /// Bounds that keep a held-down key from asking for something absurd.
-pub const MAX_CONNECTIONS: usize = 100_000;
-pub const MAX_THREADS: usize = 256;
 pub const MAX_RATE: f64 = 10_000_000.0;
 pub const MAX_POOL_SIZE: u64 = 10_000;
 pub const MAX_HOLD_MS: u64 = 60_000;
