@@ -72,8 +72,21 @@ pub enum ReportDest {
     File(PathBuf),
 }
 
+/// Where a plan came from, which decides defaults such as whether a report
+/// is written when none was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// `loadtop bench URL`: one stage from flags, wrk-style output.
+    Bench,
+    /// A profile (`loadtop`, `run`, `compare`).
+    Profile,
+    /// `loadtop max URL`: probes appended as stages.
+    Capacity,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunPlan {
+    pub kind: RunKind,
     pub name: String,
     pub origin: String,
     pub target: TargetPlan,
@@ -203,6 +216,7 @@ impl RunPlan {
             });
         }
         let mut plan = RunPlan {
+            kind: RunKind::Profile,
             name: profile.name,
             origin: profile.origin,
             target,

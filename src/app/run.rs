@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use super::exit;
 use super::output::Output;
 use super::progress::spawn_progress;
-use crate::plan::{ReportDest, RunPlan};
+use crate::plan::{ReportDest, RunKind, RunPlan};
 use crate::profile::ModelKind;
 use crate::report::text::{self, StageTableRow, TextOptions};
 use crate::session::{self, Outcome, RunResult, SessionError, SessionIo, StagePlanner};
@@ -94,7 +94,9 @@ pub fn run_planned(
         Some(ReportDest::File(path)) => Some(path.clone()),
         Some(ReportDest::Stdout) => None,
         // Profile runs always keep a report; `bench` writes one only when asked.
-        None if plan.name != "bench" => Some(crate::report::writable_default_path(&plan.name)),
+        None if plan.kind != RunKind::Bench => {
+            Some(crate::report::writable_default_path(&plan.name))
+        }
         None => None,
     };
     // Before any load: a run whose results cannot be written is wasted.
@@ -210,7 +212,7 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
         corrected: plan.model == ModelKind::Open,
         show_service: plan.model == ModelKind::Open,
     };
-    if plan.name == "bench" {
+    if plan.kind == RunKind::Bench {
         out.push_str(&text::bench_header(
             report,
             &plan.target.describe(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{
-    ModelKind, PlanError, RunPlan, StagePlan, TargetPlan, TransportPlan, invalid, parse_header,
-    report_dest, sample_interval, urls,
+    ModelKind, PlanError, RunKind, RunPlan, StagePlan, TargetPlan, TransportPlan, invalid,
+    parse_header, report_dest, sample_interval, urls,
 };
 use crate::cli::BenchArgs;
 use crate::profile;
@@ -115,6 +115,7 @@ impl RunPlan {
             measured: true,
         });
         let mut plan = RunPlan {
+            kind: RunKind::Bench,
             name: "bench".into(),
             origin: "command line".into(),
             target: TargetPlan::Url {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{PlanError, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval};
+use super::{
+    PlanError, RunKind, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval,
+};
 use crate::cli::MaxArgs;
 use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
@@ -166,6 +168,7 @@ pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
 fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
     let parsed = profile::url::parse(&args.target).map_err(invalid)?;
     Ok(RunPlan {
+        kind: RunKind::Capacity,
         shard: None,
         name: "max".into(),
         origin: "command line".into(),
