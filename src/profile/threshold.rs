@@ -6,13 +6,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::stats::summary::{RequestSummary, Summary};
+use crate::stats::summary::{LatencyStat, RequestSummary, Summary};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
-    /// A latency statistic (corrected latency in the open model), by label:
-    /// min, mean, p50, p75, p90, p99, p99.9, p99.99, max.
-    Latency(&'static str),
+    /// A latency statistic (corrected latency in the open model): min, mean,
+    /// p50, p75, p90, p99, p99.9, p99.99 or max.
+    Latency(LatencyStat),
     ErrorRate,
     Rps,
     Requests,
@@ -68,10 +68,6 @@ pub struct Evaluation {
     /// Human form of the observed value, e.g. `312ms` or `2.5%`.
     pub observed_text: String,
 }
-
-const LATENCY_LABELS: [&str; 9] = [
-    "min", "mean", "p50", "p75", "p90", "p99", "p99.9", "p99.99", "max",
-];
 
 impl Threshold {
     pub fn parse(text: &str) -> Result<Threshold, String> {
@@ -149,7 +145,7 @@ impl Threshold {
 
     pub fn evaluate(&self, summary: &Summary) -> Evaluation {
         let observed = match self.metric {
-            Metric::Latency(label) => summary.latency.get(label).unwrap_or(0.0),
+            Metric::Latency(stat) => summary.latency.stat(stat),
             Metric::ErrorRate => summary.error_rate,
             Metric::Rps => summary.rps,
             Metric::Requests => summary.requests as f64,
@@ -225,8 +221,8 @@ fn parse_metric(name: &str) -> Result<Metric, String> {
         "p100" => "max",
         other => other,
     };
-    if let Some(label) = LATENCY_LABELS.iter().find(|l| **l == canonical) {
-        return Ok(Metric::Latency(label));
+    if let Some(stat) = LatencyStat::from_label(canonical) {
+        return Ok(Metric::Latency(stat));
     }
     match canonical {
         "error_rate" | "errors%" | "error%" => Ok(Metric::ErrorRate),
@@ -235,7 +231,7 @@ fn parse_metric(name: &str) -> Result<Metric, String> {
         "errors" => Ok(Metric::Errors),
         _ => Err(format!(
             "unknown threshold metric `{name}` (expected one of {}, error_rate, rps, requests, errors)",
-            LATENCY_LABELS.join(", ")
+            LatencyStat::ALL.map(LatencyStat::label).join(", ")
         )),
     }
 }

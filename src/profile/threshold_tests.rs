@@ -15,7 +15,7 @@ fn summary_with_p99(us: u64, errors: u64) -> Summary {
 #[test]
 fn parses_the_documented_forms() {
     let t = Threshold::parse("p99 < 250ms").unwrap();
-    assert_eq!(t.metric, Metric::Latency("p99"));
+    assert_eq!(t.metric, Metric::Latency(LatencyStat::P99));
     assert_eq!(t.comparison, Comparison::Less);
     assert_eq!(t.limit, 250_000.0);
     let t = Threshold::parse("error_rate<=1%").unwrap();
@@ -27,7 +27,7 @@ fn parses_the_documented_forms() {
     assert_eq!((t.metric, t.limit), (Metric::Rps, 900.0));
     assert_eq!(
         Threshold::parse("p999 < 1s").unwrap().metric,
-        Metric::Latency("p99.9")
+        Metric::Latency(LatencyStat::P999)
     );
     assert_eq!(Threshold::parse("max < 800us").unwrap().limit, 800.0);
 }
@@ -65,7 +65,10 @@ fn refuses_bad_expressions_with_a_reason() {
 fn a_quoted_name_scopes_a_threshold_to_one_request() {
     let t = Threshold::parse(r#""GET /user" p99 < 20ms"#).unwrap();
     assert_eq!(t.request.as_deref(), Some("GET /user"));
-    assert_eq!((t.metric, t.limit), (Metric::Latency("p99"), 20_000.0));
+    assert_eq!(
+        (t.metric, t.limit),
+        (Metric::Latency(LatencyStat::P99), 20_000.0)
+    );
     assert_eq!(t.expr, r#""GET /user" p99 < 20ms"#);
     assert!(Threshold::parse(r#""GET /user p99 < 20ms"#).is_err());
     assert!(Threshold::parse(r#""  " p99 < 20ms"#).is_err());

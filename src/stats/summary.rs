@@ -20,6 +20,54 @@ pub const PERCENTILES: [(&str, f64); 7] = [
 ];
 
 /// Latency distribution in microseconds.
+/// A statistic of a latency summary: a closed set, so a threshold that
+/// names one can never read a missing value as 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LatencyStat {
+    Min,
+    Mean,
+    P50,
+    P75,
+    P90,
+    P99,
+    P999,
+    P9999,
+    Max,
+}
+
+impl LatencyStat {
+    pub const ALL: [LatencyStat; 9] = [
+        LatencyStat::Min,
+        LatencyStat::Mean,
+        LatencyStat::P50,
+        LatencyStat::P75,
+        LatencyStat::P90,
+        LatencyStat::P99,
+        LatencyStat::P999,
+        LatencyStat::P9999,
+        LatencyStat::Max,
+    ];
+
+    /// The label thresholds and reports use: `p99`, `p99.9`, `mean`, ….
+    pub fn label(self) -> &'static str {
+        match self {
+            LatencyStat::Min => "min",
+            LatencyStat::Mean => "mean",
+            LatencyStat::P50 => "p50",
+            LatencyStat::P75 => "p75",
+            LatencyStat::P90 => "p90",
+            LatencyStat::P99 => "p99",
+            LatencyStat::P999 => "p99.9",
+            LatencyStat::P9999 => "p99.99",
+            LatencyStat::Max => "max",
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<LatencyStat> {
+        LatencyStat::ALL.into_iter().find(|s| s.label() == label)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     pub count: u64,
@@ -56,20 +104,19 @@ impl LatencySummary {
         }
     }
 
-    /// Value for a percentile label of [`PERCENTILES`] (or `mean`/`min`).
-    pub fn get(&self, label: &str) -> Option<f64> {
-        Some(match label {
-            "min" => self.min_us as f64,
-            "mean" => self.mean_us,
-            "p50" => self.p50_us as f64,
-            "p75" => self.p75_us as f64,
-            "p90" => self.p90_us as f64,
-            "p99" => self.p99_us as f64,
-            "p99.9" | "p999" => self.p999_us as f64,
-            "p99.99" | "p9999" => self.p9999_us as f64,
-            "max" => self.max_us as f64,
-            _ => return None,
-        })
+    /// One statistic of this summary, in microseconds.
+    pub fn stat(&self, stat: LatencyStat) -> f64 {
+        match stat {
+            LatencyStat::Min => self.min_us as f64,
+            LatencyStat::Mean => self.mean_us,
+            LatencyStat::P50 => self.p50_us as f64,
+            LatencyStat::P75 => self.p75_us as f64,
+            LatencyStat::P90 => self.p90_us as f64,
+            LatencyStat::P99 => self.p99_us as f64,
+            LatencyStat::P999 => self.p999_us as f64,
+            LatencyStat::P9999 => self.p9999_us as f64,
+            LatencyStat::Max => self.max_us as f64,
+        }
     }
 }
 
@@ -216,9 +263,12 @@ mod tests {
         assert!((summary.latency.p50_us as f64 - 5000.0).abs() <= 5.0);
         assert!((summary.service.p99_us as f64 - 990.0).abs() <= 1.0);
         assert_eq!(
-            summary.latency.get("p99.9"),
-            Some(summary.latency.p999_us as f64)
+            summary.latency.stat(LatencyStat::P999),
+            summary.latency.p999_us as f64
         );
+        for stat in LatencyStat::ALL {
+            assert_eq!(LatencyStat::from_label(stat.label()), Some(stat));
+        }
     }
 
     #[test]
