@@ -5,7 +5,7 @@
 //! controls reach the session, quitting shows the summary, and the shell is
 //! cooked again afterwards.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -57,6 +57,40 @@ fn child_dashboard() {
     });
     tui::run(snapshot_rx, control_tx).unwrap();
     session.join().unwrap();
+}
+
+/// `loadtop run PROFILE --json REPORT` under tmux, in a temporary
+/// directory; `after` runs in the pane's shell once loadtop exits (after
+/// `EXIT=<code>` is printed), and the pane then lingers a minute.
+pub(crate) struct ProfileRun {
+    pub(crate) tmux: Tmux,
+    pub(crate) report: PathBuf,
+    /// Holds the profile and the report; deleted when dropped.
+    pub(crate) dir: tempfile::TempDir,
+}
+
+pub(crate) fn run_profile(
+    prefix: &str,
+    (width, height): (u16, u16),
+    profile_text: &str,
+    after: &str,
+) -> ProfileRun {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, profile_text).unwrap();
+    let report = dir.path().join("report.json");
+    let script = format!(
+        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; {after} sleep 60",
+        dir.path().display(),
+        crate::support::loadtop_bin().display(),
+        profile.display(),
+        report.display()
+    );
+    ProfileRun {
+        tmux: Tmux::start(prefix, width, height, &script),
+        report,
+        dir,
+    }
 }
 
 pub(crate) struct Tmux {

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::e2e::Tmux;
+use super::e2e::{ProfileRun, Tmux, run_profile};
 use crate::headless::read_valid_report;
 use crate::support::loadtop_bin;
 
@@ -46,19 +46,16 @@ fn dashboard_on_the_real_binary() {
         eprintln!("tmux is not installed; the real-binary dashboard test is skipped");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("e2e.toml");
-    std::fs::write(&profile, PROFILE).unwrap();
-    let report = dir.path().join("report.json");
-    let script = format!(
-        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; \
-         stty -a | tr ' ;' '\\n\\n' | grep -qx icanon && echo COOKED; sleep 60",
-        dir.path().display(),
-        loadtop_bin().display(),
-        profile.display(),
-        report.display()
+    let ProfileRun {
+        tmux,
+        report,
+        dir: _dir,
+    } = run_profile(
+        "loadtop-real",
+        (120, 40),
+        PROFILE,
+        "stty -a | tr ' ;' '\\n\\n' | grep -qx icanon && echo COOKED;",
     );
-    let tmux = Tmux::start("loadtop-real", 120, 40, &script);
 
     // Live numbers appear and move: the first seconds climb towards 200 req/s.
     let first = tmux.wait_for("req/s");

@@ -8,9 +8,8 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::e2e::Tmux;
+use super::e2e::{ProfileRun, Tmux, run_profile};
 use crate::headless::read_valid_report;
-use crate::support::loadtop_bin;
 
 /// About 1.9 ms of CPU per request on one server thread: ~500 req/s at
 /// most, asked for 2,000.
@@ -86,18 +85,11 @@ fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_targ
         return;
     }
     let _turn = cpu_heavy();
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("saturated.toml");
-    std::fs::write(&profile, PROFILE).unwrap();
-    let report = dir.path().join("report.json");
-    let script = format!(
-        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; sleep 60",
-        dir.path().display(),
-        loadtop_bin().display(),
-        profile.display(),
-        report.display()
-    );
-    let tmux = Tmux::start("loadtop-saturated", 120, 40, &script);
+    let ProfileRun {
+        tmux,
+        report,
+        dir: _dir,
+    } = run_profile("loadtop-saturated", (120, 40), PROFILE, "");
     tmux.wait_for("open 2000 req/s");
     // Let the target fall well behind (connections all waiting, the admin
     // API slow to answer) before pressing anything.

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::e2e::Tmux;
+use super::e2e::{ProfileRun, run_profile};
 use crate::headless::read_valid_report;
-use crate::support::loadtop_bin;
 
 const PROFILE: &str = r#"
 name = "keys"
@@ -54,18 +53,11 @@ fn live_keys_at_a_fixed_rate_keep_the_schedule() {
         eprintln!("tmux is not installed; the live-change dashboard test is skipped");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("keys.toml");
-    std::fs::write(&profile, PROFILE).unwrap();
-    let report = dir.path().join("report.json");
-    let script = format!(
-        "cd '{}' && '{}' run '{}' --json '{}'; echo EXIT=$?; sleep 60",
-        dir.path().display(),
-        loadtop_bin().display(),
-        profile.display(),
-        report.display()
-    );
-    let tmux = Tmux::start("loadtop-keys", 140, 40, &script);
+    let ProfileRun {
+        tmux,
+        report,
+        dir: _dir,
+    } = run_profile("loadtop-keys", (140, 40), PROFILE, "");
     tmux.wait_for("open 1000 req/s");
     std::thread::sleep(Duration::from_millis(1500));
     for (key, shown, _) in CHANGES {
