@@ -90,15 +90,7 @@ fn ctrl_c_in_a_terminal_on_a_headless_run_exits_130_with_its_report() {
 fn sigkill_of_loadtop_leaves_no_embedded_server() {
     let dir = tempfile::tempdir().unwrap();
     let profile = long_profile(dir.path());
-    let mut child = Spawned(
-        Command::new(loadtop_bin())
-            .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
-            .arg(dir.path().join("r.json"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = headless_run(&profile, dir.path(), Stdio::null());
     let mut server = Vec::new();
     wait_until(
         Duration::from_secs(15),
@@ -130,15 +122,7 @@ fn sigkill_of_loadtop_stops_a_command_target_and_frees_its_port() {
             loadtop_bin().display()
         ),
     );
-    let mut child = Spawned(
-        Command::new(loadtop_bin())
-            .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
-            .arg(dir.path().join("r.json"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = headless_run(&profile, dir.path(), Stdio::null());
     // Supervisor, the command and its background `sleep`.
     let mut family = Vec::new();
     wait_until(Duration::from_secs(20), "the command target starts", || {
@@ -171,15 +155,7 @@ fn a_second_signal_exits_at_once() {
              [[stages]]\nname = \"one\"\nduration = \"30s\"\nrate = 5\n"
         ),
     );
-    let mut child = Spawned(
-        Command::new(loadtop_bin())
-            .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
-            .arg(dir.path().join("r.json"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = headless_run(&profile, dir.path(), Stdio::piped());
     wait_until(Duration::from_secs(20), "the target answers", || {
         TcpListener::bind(("127.0.0.1", port)).is_err() && descendants(child.0.id()).len() >= 2
     });
@@ -250,4 +226,17 @@ fn a_fifo_input_that_never_arrives_yields_to_a_signal() {
         std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut stderr).unwrap();
         assert!(stderr.contains("loadtop: interrupted"), "{stderr}");
     }
+}
+
+/// `loadtop run PROFILE --headless --json DIR/r.json`, stdout discarded.
+fn headless_run(profile: &Path, dir: &Path, stderr: Stdio) -> Spawned {
+    Spawned(
+        Command::new(loadtop_bin())
+            .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
+            .arg(dir.join("r.json"))
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
 }
