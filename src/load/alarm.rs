@@ -142,8 +142,8 @@ impl Alarm {
     }
 
     /// How far ahead of a due time the timer is armed.
-    fn lead(&self) -> Duration {
-        if !self.spin_budget_left(Instant::now()) {
+    fn lead(&self, now: Instant) -> Duration {
+        if !self.spin_budget_left(now) {
             return Duration::ZERO;
         }
         (self.wake_gap.get() / LEAD_SHARE_OF_GAP)
@@ -177,7 +177,7 @@ impl Alarm {
 
     fn arm(&self, due: Instant) {
         let now = Instant::now();
-        let fires_at = due.checked_sub(self.lead()).unwrap_or(due).max(now);
+        let fires_at = due.checked_sub(self.lead(now)).unwrap_or(due).max(now);
         // Relative arming: a zero value would disarm, so at least 1 ns.
         let wait = fires_at
             .saturating_duration_since(now)
@@ -217,7 +217,7 @@ impl Alarm {
             if let Some(next) = self.fire() {
                 let before = Instant::now();
                 let remaining = next.saturating_duration_since(before);
-                if remaining <= SPIN.max(self.lead()) {
+                if remaining <= SPIN.max(self.lead(before)) {
                     tokio::task::yield_now().await;
                     if remaining > SPIN {
                         self.spun.set(self.spun.get() + before.elapsed());
@@ -322,7 +322,11 @@ mod tests {
     #[test]
     fn the_timer_is_armed_early_by_the_learned_wake_delay_within_bounds() {
         on_worker_runtime(async |alarm| {
-            assert_eq!(alarm.lead(), Duration::ZERO, "nothing learned yet");
+            assert_eq!(
+                alarm.lead(Instant::now()),
+                Duration::ZERO,
+                "nothing learned yet"
+            );
             let start = Instant::now();
             // Wake-ups 10 ms apart, each 100 µs after the timer fired.
             for n in 0..50u64 {
@@ -331,13 +335,13 @@ mod tests {
                     .set(Some(start + Duration::from_millis(10 * n)));
                 alarm.woke(start + Duration::from_millis(10 * n) + Duration::from_micros(100));
             }
-            assert_eq!(alarm.lead(), Duration::from_micros(100));
+            assert_eq!(alarm.lead(Instant::now()), Duration::from_micros(100));
             // A machine that wakes very late is still only led by MAX_LEAD.
             alarm.wake_delay.set(Duration::from_millis(5));
-            assert_eq!(alarm.lead(), MAX_LEAD);
+            assert_eq!(alarm.lead(Instant::now()), MAX_LEAD);
             // At a high rate (wake-ups 40 µs apart) the lead shrinks with the gap.
             alarm.wake_gap.set(Duration::from_micros(40));
-            assert_eq!(alarm.lead(), Duration::from_micros(10));
+            assert_eq!(alarm.lead(Instant::now()), Duration::from_micros(10));
         });
     }
 
@@ -354,9 +358,9 @@ mod tests {
         on_worker_runtime(async |alarm| {
             alarm.wake_gap.set(Duration::from_millis(10));
             alarm.wake_delay.set(Duration::from_micros(100));
-            assert_eq!(alarm.lead(), Duration::from_micros(100));
+            assert_eq!(alarm.lead(Instant::now()), Duration::from_micros(100));
             alarm.spun.set(SPIN_WINDOW / SPIN_BUDGET_SHARE);
-            assert_eq!(alarm.lead(), Duration::ZERO, "budget spent");
+            assert_eq!(alarm.lead(Instant::now()), Duration::ZERO, "budget spent");
             let next_window = alarm.spin_window.get().unwrap() + SPIN_WINDOW;
             assert!(alarm.spin_budget_left(next_window), "a new window");
             assert_eq!(alarm.spun.get(), Duration::ZERO);
