@@ -1,6 +1,6 @@
 //! The latency histograms every part of loadtop agrees on: full-range ones
-//! for whole intervals, growing ones for the per-name parts of a mix, and
-//! the widening that makes the two encode alike.
+//! for decoded reports and totals, growing ones for everything the
+//! generator records into, and the widening that makes the two encode alike.
 
 use hdrhistogram::Histogram;
 
@@ -17,16 +17,19 @@ pub fn new_latency_histogram() -> Histogram<u64> {
         .expect("constant histogram bounds are valid")
 }
 
-/// A per-name latency histogram: same lowest value and precision as
+/// A growing latency histogram: same lowest value and precision as
 /// [`new_latency_histogram`], so every value lands in the bucket it would
 /// land in there and summaries and merges are exactly the same, but its
-/// counts array grows on demand (a name whose requests answer within 2 ms
-/// keeps 2,048 counts instead of ~23,500). Growth is a rare reallocation
-/// when a larger value than ever before arrives; a recycled histogram keeps
-/// its size, so steady state allocates nothing. Record with
-/// [`record_clamped_us`], never `saturating_record` (which clamps to the
-/// current size instead of growing).
-pub fn new_part_histogram() -> Histogram<u64> {
+/// counts array grows on demand (requests that answer within 2 ms keep
+/// 2,048 counts, 16 KiB, instead of ~23,500, 184 KiB). Every interval the
+/// generator records into and merges holds five of them (latency, service,
+/// send lag, connect, time to first byte), and a run keeps a dozen intervals
+/// alive, so full-range ones would cost ~10 MiB for values that rarely pass
+/// a few milliseconds. Growth is a rare reallocation when a larger value
+/// than ever before arrives; a recycled histogram keeps its size, so steady
+/// state allocates nothing. Record with [`record_clamped_us`], never
+/// `saturating_record` (which clamps to the current size instead of growing).
+pub fn new_growing_histogram() -> Histogram<u64> {
     let mut histogram = Histogram::new_with_bounds(LATENCY_LOWEST_US, 2, LATENCY_SIGFIG)
         .expect("constant histogram bounds are valid");
     histogram.auto(true);
@@ -55,9 +58,8 @@ pub fn record_clamped_us(histogram: &mut Histogram<u64>, us: u64) {
     let _ = histogram.record(us.clamp(LATENCY_LOWEST_US, LATENCY_HIGHEST_US));
 }
 
-/// Records `us` into `histogram`, clamped into its bounds (0 counts as 1 µs:
-/// the histogram's floor).
+/// Records `us` into `histogram` (0 counts as 1 µs: the histogram's floor).
 #[inline]
 pub fn record_us(histogram: &mut Histogram<u64>, us: u64) {
-    histogram.saturating_record(us.max(LATENCY_LOWEST_US));
+    record_clamped_us(histogram, us);
 }

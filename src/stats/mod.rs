@@ -10,7 +10,7 @@
 //! and tick intervals list a mix's per-name outcomes (see `named`) and only
 //! the session's intervals fold them into per-name histograms, which start
 //! at one bucket (2,048 counts) and grow only as far as the largest value
-//! that name has seen (see [`new_part_histogram`]); the whole-run histograms
+//! that name has seen (see [`new_growing_histogram`]); the whole-run histograms
 //! span the full range. Swapped-out intervals are [`reset`](Interval::reset)
 //! and reused rather than dropped and allocated again.
 
@@ -22,8 +22,8 @@ pub mod summary;
 
 pub use error_kind::ErrorKind;
 pub use histogram::{
-    LATENCY_HIGHEST_US, LATENCY_LOWEST_US, LATENCY_SIGFIG, full_range, new_latency_histogram,
-    new_part_histogram, record_clamped_us, record_us,
+    LATENCY_HIGHEST_US, LATENCY_LOWEST_US, LATENCY_SIGFIG, full_range, new_growing_histogram,
+    new_latency_histogram, record_clamped_us, record_us,
 };
 pub use span::Span;
 
@@ -44,9 +44,9 @@ pub struct Phases {
 impl Default for Phases {
     fn default() -> Self {
         Phases {
-            send_lag: new_latency_histogram(),
-            connect: new_latency_histogram(),
-            ttfb: new_latency_histogram(),
+            send_lag: new_growing_histogram(),
+            connect: new_growing_histogram(),
+            ttfb: new_growing_histogram(),
         }
     }
 }
@@ -110,16 +110,16 @@ impl Default for Interval {
 impl Interval {
     pub fn new() -> Self {
         Interval::with(
-            new_latency_histogram(),
-            new_latency_histogram(),
+            new_growing_histogram(),
+            new_growing_histogram(),
             Some(Box::default()),
         )
     }
 
-    /// A per-name part: histograms that grow with the values recorded (see
-    /// [`new_part_histogram`]), no phase histograms.
+    /// A per-name part: growing histograms like every interval (see
+    /// [`new_growing_histogram`]), no phase histograms.
     pub fn part() -> Self {
-        Interval::with(new_part_histogram(), new_part_histogram(), None)
+        Interval::with(new_growing_histogram(), new_growing_histogram(), None)
     }
 
     fn with(latency: Histogram<u64>, service: Histogram<u64>, phases: Option<Box<Phases>>) -> Self {
@@ -257,10 +257,8 @@ impl Interval {
     /// Hot path: no allocation, no lock.
     #[inline]
     pub fn record_response(&mut self, latency_us: u64, service_us: u64, status: u16, bytes: u64) {
-        self.latency
-            .saturating_record(latency_us.max(LATENCY_LOWEST_US));
-        self.service
-            .saturating_record(service_us.max(LATENCY_LOWEST_US));
+        record_clamped_us(&mut self.latency, latency_us);
+        record_clamped_us(&mut self.service, service_us);
         self.count_response(status, bytes);
     }
 

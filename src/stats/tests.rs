@@ -51,8 +51,8 @@ fn spread_values() -> Vec<u64> {
 }
 
 #[test]
-fn part_histograms_summarize_and_encode_like_full_range_ones() {
-    let mut full = Interval::new();
+fn growing_histograms_summarize_and_encode_like_full_range_ones() {
+    let mut full = Interval::with(new_latency_histogram(), new_latency_histogram(), None);
     let mut part = Interval::part();
     for value in spread_values() {
         full.record_response(value, value / 2, 200, 1);
@@ -73,6 +73,19 @@ fn part_histograms_summarize_and_encode_like_full_range_ones() {
     let mut small = Interval::part();
     record_clamped_us(&mut small.latency, 2_047);
     assert_eq!(small.latency.distinct_values(), 2_048);
+    // Whole intervals grow too (a dozen stay alive per run, five histograms
+    // each), and so do their phases: recording in place widens them.
+    let mut whole = Interval::new();
+    assert_eq!(whole.latency.distinct_values(), 2_048);
+    whole.record_response(3_599_999_999, 3_599_999_999, 200, 1);
+    assert_eq!(whole.latency.max(), full.latency.max());
+    let phases = whole.phases_mut();
+    assert_eq!(phases.send_lag.distinct_values(), 2_048);
+    record_us(&mut phases.send_lag, 65_535);
+    assert_eq!(
+        phases.send_lag.max(),
+        full.latency.highest_equivalent(65_535)
+    );
     let widened = full_range(&part.latency);
     assert_eq!(widened.high(), full.latency.high());
     assert_eq!(widened.distinct_values(), full.latency.distinct_values());
