@@ -35,13 +35,9 @@ rate = 2000
 "#;
 
 /// How long a key may take to show, from `send-keys` to the first capture
-/// that shows its effect.
+/// that shows its effect. A session that waits on the saturated target
+/// took 0.4–3.9 s, growing.
 const KEY_SHOWS_WITHIN: Duration = Duration::from_millis(500);
-/// One press in five may take this long: on a loaded 2-core machine tmux
-/// and the dashboard themselves can wait for a CPU (measured alone on one:
-/// 22–232 ms; beside three busy loops pinned to a core, up to 1.35 s). A
-/// session that waits on the saturated target took 0.4–3.9 s, growing.
-const ONE_KEY_MAY_TAKE: Duration = Duration::from_millis(1500);
 
 /// Tests that saturate a CPU on purpose take turns, so that neither starves
 /// the other's subject (this one's dashboard, or the other's target).
@@ -85,12 +81,14 @@ fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_targ
         return;
     }
     let _turn = cpu_heavy();
-    let ProfileRun {
-        tmux,
-        report,
-        dir: _dir,
-    } = run_profile("loadtop-saturated", (120, 40), PROFILE, "");
+    let ProfileRun { tmux, report, dir } = run_profile("loadtop-saturated", (120, 40), PROFILE, "");
     tmux.wait_for("open 2000 req/s");
+    // The target's CPU is what this test saturates on purpose; on a 2-core
+    // machine it would also take the CPU from tmux and the dashboard, whose
+    // own delays are not the session's. At nice 19 it still answers the
+    // admin API from the same busy thread, only later.
+    let target = embedded_target_in(&dir.path().canonicalize().unwrap());
+    renice_every_thread(target, 19);
     // Let the target fall well behind (connections all waiting, the admin
     // API slow to answer) before pressing anything.
     std::thread::sleep(Duration::from_secs(4));
@@ -148,11 +146,45 @@ fn keys_show_at_once_and_the_stage_clock_keeps_the_run_clock_on_a_saturated_targ
         .iter()
         .filter(|(_, _, took)| *took > KEY_SHOWS_WITHIN)
         .count();
-    assert!(slow <= 1, "over {KEY_SHOWS_WITHIN:?}: {taken:?}");
-    for (key, needle, took) in &taken {
-        assert!(
-            *took <= ONE_KEY_MAY_TAKE,
-            "{key:?} took {took:?} to show {needle:?} (all: {taken:?})"
-        );
+    assert_eq!(slow, 0, "over {KEY_SHOWS_WITHIN:?}: {taken:?}");
+}
+
+/// The embedded server the dashboard started: the `loadtop serve` process
+/// whose working directory is the run's (each test runs in a directory of
+/// its own).
+fn embedded_target_in(dir: &std::path::Path) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .find_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let cwd = std::fs::read_link(entry.path().join("cwd")).ok()?;
+                let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+                let serves = cmdline.split(|&b| b == 0).any(|arg| arg == b"serve");
+                (cwd == dir && serves).then_some(pid)
+            });
+        if let Some(pid) = found {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no embedded target in {dir:?}");
+        std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// `renice -p` moves one thread on Linux, so every task of `pid` is moved.
+fn renice_every_thread(pid: u32, nice: i32) {
+    let tasks: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .map(|task| task.file_name().to_string_lossy().into_owned())
+        .collect();
+    let status = Command::new("renice")
+        .args(["-n", &nice.to_string(), "-p"])
+        .args(&tasks)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "renice {tasks:?}");
 }
