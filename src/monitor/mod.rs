@@ -12,6 +12,8 @@
 mod process;
 mod procfs;
 mod sampler;
+mod signals;
+mod sockets;
 mod stats;
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -21,6 +23,8 @@ use std::time::{Duration, Instant};
 use crate::snapshot::ResourceView;
 
 pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
+pub use signals::{NEAR_FULL_CORE_PERCENT, ProcessSignals, SignalSampler};
+pub use sockets::{ListenQueue, SocketStates, socket_states};
 pub use stats::ResourceStats;
 
 /// CPU figures are differences between two reads (sysinfo's for the system,
