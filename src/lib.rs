@@ -12,6 +12,7 @@ pub mod app;
 pub mod capacity;
 pub mod cli;
 pub mod compare;
+pub mod diagnosis;
 pub mod live_metrics;
 pub mod load;
 pub mod monitor;

@@ -1,0 +1,313 @@
+//! One rule per verdict, and the thresholds they share. Every threshold
+//! says why it sits where it does.
+
+use super::{Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, ProcessLoad};
+
+/// A CPU at or above this share of what it may use is saturated: queues
+/// grow without bound as utilisation nears 1 (an M/D/1 queue waits 4.5
+/// service times on average at 90 %), and one-second tick counts rarely
+/// read a busy CPU above 95–98 %.
+pub const SATURATED_SHARE: f32 = 0.9;
+/// One thread at or above this share of a core is saturated (same reason).
+pub const SATURATED_THREAD_PERCENT: f32 = 90.0;
+/// The generator is only ever blamed when its busiest worker uses at least
+/// half a core: below that it is waiting on the network, not working.
+pub const GENERATOR_MIN_WORKER_CPU: f32 = 50.0;
+/// Send lag at which the pacer is visibly late: above the microsecond
+/// pacer's worst tail on a quiet machine (~1 ms).
+pub const GENERATOR_LAG_US: u64 = 1_000;
+/// Achieved below this share of the offered rate means the generator is
+/// not delivering the schedule.
+pub const DELIVERED_SHARE: f64 = 0.95;
+/// A process waiting on block I/O this much of the time is disk-bound:
+/// interactive services rarely wait on disk more than a few percent.
+pub const IO_WAIT_PERCENT: f32 = 30.0;
+/// Failed requests above this share of all are a verdict of their own.
+pub const ERROR_SHARE: f64 = 0.05;
+/// No response for this long while requests are outstanding is a stall:
+/// several times any healthy service time on loopback, and longer than the
+/// ticks (250 ms) that measure it.
+pub const STALL_SECS: f64 = 1.0;
+/// A stall is only a pause when the target is not busy: below this share
+/// of its cores.
+pub const STALL_MAX_CPU_SHARE: f32 = 0.5;
+
+pub(super) fn findings(inputs: &Inputs) -> Vec<Finding> {
+    [
+        stall(inputs),
+        generator(inputs),
+        target_cpu(inputs),
+        target_thread(inputs),
+        pool(inputs),
+        database(inputs),
+        io_wait(inputs),
+        listen_queue(inputs),
+        errors(inputs),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn cores_percent(process: &ProcessLoad) -> f32 {
+    process.allowed_cores.max(1) as f32 * 100.0
+}
+
+/// Rate the resource allows: achieved rate scaled to full utilisation.
+fn scaled_capacity(achieved: f64, utilisation: f32) -> Option<f64> {
+    (utilisation > 0.0 && achieved > 0.0).then(|| achieved / f64::from(utilisation))
+}
+
+fn stall(inputs: &Inputs) -> Option<Finding> {
+    if inputs.longest_silence_secs < STALL_SECS {
+        return None;
+    }
+    let target_busy = inputs
+        .target
+        .is_some_and(|t| t.cpu_percent >= STALL_MAX_CPU_SHARE * cores_percent(&t));
+    if target_busy {
+        return None;
+    }
+    let mut evidence = vec![format!(
+        "no response for {:.1} s with requests outstanding",
+        inputs.longest_silence_secs
+    )];
+    if let Some(target) = inputs.target {
+        evidence.push(format!("target CPU {:.0}%", target.cpu_percent));
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::Stall,
+        capacity: None,
+        evidence,
+        advice:
+            "a pause in the target (GC, a lock, a stop-the-world): check its logs for that moment"
+                .into(),
+    })
+}
+
+fn generator(inputs: &Inputs) -> Option<Finding> {
+    let load = inputs.generator;
+    if load.busiest_worker_cpu < GENERATOR_MIN_WORKER_CPU
+        || load.busiest_worker_busy < SATURATED_THREAD_PERCENT
+    {
+        return None;
+    }
+    let lag_growing = match (load.send_lag_p50_us, load.send_lag_p50_us_before) {
+        (Some(now), Some(before)) => now >= GENERATOR_LAG_US && now > before,
+        (Some(now), None) => now >= GENERATOR_LAG_US,
+        _ => false,
+    };
+    let short = inputs
+        .offered_rate
+        .is_some_and(|offered| inputs.achieved_rate < offered * DELIVERED_SHARE);
+    // Closed model: a worker that never idles is the limit by itself.
+    if inputs.offered_rate.is_some() && !lag_growing && !short {
+        return None;
+    }
+    let mut evidence = vec![format!(
+        "busiest worker {:.0}% of a core ({:.0}% with run-queue wait)",
+        load.busiest_worker_cpu, load.busiest_worker_busy
+    )];
+    if let Some(lag) = load.send_lag_p50_us {
+        evidence.push(format!("send lag p50 {lag} µs"));
+    }
+    if let Some(offered) = inputs.offered_rate {
+        evidence.push(format!(
+            "{:.0} of {offered:.0} req/s sent",
+            inputs.achieved_rate
+        ));
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::Generator,
+        capacity: scaled_capacity(inputs.achieved_rate, load.busiest_worker_busy / 100.0),
+        evidence,
+        advice: "add generator threads (T)".into(),
+    })
+}
+
+fn target_cpu(inputs: &Inputs) -> Option<Finding> {
+    let target = inputs.target?;
+    let share = target.cpu_percent / cores_percent(&target);
+    if share < SATURATED_SHARE {
+        return None;
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::TargetCpu,
+        capacity: scaled_capacity(inputs.achieved_rate, share),
+        evidence: vec![format!(
+            "target CPU {:.0}% of {} core{}",
+            target.cpu_percent,
+            target.allowed_cores,
+            if target.allowed_cores == 1 { "" } else { "s" }
+        )],
+        advice: "the target needs more CPU or less work per request: lower the rate (r) or give it cores"
+            .into(),
+    })
+}
+
+fn target_thread(inputs: &Inputs) -> Option<Finding> {
+    let target = inputs.target?;
+    let share = target.cpu_percent / cores_percent(&target);
+    // With one core, a saturated thread is a saturated process (target_cpu).
+    if target.allowed_cores < 2
+        || share >= SATURATED_SHARE
+        || target.busiest_thread_cpu < SATURATED_THREAD_PERCENT
+    {
+        return None;
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::TargetThread,
+        capacity: scaled_capacity(inputs.achieved_rate, target.busiest_thread_cpu / 100.0),
+        evidence: vec![
+            format!(
+                "busiest target thread {:.0}% of a core",
+                target.busiest_thread_cpu
+            ),
+            format!(
+                "process {:.0}% of {} cores",
+                target.cpu_percent, target.allowed_cores
+            ),
+        ],
+        advice: "one thread serializes the work: more server threads or workers, or move the work off the event loop"
+            .into(),
+    })
+}
+
+fn pool(inputs: &Inputs) -> Option<Finding> {
+    let PoolGauges {
+        size,
+        in_use,
+        waiting,
+        wait_p99_ms,
+        hold_ms,
+    } = inputs.pool?;
+    if size == 0 || in_use < size || waiting == 0 {
+        return None;
+    }
+    let capacity = hold_ms
+        .filter(|hold| *hold > 0.0)
+        .map(|hold| f64::from(size) / (hold / 1000.0));
+    let mut evidence = vec![
+        format!("{in_use}/{size} slots busy"),
+        format!("{waiting} waiting"),
+    ];
+    if let Some(p99) = wait_p99_ms {
+        evidence.push(format!("wait p99 {}", millis(p99)));
+    }
+    if let (Some(capacity), Some(hold)) = (capacity, hold_ms) {
+        let mut line = format!("capacity ≈ {size} / {} = {capacity:.0} req/s", millis(hold));
+        if let Some(offered) = inputs.offered_rate.filter(|o| *o > capacity) {
+            line.push_str(&format!(" < {offered:.0} offered"));
+        }
+        evidence.push(line);
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::Pool,
+        capacity,
+        evidence,
+        advice: "raise pool_size (P) or shed load (s)".into(),
+    })
+}
+
+fn database(inputs: &Inputs) -> Option<Finding> {
+    let db = inputs.database?;
+    let share = db.cpu_percent / cores_percent(&db);
+    let io = db.io_wait_percent.unwrap_or(0.0);
+    if share < SATURATED_SHARE && io < IO_WAIT_PERCENT {
+        return None;
+    }
+    let mut evidence = vec![format!(
+        "database CPU {:.0}% of {} cores",
+        db.cpu_percent, db.allowed_cores
+    )];
+    if let Some(io) = db.io_wait_percent {
+        evidence.push(format!("database I/O wait {io:.0}%"));
+    }
+    Some(Finding {
+        bottleneck: Bottleneck::Database,
+        capacity: scaled_capacity(inputs.achieved_rate, share.max(io / 100.0)),
+        evidence,
+        advice: "slow queries: check the plan (an index, i) or lower the rate (r)".into(),
+    })
+}
+
+fn io_wait(inputs: &Inputs) -> Option<Finding> {
+    let io = inputs.target?.io_wait_percent?;
+    (io >= IO_WAIT_PERCENT).then(|| Finding {
+        bottleneck: Bottleneck::IoWait,
+        capacity: scaled_capacity(inputs.achieved_rate, io / 100.0),
+        evidence: vec![format!("target waiting on disk {io:.0}% of the time")],
+        advice: "the target blocks on disk: cache, batch or move the I/O off the request path"
+            .into(),
+    })
+}
+
+fn listen_queue(inputs: &Inputs) -> Option<Finding> {
+    let overflows = inputs.listen_overflows;
+    (overflows > 0).then(|| Finding {
+        bottleneck: Bottleneck::ListenQueue,
+        capacity: None,
+        evidence: vec![format!(
+            "{overflows} connections dropped at a full accept queue in {:.0} s",
+            inputs.window_secs
+        )],
+        advice: "the target accepts too slowly: a larger backlog (somaxconn) or fewer new connections (c)"
+            .into(),
+    })
+}
+
+fn errors(inputs: &Inputs) -> Option<Finding> {
+    let total = inputs.achieved_rate + inputs.failed_rate;
+    let share = if total > 0.0 {
+        inputs.failed_rate / total
+    } else {
+        0.0
+    };
+    (share >= ERROR_SHARE).then(|| Finding {
+        bottleneck: Bottleneck::Errors,
+        capacity: None,
+        evidence: vec![format!(
+            "{:.0}% of requests failed ({:.0}/s)",
+            share * 100.0,
+            inputs.failed_rate
+        )],
+        advice: "the target fails before it saturates: see the Responses panel for which errors"
+            .into(),
+    })
+}
+
+/// No rule holds: say how much room is left.
+pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
+    let mut evidence = Vec::new();
+    if let Some(pool) = inputs.pool.filter(|p| p.size > 0) {
+        evidence.push(format!(
+            "pool {:.0}% busy",
+            f64::from(pool.in_use) / f64::from(pool.size) * 100.0
+        ));
+    }
+    if let Some(target) = inputs.target {
+        evidence.push(format!(
+            "target CPU {:.0}% of {:.0}%",
+            target.cpu_percent,
+            cores_percent(&target)
+        ));
+    }
+    evidence.push(format!(
+        "generator's busiest worker {:.0}%",
+        inputs.generator.busiest_worker_cpu
+    ));
+    Diagnosis {
+        bottleneck: Bottleneck::None,
+        evidence,
+        advice: "room to spare: raise the rate (R) to find the limit".into(),
+        runner_up: None,
+    }
+}
+
+fn millis(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
