@@ -103,6 +103,9 @@ pub struct PlanReport {
     /// `I/N` when this report is one shard of a plan (`--shard`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The embedded server's knobs that were set (`KnobPatch::to_json_object`):
+    /// a map, so the keys stay sorted and a report naming a knob this
+    /// version does not know still reads.
     pub knobs: serde_json::Map<String, serde_json::Value>,
     pub stages: Vec<PlannedStage>,
     /// The request mix, when there is one.

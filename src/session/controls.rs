@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use crate::load::LoadCommand;
 use crate::profile::ModelKind;
+use crate::server::knobs::KnobPatch;
 
 use super::probe::KnobRequest;
-use super::{Control, KnobChange, Outcome, Session, SessionError};
+use super::{Control, Outcome, Session, SessionError};
 
 impl Session<'_> {
     pub(super) fn apply_control(&mut self, control: Control) {
@@ -59,7 +60,7 @@ impl Session<'_> {
                 self.send_load(command);
                 self.event("control", word.into());
             }
-            Control::Knobs(change) => self.change_knobs(&change),
+            Control::Knobs(knobs) => self.change_knobs(*knobs),
             Control::SaveReport => match self.save_report_now() {
                 Ok(path) => self.event("report", format!("report saved to {}", path.display())),
                 Err(e) => self.event("warning", format!("report not saved: {e}")),
@@ -70,25 +71,14 @@ impl Session<'_> {
         self.publish(false);
     }
 
-    fn change_knobs(&mut self, change: &KnobChange) {
+    fn change_knobs(&mut self, knobs: KnobPatch) {
         let Some(probe) = &self.probe else {
             self.event("warning", "server knobs need the embedded target".into());
             return;
         };
-        let mut knobs = serde_json::Map::new();
-        if let Some(v) = change.pool_size {
-            knobs.insert("pool_size".into(), v.into());
-        }
-        if let Some(v) = change.hold_ms {
-            knobs.insert("hold_ms".into(), v.into());
-        }
-        if let Some(v) = change.load_shedding {
-            knobs.insert("load_shedding".into(), v.into());
-        }
-        let text = serde_json::Value::Object(knobs.clone()).to_string();
         probe.apply(KnobRequest {
+            applied: format!("server knobs {}", knobs.to_json_text()),
             knobs,
-            applied: format!("server knobs {text}"),
         });
     }
 

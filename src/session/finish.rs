@@ -146,7 +146,7 @@ impl Session<'_> {
                 protocol: Some(self.protocol.as_str().into()),
                 tls: Some(self.target.tls_host.is_some()),
                 knobs: match &plan.target {
-                    crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
+                    crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.to_json_object(),
                     crate::plan::TargetPlan::Url { .. } => Default::default(),
                 },
                 stages: self
@@ -161,7 +161,7 @@ impl Session<'_> {
                         connections: s.connections,
                         ramp: s.ramp,
                         measured: s.measured,
-                        knobs: s.knobs.clone(),
+                        knobs: s.knobs.to_json_object(),
                     })
                     .collect(),
                 requests: plan

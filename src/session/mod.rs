@@ -21,7 +21,7 @@ mod stages;
 mod target;
 mod view;
 
-pub use control::{Control, KnobChange};
+pub use control::Control;
 pub use stages::{FinishedStage, StagePlanner};
 pub use target::{CommandTarget, Readiness, supervise_target};
 

@@ -214,10 +214,9 @@ impl Session<'_> {
         if !stage.knobs.is_empty()
             && let Some(probe) = &self.probe
         {
-            let text = serde_json::Value::Object(stage.knobs.clone()).to_string();
             probe.apply(super::probe::KnobRequest {
+                applied: format!("stage {} knobs {}", stage.name, stage.knobs.to_json_text()),
                 knobs: stage.knobs.clone(),
-                applied: format!("stage {} knobs {text}", stage.name),
             });
         }
         self.clock.enter(index);

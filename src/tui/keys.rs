@@ -5,7 +5,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::state::{AppState, ViewChange};
-use crate::session::{Control, KnobChange};
+use crate::server::knobs::KnobPatch;
+use crate::session::Control;
 use crate::snapshot::{ModelView, Snapshot};
 
 /// The engine's own bounds for threads and connections.
@@ -93,7 +94,7 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
     let Some(server) = &snapshot.server else {
         return hint("server knobs need the embedded target (a profile without target.url)");
     };
-    let mut change = KnobChange::default();
+    let mut change = KnobPatch::default();
     match c {
         'p' => change.pool_size = Some(pool_step_down(server.pool_size)),
         'P' => change.pool_size = Some(pool_step_up(server.pool_size)),
@@ -109,7 +110,7 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         's' => change.load_shedding = Some(!server.load_shedding),
         _ => return KeyOutcome::Ignored,
     }
-    KeyOutcome::Control(Control::Knobs(change))
+    KeyOutcome::Control(Control::Knobs(Box::new(change)))
 }
 
 /// Steps of about a quarter, never less than one, so small pools (the ones
@@ -165,7 +166,7 @@ pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
     }
 }
 
-fn describe_knobs(snapshot: &Snapshot, change: &KnobChange) -> String {
+fn describe_knobs(snapshot: &Snapshot, change: &KnobPatch) -> String {
     let server = snapshot.server.as_ref();
     let mut parts = Vec::new();
     if let Some(size) = change.pool_size {

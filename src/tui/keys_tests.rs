@@ -100,27 +100,27 @@ fn lower_bounds_clamp_at_one() {
     let pool_down = control(&snap, 'p');
     assert_eq!(
         pool_down,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             pool_size: Some(1),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     let hold_down = control(&snap, 'o');
     assert_eq!(
         hold_down,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             hold_ms: Some(0),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     // From zero, up must still move.
     let hold_up = control(&snap, 'O');
     assert_eq!(
         hold_up,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             hold_ms: Some(10),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     snap.connections = 0;
     assert_eq!(control(&snap, 'C'), Control::SetConnections(2));
