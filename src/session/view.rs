@@ -80,30 +80,27 @@ impl Session<'_> {
         let mut decided = Vec::new();
         for (index, stage) in self.clock.stages.iter().enumerate() {
             for threshold in &stage.thresholds {
-                let record = self.ledger.stages.get(index);
-                let (passed, observed, observed_text, done) = match record {
-                    Some(record) => {
-                        let summary = record.summary();
-                        let parts = self.request_summaries(&record.interval, record.active);
-                        let eval = threshold.evaluate_in(&summary, &parts);
-                        (
-                            eval.passed,
-                            eval.observed,
-                            eval.observed_text,
-                            record.finished || run_over,
-                        )
-                    }
-                    None => (false, 0.0, "stage not run".to_string(), run_over),
+                let Some(record) = self.ledger.stages.get(index) else {
+                    results.push(ThresholdResult::not_run(
+                        &threshold.expr,
+                        &stage.name,
+                        threshold.limit,
+                    ));
+                    decided.push(run_over);
+                    continue;
                 };
+                let summary = record.summary();
+                let parts = self.request_summaries(&record.interval, record.active);
+                let eval = threshold.evaluate_in(&summary, &parts);
                 results.push(ThresholdResult {
                     expr: threshold.expr.clone(),
                     stage: Some(stage.name.clone()),
-                    passed,
-                    observed,
-                    observed_text,
+                    passed: eval.passed,
+                    observed: Some(eval.observed),
+                    observed_text: eval.observed_text,
                     limit: threshold.limit,
                 });
-                decided.push(done);
+                decided.push(record.finished || run_over);
             }
         }
         if !self.plan.thresholds.is_empty() {
@@ -116,7 +113,7 @@ impl Session<'_> {
                     expr: threshold.expr.clone(),
                     stage: None,
                     passed: eval.passed,
-                    observed: eval.observed,
+                    observed: Some(eval.observed),
                     observed_text: eval.observed_text,
                     limit: threshold.limit,
                 });
@@ -192,7 +189,7 @@ impl Session<'_> {
         let thresholds_failing = verdicts
             .results
             .iter()
-            .filter(|r| !r.passed && r.observed_text != "stage not run")
+            .filter(|r| !r.passed && r.observed.is_some())
             .filter(|r| {
                 r.stage.is_none()
                     || self

@@ -159,7 +159,7 @@ pub fn build_report(
                 expr: (*expr).into(),
                 stage: stage.map(str::to_string),
                 passed: true,
-                observed: 0.0,
+                observed: Some(0.0),
                 observed_text: String::new(),
                 limit: 0.0,
             })
