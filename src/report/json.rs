@@ -20,8 +20,7 @@ pub struct Report {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_secs: f64,
-    /// `completed`, `quit`, `interrupted` or `target_exited`.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub outcome_detail: Option<String>,
     pub plan: PlanReport,
     /// Measured stages only (warm-up excluded).
@@ -46,6 +45,74 @@ pub struct Report {
     /// Measured stages per request name of a mix (absent for one request).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Completed,
+    /// The user quit (dashboard `q`).
+    Quit,
+    /// SIGINT or SIGTERM.
+    Interrupted,
+    /// The target process died; `outcome_detail` says how.
+    TargetExited,
+}
+
+impl RunOutcome {
+    /// The word the report writes (`completed`, `target_exited`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Completed => "completed",
+            RunOutcome::Quit => "quit",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::TargetExited => "target_exited",
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an event of the run records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A stage started, or the capacity search concluded.
+    Stage,
+    /// A live control (keys): rate, connections, threads, pause, hold, skip.
+    Control,
+    /// Server knobs the embedded target took.
+    Knobs,
+    /// The target: its exit, or whose limit a stage showed.
+    Target,
+    /// A report was saved (or merged).
+    Report,
+    Warning,
+}
+
+impl EventKind {
+    /// The word the report writes (`stage`, `knobs`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Stage => "stage",
+            EventKind::Control => "control",
+            EventKind::Knobs => "knobs",
+            EventKind::Target => "target",
+            EventKind::Report => "report",
+            EventKind::Warning => "warning",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One request name of a mix: its summary and exact histograms, so merged
@@ -204,8 +271,7 @@ pub struct TimelineEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
     pub at_secs: f64,
-    /// `stage`, `control`, `knobs`, `target`, `report`, `warning`.
-    pub kind: String,
+    pub kind: EventKind,
     pub message: String,
 }
 
@@ -315,7 +381,7 @@ impl Report {
             loadtop_version: env!("CARGO_PKG_VERSION").into(),
             started_at: "2026-01-01T00:00:00Z".into(),
             duration_secs: 0.0,
-            outcome: "completed".into(),
+            outcome: RunOutcome::Completed,
             outcome_detail: None,
             plan: PlanReport {
                 name: "t".into(),
@@ -365,6 +431,39 @@ mod tests {
         assert_eq!(back.len(), hist.len());
         for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
             assert_eq!(back.value_at_quantile(q), hist.value_at_quantile(q));
+        }
+    }
+
+    #[test]
+    fn outcomes_and_event_kinds_write_the_words_of_the_schema() {
+        use RunOutcome::*;
+        for (outcome, word) in [
+            (Completed, "completed"),
+            (Quit, "quit"),
+            (Interrupted, "interrupted"),
+            (TargetExited, "target_exited"),
+        ] {
+            assert_eq!(
+                serde_json::to_string(&outcome).unwrap(),
+                format!("\"{word}\"")
+            );
+            assert_eq!(outcome.to_string(), word);
+            let back: RunOutcome = serde_json::from_str(&format!("\"{word}\"")).unwrap();
+            assert_eq!(back, outcome);
+        }
+        use EventKind::*;
+        for (kind, word) in [
+            (Stage, "stage"),
+            (Control, "control"),
+            (Knobs, "knobs"),
+            (Target, "target"),
+            (Report, "report"),
+            (Warning, "warning"),
+        ] {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{word}\""));
+            assert_eq!(kind.to_string(), word);
+            let back: EventKind = serde_json::from_str(&format!("\"{word}\"")).unwrap();
+            assert_eq!(back, kind);
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::load::Model;
 use crate::monitor;
-use crate::report::ThresholdResult;
+use crate::report::{EventKind, ThresholdResult};
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
@@ -350,7 +350,7 @@ impl Session<'_> {
             SaturatedParty::Target => "target",
         };
         let message = format!("{party} saturated: {}", alert.reason);
-        self.event("warning", message);
+        self.event(EventKind::Warning, message);
     }
 
     /// Whose limit the last second shows, if anyone's (the rule itself is

@@ -16,6 +16,7 @@ use loadtop::report::json::{PlannedStage, SCHEMA, encode_histogram};
 use loadtop::report::{
     EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry,
 };
+use loadtop::report::{EventKind, RunOutcome};
 use loadtop::stats::Interval;
 use loadtop::stats::summary::Summary;
 use serde_json::Value;
@@ -110,7 +111,7 @@ pub fn build_report(
         loadtop_version: "0.1.0".into(),
         started_at: started_at.into(),
         duration_secs: total_secs,
-        outcome: "completed".into(),
+        outcome: RunOutcome::Completed,
         outcome_detail: None,
         plan: PlanReport {
             name: plan_name.into(),
@@ -150,7 +151,7 @@ pub fn build_report(
         timeline,
         events: vec![EventEntry {
             at_secs: 1.5,
-            kind: "control".into(),
+            kind: EventKind::Control,
             message: "rate <changed> & \"quoted\"".into(),
         }],
         thresholds: thresholds
