@@ -7,8 +7,8 @@ use crate::report::{EventKind, ThresholdResult};
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, ModelView, RequestRow, SaturatedParty, SaturationAlert, ServerView,
-    Snapshot, StageRow, StageView, ThresholdView, Verdict,
+    Alerts, ConnectionView, RequestRow, SaturatedParty, SaturationAlert, ServerView, Snapshot,
+    StageRow, StageView, ThresholdView, Verdict,
 };
 use crate::stats::Interval;
 use crate::stats::summary::{RequestSummary, Summary};
@@ -256,10 +256,10 @@ impl Session<'_> {
                 }
             },
             model: match self.current.model {
-                Model::Open { .. } => ModelView::Open {
+                Model::Open { .. } => Model::Open {
                     rate: self.current.rate.unwrap_or(0.0),
                 },
-                Model::Closed => ModelView::Closed,
+                Model::Closed => Model::Closed,
             },
             threads: self.current.threads,
             connections: self.current.connections,

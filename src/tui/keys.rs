@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::state::{AppState, ViewChange};
 use crate::server::knobs::KnobPatch;
 use crate::session::Control;
-use crate::snapshot::{ModelView, Snapshot};
+use crate::snapshot::{Model, Snapshot};
 
 /// The engine's own bounds for threads and connections.
 pub use crate::load::{MAX_CONNECTIONS, MAX_THREADS};
@@ -60,7 +60,7 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         'c' => Control::SetConnections((snapshot.connections / 2).max(1)),
         'C' => Control::SetConnections((snapshot.connections.max(1) * 2).min(MAX_CONNECTIONS)),
         'r' | 'R' => {
-            let ModelView::Open { rate } = snapshot.model else {
+            let Model::Open { rate } = snapshot.model else {
                 return hint(
                     "rate applies to the open model (run with --rate); \
                      closed model: change connections with c/C",
@@ -140,8 +140,8 @@ pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
     match control {
         Control::SetConnections(n) => format!("connections {} → {n}", snapshot.connections),
         Control::SetRate(r) => match snapshot.model {
-            ModelView::Open { rate } => format!("rate {rate:.0} → {r:.0} req/s"),
-            ModelView::Closed => format!("rate → {r:.0} req/s"),
+            Model::Open { rate } => format!("rate {rate:.0} → {r:.0} req/s"),
+            Model::Closed => format!("rate → {r:.0} req/s"),
         },
         Control::SetThreads(n) => format!("threads {} → {n}", snapshot.threads),
         Control::NextStage => "next stage".to_string(),
