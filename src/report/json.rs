@@ -144,9 +144,24 @@ pub struct TimelineRequest {
     pub errors: u64,
 }
 
+/// What made the run's plan (since schema 1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    /// `loadtop bench URL`: one stage from flags.
+    Bench,
+    /// A profile (`loadtop`, `run`, `compare`).
+    Profile,
+    /// `loadtop max`: probes appended as stages.
+    Capacity,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanReport {
     pub name: String,
+    /// Absent in reports from before 1.3: read them with [`PlanReport::kind`].
+    #[serde(default, rename = "kind", skip_serializing_if = "Option::is_none")]
+    pub recorded_kind: Option<PlanKind>,
     pub origin: String,
     /// `embedded` or `url`.
     pub target_kind: String,
@@ -178,6 +193,18 @@ pub struct PlanReport {
     /// The request mix, when there is one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<PlannedRequest>,
+}
+
+impl PlanReport {
+    /// What made the plan; a report from before 1.3 did not say, and a
+    /// bench plan was the one named `bench` then.
+    pub fn kind(&self) -> PlanKind {
+        self.recorded_kind.unwrap_or(if self.name == "bench" {
+            PlanKind::Bench
+        } else {
+            PlanKind::Profile
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -385,6 +412,7 @@ impl Report {
             outcome_detail: None,
             plan: PlanReport {
                 name: "t".into(),
+                recorded_kind: Some(PlanKind::Profile),
                 origin: "test".into(),
                 target_kind: "url".into(),
                 target: "http://127.0.0.1:1/".into(),
@@ -465,6 +493,23 @@ mod tests {
             let back: EventKind = serde_json::from_str(&format!("\"{word}\"")).unwrap();
             assert_eq!(back, kind);
         }
+    }
+
+    #[test]
+    fn a_plan_without_a_kind_is_a_bench_run_only_when_named_bench() {
+        let mut report = Report::empty_for_tests();
+        report.plan.recorded_kind = None;
+        report.plan.name = "bench".into();
+        assert_eq!(report.plan.kind(), PlanKind::Bench);
+        report.plan.name = "smoke".into();
+        assert_eq!(report.plan.kind(), PlanKind::Profile);
+        report.plan.recorded_kind = Some(PlanKind::Capacity);
+        assert_eq!(report.plan.kind(), PlanKind::Capacity);
+        let text = serde_json::to_string(&report.plan).unwrap();
+        assert!(
+            text.starts_with(r#"{"name":"smoke","kind":"capacity","#),
+            "{text}"
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::profile::ModelKind;
 use crate::report::json::{
-    PhaseHistograms, PlannedRequest, PlannedStage, RequestReport, SCHEMA, TimelineRequest,
-    encode_histogram,
+    PhaseHistograms, PlanKind, PlannedRequest, PlannedStage, RequestReport, SCHEMA,
+    TimelineRequest, encode_histogram,
 };
 use crate::report::{EventEntry, PlanReport, Report, RunOutcome, StageReport, TimelineEntry};
 use crate::stats::Interval;
@@ -128,6 +128,11 @@ impl Session<'_> {
             outcome_detail,
             plan: PlanReport {
                 name: plan.name.clone(),
+                recorded_kind: Some(match plan.kind {
+                    crate::plan::RunKind::Bench => PlanKind::Bench,
+                    crate::plan::RunKind::Profile => PlanKind::Profile,
+                    crate::plan::RunKind::Capacity => PlanKind::Capacity,
+                }),
                 origin: plan.origin.clone(),
                 target_kind: match plan.target {
                     crate::plan::TargetPlan::Embedded { .. } => "embedded".into(),

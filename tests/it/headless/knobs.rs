@@ -45,6 +45,7 @@ fn profile_and_stage_knobs_reach_the_server_and_the_report() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = read_valid_report(&report_path);
+    assert_eq!(report["plan"]["kind"], "profile");
     assert_eq!(
         report["plan"]["knobs"],
         json!({"hold_ms": 1, "pool_size": 4})

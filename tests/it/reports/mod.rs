@@ -115,6 +115,8 @@ pub fn build_report(
         outcome_detail: None,
         plan: PlanReport {
             name: plan_name.into(),
+            // As written before 1.3: the kind follows from the name.
+            recorded_kind: None,
             origin: "tests/it/reports".into(),
             target_kind: "url".into(),
             target: "http://127.0.0.1:9/".into(),
