@@ -21,7 +21,7 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
-use crate::snapshot::{ModelView, Snapshot};
+use crate::snapshot::{Model, Snapshot};
 
 /// Binds now (so a bad or busy address is an error before the run) and
 /// serves from a thread of its own; returns the bound address.
@@ -131,7 +131,7 @@ pub fn render(snapshot: &Snapshot) -> String {
         "Responses per second over the last second",
         rps,
     );
-    if let ModelView::Open { rate } = snapshot.model {
+    if let Model::Open { rate } = snapshot.model {
         gauge(
             &mut registry,
             "target_rate_rps",
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn renders_counters_quantiles_and_stage() {
         let snapshot = Snapshot {
-            model: ModelView::Open { rate: 500.0 },
+            model: Model::Open { rate: 500.0 },
             totals: Totals {
                 responses: 1234,
                 failed: 5,

@@ -11,6 +11,7 @@ use crate::cli::{LoadArgs, RunArgs};
 use crate::profile::{
     self, MixRequest, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl,
 };
+use crate::server::knobs::KnobPatch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -30,7 +31,7 @@ pub enum TargetPlan {
     Embedded {
         route: String,
         server_threads: Option<usize>,
-        knobs: serde_json::Map<String, serde_json::Value>,
+        knobs: KnobPatch,
     },
     Url {
         url: String,
@@ -60,7 +61,8 @@ pub struct StagePlan {
     pub rate: Option<f64>,
     pub connections: Option<usize>,
     pub ramp: bool,
-    pub knobs: serde_json::Map<String, serde_json::Value>,
+    /// Knobs the embedded server takes when the stage starts.
+    pub knobs: KnobPatch,
     pub thresholds: Vec<Threshold>,
     /// Warm-up stages drive load but stay out of the whole-run summary.
     pub measured: bool,
@@ -193,7 +195,7 @@ impl RunPlan {
                 },
                 connections: first.and_then(|s| s.connections),
                 ramp: false,
-                knobs: serde_json::Map::new(),
+                knobs: KnobPatch::default(),
                 thresholds: Vec::new(),
                 measured: false,
             });

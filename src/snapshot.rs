@@ -11,7 +11,7 @@ use crate::stats::ErrorKind;
 pub struct Snapshot {
     /// What is being loaded, e.g. `embedded /pool` or a URL.
     pub target: String,
-    pub model: ModelView,
+    pub model: Model,
     pub threads: usize,
     pub connections: usize,
     pub paused: bool,
@@ -63,20 +63,8 @@ pub struct Totals {
     pub bytes: u64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum ModelView {
-    /// Fixed rate: latency measured from the intended send time (corrected).
-    Open { rate: f64 },
-    /// Fixed connections as fast as possible: latency is not corrected.
-    #[default]
-    Closed,
-}
-
-impl ModelView {
-    pub fn corrected(&self) -> bool {
-        matches!(self, ModelView::Open { .. })
-    }
-}
+/// The load model the engine runs, shown as is (the engine's own type).
+pub use crate::load::Model;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageView {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::plan::StagePlan;
 use crate::profile::{ModelKind, Threshold};
+use crate::server::knobs::KnobPatch;
 use crate::session::{FinishedStage, StagePlanner};
 
 use super::probe::{self, Probe, ProbeContext, thousands};
@@ -91,7 +92,7 @@ impl CapacityPlanner {
             rate: Some(rate),
             connections: None,
             ramp: false,
-            knobs: serde_json::Map::new(),
+            knobs: KnobPatch::default(),
             // The session evaluates them too, so the dashboard and the
             // report show every probe's verdict.
             thresholds: self.slos.clone(),
@@ -115,7 +116,7 @@ impl CapacityPlanner {
             rate: Some(SETTLE_RATE),
             connections: None,
             ramp: false,
-            knobs: serde_json::Map::new(),
+            knobs: KnobPatch::default(),
             thresholds: Vec::new(),
             measured: false,
         }

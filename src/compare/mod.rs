@@ -11,7 +11,7 @@ pub mod requires;
 pub mod table;
 
 use crate::profile::{ModelKind, NamedTarget, Profile, Target};
-use crate::session::Outcome;
+use crate::report::RunOutcome;
 
 use document::TargetEntry;
 
@@ -43,7 +43,7 @@ pub fn notes(entries: &[TargetEntry], model: ModelKind) -> String {
         };
         if let Some(detail) = &report.outcome_detail {
             out.push_str(&format!("{}: {} ({detail})\n", entry.name, report.outcome));
-        } else if report.outcome != Outcome::Completed.as_str() {
+        } else if report.outcome != RunOutcome::Completed {
             out.push_str(&format!("{}: {}\n", entry.name, report.outcome));
         }
         for t in report.thresholds.iter().filter(|t| !t.passed) {

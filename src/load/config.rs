@@ -30,15 +30,24 @@ pub struct RequestSpec {
     pub body: Bytes,
 }
 
-/// How requests are paced.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// How requests are paced: the engine's setting, and what the snapshot
+/// shows (the rate the session last asked for).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Model {
     /// Each connection sends as soon as its previous response is done;
     /// latency is service time (no coordinated-omission correction).
+    #[default]
     Closed,
     /// A fixed rate in requests per second spread over the connections;
     /// latency is measured from each request's intended send time.
     Open { rate: f64 },
+}
+
+impl Model {
+    /// Latency is measured from the intended send time (open model).
+    pub fn corrected(&self) -> bool {
+        matches!(self, Model::Open { .. })
+    }
 }
 
 #[derive(Clone, Debug)]

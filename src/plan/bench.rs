@@ -11,6 +11,7 @@ use super::{
 };
 use crate::cli::BenchArgs;
 use crate::profile;
+use crate::server::knobs::KnobPatch;
 
 impl RunPlan {
     pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
@@ -98,7 +99,7 @@ impl RunPlan {
                 rate: args.rate,
                 connections: None,
                 ramp: false,
-                knobs: serde_json::Map::new(),
+                knobs: KnobPatch::default(),
                 thresholds: Vec::new(),
                 measured: false,
             });
@@ -110,7 +111,7 @@ impl RunPlan {
             rate: args.rate,
             connections: None,
             ramp: false,
-            knobs: serde_json::Map::new(),
+            knobs: KnobPatch::default(),
             thresholds: Vec::new(),
             measured: true,
         });

@@ -13,6 +13,7 @@ use super::{
 use crate::cli::MaxArgs;
 use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
+use crate::server::knobs::KnobPatch;
 
 /// A validated capacity search: the run (a warm-up the planner extends)
 /// and the search's settings.
@@ -119,7 +120,7 @@ impl RunPlan {
             rate: Some(start_rate),
             connections: None,
             ramp: false,
-            knobs: serde_json::Map::new(),
+            knobs: KnobPatch::default(),
             thresholds: Vec::new(),
             measured: false,
         }];

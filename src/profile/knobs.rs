@@ -1,14 +1,14 @@
-//! Server knobs in a profile: checked against the embedded server's knob
-//! schema (`server::knobs::KnobPatch`, the admin API's own type) so a typo or
-//! an out-of-range value fails before anything starts, then carried as JSON.
+//! Server knobs in a profile: read into the embedded server's own knob type
+//! (`server::knobs::KnobPatch`, the admin API's body) and checked there, so
+//! a typo or an out-of-range value fails before anything starts; the plan,
+//! the session and the admin client carry that same value.
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::server::knobs::KnobPatch;
 
-/// Returns the knobs as JSON, or the offending knob and why.
-pub fn validate(table: &toml::Table) -> Result<Map<String, Value>, (String, String)> {
+/// Returns the checked knobs, or the offending knob and why.
+pub fn validate(table: &toml::Table) -> Result<KnobPatch, (String, String)> {
     let patch = KnobPatch::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
         let message = e.message().to_string();
         let key = table
@@ -21,10 +21,7 @@ pub fn validate(table: &toml::Table) -> Result<Map<String, Value>, (String, Stri
     patch
         .validate()
         .map_err(|e| (e.key.to_string(), e.to_string()))?;
-    match serde_json::to_value(&patch) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err((String::new(), "knobs must be a table".to_string())),
-    }
+    Ok(patch)
 }
 
 #[cfg(test)]
@@ -36,13 +33,15 @@ mod tests {
     }
 
     #[test]
-    fn known_knobs_pass_through_as_json() {
+    fn known_knobs_pass_through() {
         let knobs = validate(&table(
             "pool_size = 4\nload_shedding = true\nerror_rate = 0.5",
         ))
         .unwrap();
-        assert_eq!(knobs.get("pool_size"), Some(&Value::from(4)));
-        assert_eq!(knobs.get("load_shedding"), Some(&Value::from(true)));
+        assert_eq!(knobs.pool_size, Some(4));
+        assert_eq!(knobs.load_shedding, Some(true));
+        assert_eq!(knobs.error_rate, Some(0.5));
+        assert_eq!(knobs.hold_ms, None);
     }
 
     #[test]

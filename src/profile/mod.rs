@@ -17,6 +17,7 @@ mod validate;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::server::knobs::KnobPatch;
 use raw::RawProfile;
 pub use threshold::Threshold;
 use validate::Ctx;
@@ -129,8 +130,8 @@ pub struct MixRequest {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerSettings {
     pub threads: Option<usize>,
-    /// Initial knobs as JSON (keys of the server's admin API).
-    pub knobs: serde_json::Map<String, serde_json::Value>,
+    /// Initial knobs of the embedded server.
+    pub knobs: KnobPatch,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +166,7 @@ pub struct Stage {
     pub connections: Option<usize>,
     /// Ramp linearly from the previous stage's value over this stage.
     pub ramp: bool,
-    pub knobs: serde_json::Map<String, serde_json::Value>,
+    pub knobs: KnobPatch,
     pub thresholds: Vec<Threshold>,
 }
 

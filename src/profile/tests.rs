@@ -32,10 +32,7 @@ fn the_default_profile_parses_with_three_stages() {
         }
     );
     assert_eq!(profile.load.model, ModelKind::Open);
-    assert_eq!(
-        profile.server.knobs.get("pool_size"),
-        Some(&serde_json::json!(16))
-    );
+    assert_eq!(profile.server.knobs.pool_size, Some(16));
 }
 
 #[test]
@@ -204,10 +201,7 @@ thresholds = ["p99 < 1s"]
     let profile = parse(text).unwrap();
     let names: Vec<_> = profile.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["pool_size=1", "pool_size=2", "pool_size=4"]);
-    assert_eq!(
-        profile.stages[2].knobs.get("pool_size"),
-        Some(&serde_json::json!(4))
-    );
+    assert_eq!(profile.stages[2].knobs.pool_size, Some(4));
     assert_eq!(profile.stages[1].rate, None);
     assert_eq!(profile.stages[0].thresholds.len(), 1);
     assert_eq!(profile.total_duration(), Duration::from_secs(9));

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use crate::server::knobs::KnobPatch;
+
 use super::raw::{DurationValue, RawProfile, RawRequest};
 use super::stages::{MAX_STAGES, too_many_stages};
 use super::{
@@ -89,9 +91,9 @@ impl Ctx<'_> {
         table: &Option<Spanned<toml::Table>>,
         key: &str,
         embedded: bool,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, ProfileError> {
+    ) -> Result<KnobPatch, ProfileError> {
         let Some(table) = table else {
-            return Ok(serde_json::Map::new());
+            return Ok(KnobPatch::default());
         };
         if !embedded {
             return Err(self.at(

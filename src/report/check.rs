@@ -22,21 +22,22 @@ pub fn evaluate(report: &Report, threshold: &Threshold, stage: Option<&str>) -> 
             .map(|s| (&s.summary, s.requests.as_slice())),
         None => Some((&report.summary, report.requests.as_slice())),
     };
-    let (passed, observed, observed_text) = match scope {
-        Some((summary, requests)) => {
-            let eval = threshold.evaluate_scoped(summary, |name| {
-                requests.iter().find(|r| r.name == name).map(|r| &r.summary)
-            });
-            (eval.passed, eval.observed, eval.observed_text)
-        }
-        None => (false, 0.0, "stage not run".to_string()),
+    let Some((summary, requests)) = scope else {
+        return ThresholdResult::not_run(
+            &threshold.expr,
+            stage.unwrap_or_default(),
+            threshold.limit,
+        );
     };
+    let eval = threshold.evaluate_scoped(summary, |name| {
+        requests.iter().find(|r| r.name == name).map(|r| &r.summary)
+    });
     ThresholdResult {
         expr: threshold.expr.clone(),
         stage: stage.map(str::to_string),
-        passed,
-        observed,
-        observed_text,
+        passed: eval.passed,
+        observed: Some(eval.observed),
+        observed_text: eval.observed_text,
         limit: threshold.limit,
     }
 }
@@ -122,7 +123,7 @@ mod tests {
             expr: expr.into(),
             stage: stage.map(str::to_string),
             passed: true,
-            observed: 0.0,
+            observed: Some(0.0),
             observed_text: String::new(),
             limit: 0.0,
         }
@@ -137,9 +138,10 @@ mod tests {
             recorded("p50 < 1s", Some("missing")),
         ];
         let results = evaluate_recorded(&report).unwrap();
-        assert!(!results[0].passed && results[0].observed >= 299_000.0);
+        assert!(!results[0].passed && results[0].observed.is_some_and(|o| o >= 299_000.0));
         assert!(results[1].passed);
         assert!(!results[2].passed && results[2].observed_text == "stage not run");
+        assert_eq!(results[2].observed, None);
         let text = render_lines(&results);
         assert!(
             text.starts_with("threshold FAIL: p99 < 250ms [steady] observed 300."),

@@ -20,8 +20,7 @@ pub struct Report {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_secs: f64,
-    /// `completed`, `quit`, `interrupted` or `target_exited`.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub outcome_detail: Option<String>,
     pub plan: PlanReport,
     /// Measured stages only (warm-up excluded).
@@ -46,6 +45,74 @@ pub struct Report {
     /// Measured stages per request name of a mix (absent for one request).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Completed,
+    /// The user quit (dashboard `q`).
+    Quit,
+    /// SIGINT or SIGTERM.
+    Interrupted,
+    /// The target process died; `outcome_detail` says how.
+    TargetExited,
+}
+
+impl RunOutcome {
+    /// The word the report writes (`completed`, `target_exited`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Completed => "completed",
+            RunOutcome::Quit => "quit",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::TargetExited => "target_exited",
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an event of the run records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A stage started, or the capacity search concluded.
+    Stage,
+    /// A live control (keys): rate, connections, threads, pause, hold, skip.
+    Control,
+    /// Server knobs the embedded target took.
+    Knobs,
+    /// The target: its exit, or whose limit a stage showed.
+    Target,
+    /// A report was saved (or merged).
+    Report,
+    Warning,
+}
+
+impl EventKind {
+    /// The word the report writes (`stage`, `knobs`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Stage => "stage",
+            EventKind::Control => "control",
+            EventKind::Knobs => "knobs",
+            EventKind::Target => "target",
+            EventKind::Report => "report",
+            EventKind::Warning => "warning",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One request name of a mix: its summary and exact histograms, so merged
@@ -77,9 +144,24 @@ pub struct TimelineRequest {
     pub errors: u64,
 }
 
+/// What made the run's plan (since schema 1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    /// `loadtop bench URL`: one stage from flags.
+    Bench,
+    /// A profile (`loadtop`, `run`, `compare`).
+    Profile,
+    /// `loadtop max`: probes appended as stages.
+    Capacity,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanReport {
     pub name: String,
+    /// Absent in reports from before 1.3: read them with [`PlanReport::kind`].
+    #[serde(default, rename = "kind", skip_serializing_if = "Option::is_none")]
+    pub recorded_kind: Option<PlanKind>,
     pub origin: String,
     /// `embedded` or `url`.
     pub target_kind: String,
@@ -103,11 +185,26 @@ pub struct PlanReport {
     /// `I/N` when this report is one shard of a plan (`--shard`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The embedded server's knobs that were set (`KnobPatch::to_json_object`):
+    /// a map, so the keys stay sorted and a report naming a knob this
+    /// version does not know still reads.
     pub knobs: serde_json::Map<String, serde_json::Value>,
     pub stages: Vec<PlannedStage>,
     /// The request mix, when there is one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<PlannedRequest>,
+}
+
+impl PlanReport {
+    /// What made the plan; a report from before 1.3 did not say, and a
+    /// bench plan was the one named `bench` then.
+    pub fn kind(&self) -> PlanKind {
+        self.recorded_kind.unwrap_or(if self.name == "bench" {
+            PlanKind::Bench
+        } else {
+            PlanKind::Profile
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,20 +298,81 @@ pub struct TimelineEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
     pub at_secs: f64,
-    /// `stage`, `control`, `knobs`, `target`, `report`, `warning`.
-    pub kind: String,
+    pub kind: EventKind,
     pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "ThresholdJson", from = "ThresholdJson")]
 pub struct ThresholdResult {
     pub expr: String,
     /// `None` for a whole-run threshold.
     pub stage: Option<String>,
     pub passed: bool,
-    pub observed: f64,
+    /// In the metric's base unit; `None` when nothing was observed (the
+    /// threshold's stage never ran).
+    pub observed: Option<f64>,
+    /// What the user reads, e.g. `312ms`, `2.5%` or `stage not run`.
     pub observed_text: String,
     pub limit: f64,
+}
+
+impl ThresholdResult {
+    const NOT_RUN: &str = "stage not run";
+
+    /// The verdict on a stage that never ran: failed, nothing observed.
+    pub fn not_run(expr: &str, stage: &str, limit: f64) -> ThresholdResult {
+        ThresholdResult {
+            expr: expr.to_string(),
+            stage: Some(stage.to_string()),
+            passed: false,
+            observed: None,
+            observed_text: ThresholdResult::NOT_RUN.to_string(),
+            limit,
+        }
+    }
+}
+
+/// `ThresholdResult` as `loadtop.report/1` writes it: `observed` is always a
+/// number, 0 when nothing was observed, and `observed_text` says why.
+#[derive(Clone, Serialize, Deserialize)]
+struct ThresholdJson {
+    expr: String,
+    stage: Option<String>,
+    passed: bool,
+    observed: f64,
+    observed_text: String,
+    limit: f64,
+}
+
+impl From<ThresholdResult> for ThresholdJson {
+    fn from(t: ThresholdResult) -> Self {
+        ThresholdJson {
+            expr: t.expr,
+            stage: t.stage,
+            passed: t.passed,
+            observed: t.observed.unwrap_or(0.0),
+            observed_text: t.observed_text,
+            limit: t.limit,
+        }
+    }
+}
+
+impl From<ThresholdJson> for ThresholdResult {
+    fn from(t: ThresholdJson) -> Self {
+        // The format has no "nothing observed" of its own: a stage that did
+        // not run reads 0 with this text, so a report read back and written
+        // again says the same.
+        let not_run = t.observed == 0.0 && t.observed_text == ThresholdResult::NOT_RUN;
+        ThresholdResult {
+            expr: t.expr,
+            stage: t.stage,
+            passed: t.passed,
+            observed: (!not_run).then_some(t.observed),
+            observed_text: t.observed_text,
+            limit: t.limit,
+        }
+    }
 }
 
 /// HdrHistogram V2 + deflate, base64: the format HdrHistogram's own tools
@@ -250,10 +408,11 @@ impl Report {
             loadtop_version: env!("CARGO_PKG_VERSION").into(),
             started_at: "2026-01-01T00:00:00Z".into(),
             duration_secs: 0.0,
-            outcome: "completed".into(),
+            outcome: RunOutcome::Completed,
             outcome_detail: None,
             plan: PlanReport {
                 name: "t".into(),
+                recorded_kind: Some(PlanKind::Profile),
                 origin: "test".into(),
                 target_kind: "url".into(),
                 target: "http://127.0.0.1:1/".into(),
@@ -286,26 +445,5 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stats::new_latency_histogram;
-
-    #[test]
-    fn histograms_round_trip_exactly() {
-        let mut hist = new_latency_histogram();
-        for v in [1u64, 10, 100, 1_000, 10_000, 250_000, 3_000_000] {
-            hist.record_n(v, v % 7 + 1).unwrap();
-        }
-        let back = decode_histogram(&encode_histogram(&hist).unwrap()).unwrap();
-        assert_eq!(back.len(), hist.len());
-        for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
-            assert_eq!(back.value_at_quantile(q), hist.value_at_quantile(q));
-        }
-    }
-
-    #[test]
-    fn bad_histogram_text_is_an_error_not_a_panic() {
-        assert!(decode_histogram("not base64!").is_err());
-        assert!(decode_histogram("AAAA").is_err());
-    }
-}
+#[path = "json_tests.rs"]
+mod tests;

@@ -11,7 +11,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use super::json::{PhaseHistograms, SCHEMA, decode_histogram, encode_histogram};
-use super::{EventEntry, Report, StageReport, TimelineEntry};
+use super::{EventEntry, EventKind, Report, RunOutcome, StageReport, TimelineEntry};
 use crate::monitor::ResourceStats;
 use crate::stats::summary::Summary;
 use crate::stats::{Interval, STATUS_SLOTS};
@@ -39,7 +39,7 @@ pub struct ShardInfo {
     pub source: String,
     pub started_at: String,
     pub duration_secs: f64,
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub requests: u64,
     pub stages: Vec<ShardStage>,
 }
@@ -277,12 +277,12 @@ fn secs(value: f64) -> Duration {
     Duration::try_from_secs_f64(value).unwrap_or(Duration::ZERO)
 }
 
-fn merged_outcome(shards: &[(String, Report)]) -> String {
+fn merged_outcome(shards: &[(String, Report)]) -> RunOutcome {
     shards
         .iter()
-        .map(|(_, r)| r.outcome.clone())
-        .find(|o| o != "completed")
-        .unwrap_or_else(|| "completed".into())
+        .map(|(_, r)| r.outcome)
+        .find(|o| *o != RunOutcome::Completed)
+        .unwrap_or(RunOutcome::Completed)
 }
 
 fn merged_detail(shards: &[(String, Report)]) -> Option<String> {
@@ -341,7 +341,7 @@ fn merge_events(shards: &[(String, Report)], offsets: &[f64]) -> Vec<EventEntry>
         .flat_map(|((source, report), offset)| {
             report.events.iter().map(move |e| EventEntry {
                 at_secs: e.at_secs + offset,
-                kind: e.kind.clone(),
+                kind: e.kind,
                 message: format!("[{source}] {}", e.message),
             })
         })
@@ -350,7 +350,7 @@ fn merge_events(shards: &[(String, Report)], offsets: &[f64]) -> Vec<EventEntry>
     let sources: Vec<&str> = shards.iter().map(|(s, _)| s.as_str()).collect();
     events.push(EventEntry {
         at_secs: 0.0,
-        kind: "report".into(),
+        kind: EventKind::Report,
         message: format!("merged {} shards: {}", shards.len(), sources.join(", ")),
     });
     events.rotate_right(1);
@@ -378,7 +378,7 @@ fn shard_info(source: &str, report: &Report) -> ShardInfo {
         source: source.to_string(),
         started_at: report.started_at.clone(),
         duration_secs: report.duration_secs,
-        outcome: report.outcome.clone(),
+        outcome: report.outcome,
         requests: report.summary.requests,
         stages: report
             .stages

@@ -18,7 +18,10 @@ pub mod text;
 
 pub use files::{OutputFiles, write_outputs};
 pub use input::{ReportInputError, load_report};
-pub use json::{EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry};
+pub use json::{
+    EventEntry, EventKind, PlanReport, Report, RunOutcome, StageReport, ThresholdResult,
+    TimelineEntry,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::Report;
 use super::check::render_lines;
+use super::json::PlanKind;
 use super::text::{
     StageTableRow, TextOptions, format_duration_us, format_percent, render_stage_table,
     render_summary,
@@ -61,7 +62,7 @@ pub fn render_review(report: &Report) -> String {
             }
         })
         .collect();
-    if plan.name == "bench" {
+    if plan.kind() == PlanKind::Bench {
         // A bench run prints wrk's block; so does its report.
         let options = TextOptions {
             corrected: plan.latency_corrected,

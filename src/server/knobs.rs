@@ -221,6 +221,26 @@ impl KnobPatch {
         Ok(patch)
     }
 
+    /// No key set: sending it would change nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == KnobPatch::default()
+    }
+
+    /// The keys that are set, as a JSON object with sorted keys: the form
+    /// reports and event texts show (`{"hold_ms":25,"pool_size":8}`).
+    pub fn to_json_object(&self) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map,
+            // Every field is a number or a bool: it always encodes as an object.
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// `to_json_object` as compact text, for event messages.
+    pub fn to_json_text(&self) -> String {
+        serde_json::Value::Object(self.to_json_object()).to_string()
+    }
+
     /// Checks every present key against its range.
     pub fn validate(&self) -> Result<(), KnobError> {
         check_u64("pool_size", self.pool_size, 1, 100_000, "1..=100000")?;

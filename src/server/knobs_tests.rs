@@ -54,3 +54,21 @@ fn apply_and_live_round_trip() {
     let live = LiveKnobs::new(&knobs);
     assert_eq!(live.load(), knobs);
 }
+
+#[test]
+fn json_text_holds_only_the_set_keys_sorted() {
+    assert!(KnobPatch::default().is_empty());
+    assert_eq!(KnobPatch::default().to_json_text(), "{}");
+    let patch = KnobPatch {
+        pool_size: Some(8),
+        hold_ms: Some(25),
+        load_shedding: Some(true),
+        error_rate: Some(0.5),
+        ..KnobPatch::default()
+    };
+    assert!(!patch.is_empty());
+    assert_eq!(
+        patch.to_json_text(),
+        r#"{"error_rate":0.5,"hold_ms":25,"load_shedding":true,"pool_size":8}"#
+    );
+}

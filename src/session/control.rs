@@ -2,6 +2,8 @@
 //! running session. Values are absolute; the front end computes them from the
 //! snapshot it is showing, so the session never guesses what "up" means.
 
+use crate::server::knobs::KnobPatch;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Control {
     SetConnections(usize),
@@ -14,17 +16,10 @@ pub enum Control {
     ToggleHold,
     /// Stop sending without losing counts (toggle).
     TogglePause,
-    /// Change the embedded server's knobs.
-    Knobs(KnobChange),
+    /// Change the embedded server's knobs (the keys that are set). Boxed:
+    /// a patch is many times the size of every other control.
+    Knobs(Box<KnobPatch>),
     /// Write the report of everything measured so far.
     SaveReport,
     Quit,
-}
-
-/// The knobs the dashboard changes; `None` leaves a knob as it is.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KnobChange {
-    pub pool_size: Option<u64>,
-    pub hold_ms: Option<u64>,
-    pub load_shedding: Option<bool>,
 }

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use crate::load::LoadCommand;
 use crate::profile::ModelKind;
+use crate::server::knobs::KnobPatch;
 
 use super::probe::KnobRequest;
-use super::{Control, KnobChange, Outcome, Session, SessionError};
+use super::{Control, Outcome, Session, SessionError};
+use crate::report::EventKind;
 
 impl Session<'_> {
     pub(super) fn apply_control(&mut self, control: Control) {
@@ -18,7 +20,7 @@ impl Session<'_> {
                 self.send_load(LoadCommand::SetConnections(n));
                 self.current.connections = n;
                 self.clock.override_connections(n);
-                self.event("control", format!("connections set to {n}"));
+                self.event(EventKind::Control, format!("connections set to {n}"));
             }
             Control::SetRate(rate)
                 if rate >= 1.0
@@ -30,22 +32,22 @@ impl Session<'_> {
                 self.send_load(LoadCommand::SetRate(rate));
                 self.clock.override_rate(rate);
                 self.current.rate = Some(rate);
-                self.event("control", format!("rate set to {rate:.0} req/s"));
+                self.event(EventKind::Control, format!("rate set to {rate:.0} req/s"));
             }
             // Asking for the count already running changes nothing to log.
             Control::SetThreads(n) if n == self.current.threads => {}
             Control::SetThreads(n) if n >= 1 => {
                 self.send_load(LoadCommand::SetThreads(n));
-                self.event("control", format!("threads set to {n}"));
+                self.event(EventKind::Control, format!("threads set to {n}"));
             }
             Control::NextStage => {
-                self.event("control", "next stage".into());
+                self.event(EventKind::Control, "next stage".into());
                 self.clock.skip();
             }
             Control::ToggleHold => {
                 let held = self.clock.toggle_hold();
                 self.event(
-                    "control",
+                    EventKind::Control,
                     if held { "stage held" } else { "stage released" }.into(),
                 );
             }
@@ -57,38 +59,33 @@ impl Session<'_> {
                     (LoadCommand::Resume, "resumed")
                 };
                 self.send_load(command);
-                self.event("control", word.into());
+                self.event(EventKind::Control, word.into());
             }
-            Control::Knobs(change) => self.change_knobs(&change),
+            Control::Knobs(knobs) => self.change_knobs(*knobs),
             Control::SaveReport => match self.save_report_now() {
-                Ok(path) => self.event("report", format!("report saved to {}", path.display())),
-                Err(e) => self.event("warning", format!("report not saved: {e}")),
+                Ok(path) => self.event(
+                    EventKind::Report,
+                    format!("report saved to {}", path.display()),
+                ),
+                Err(e) => self.event(EventKind::Warning, format!("report not saved: {e}")),
             },
             Control::Quit => self.outcome = Some(Outcome::Quit),
-            other => self.event("warning", format!("ignored {other:?}")),
+            other => self.event(EventKind::Warning, format!("ignored {other:?}")),
         }
         self.publish(false);
     }
 
-    fn change_knobs(&mut self, change: &KnobChange) {
+    fn change_knobs(&mut self, knobs: KnobPatch) {
         let Some(probe) = &self.probe else {
-            self.event("warning", "server knobs need the embedded target".into());
+            self.event(
+                EventKind::Warning,
+                "server knobs need the embedded target".into(),
+            );
             return;
         };
-        let mut knobs = serde_json::Map::new();
-        if let Some(v) = change.pool_size {
-            knobs.insert("pool_size".into(), v.into());
-        }
-        if let Some(v) = change.hold_ms {
-            knobs.insert("hold_ms".into(), v.into());
-        }
-        if let Some(v) = change.load_shedding {
-            knobs.insert("load_shedding".into(), v.into());
-        }
-        let text = serde_json::Value::Object(knobs.clone()).to_string();
         probe.apply(KnobRequest {
+            applied: format!("server knobs {}", knobs.to_json_text()),
             knobs,
-            applied: format!("server knobs {text}"),
         });
     }
 
@@ -100,7 +97,7 @@ impl Session<'_> {
             .unwrap_or_else(|| crate::report::default_path(&self.plan.name));
         // The run goes on: its thresholds cannot be judged yet.
         let report = self.build_report(
-            Outcome::Completed.as_str(),
+            Outcome::Completed.report_outcome(),
             Some("saved during the run".into()),
             false,
         );

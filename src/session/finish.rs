@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crate::profile::ModelKind;
 use crate::report::json::{
-    PhaseHistograms, PlannedRequest, PlannedStage, RequestReport, SCHEMA, TimelineRequest,
-    encode_histogram,
+    PhaseHistograms, PlanKind, PlannedRequest, PlannedStage, RequestReport, SCHEMA,
+    TimelineRequest, encode_histogram,
 };
-use crate::report::{EventEntry, PlanReport, Report, StageReport, TimelineEntry};
+use crate::report::{EventEntry, PlanReport, Report, RunOutcome, StageReport, TimelineEntry};
 use crate::stats::Interval;
 use crate::stats::summary::Summary;
 
@@ -81,7 +81,7 @@ impl Session<'_> {
             Outcome::Quit => Some("stopped by the user".into()),
             Outcome::Completed => None,
         };
-        let report = self.build_report(outcome.as_str(), detail, self.thresholds_evaluated);
+        let report = self.build_report(outcome.report_outcome(), detail, self.thresholds_evaluated);
         // A destination that fails now still keeps the data elsewhere.
         let (report_path, report_failure) = match &self.io.report_path {
             Some(path) => crate::report::save_json(&report, path),
@@ -103,7 +103,7 @@ impl Session<'_> {
 
     pub(super) fn build_report(
         &self,
-        outcome: &str,
+        outcome: RunOutcome,
         outcome_detail: Option<String>,
         thresholds_evaluated: bool,
     ) -> Report {
@@ -124,10 +124,15 @@ impl Session<'_> {
             loadtop_version: env!("CARGO_PKG_VERSION").into(),
             started_at: humantime::format_rfc3339_seconds(self.started_wall).to_string(),
             duration_secs: self.started.elapsed().as_secs_f64(),
-            outcome: outcome.into(),
+            outcome,
             outcome_detail,
             plan: PlanReport {
                 name: plan.name.clone(),
+                recorded_kind: Some(match plan.kind {
+                    crate::plan::RunKind::Bench => PlanKind::Bench,
+                    crate::plan::RunKind::Profile => PlanKind::Profile,
+                    crate::plan::RunKind::Capacity => PlanKind::Capacity,
+                }),
                 origin: plan.origin.clone(),
                 target_kind: match plan.target {
                     crate::plan::TargetPlan::Embedded { .. } => "embedded".into(),
@@ -146,7 +151,7 @@ impl Session<'_> {
                 protocol: Some(self.protocol.as_str().into()),
                 tls: Some(self.target.tls_host.is_some()),
                 knobs: match &plan.target {
-                    crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.clone(),
+                    crate::plan::TargetPlan::Embedded { knobs, .. } => knobs.to_json_object(),
                     crate::plan::TargetPlan::Url { .. } => Default::default(),
                 },
                 stages: self
@@ -161,7 +166,7 @@ impl Session<'_> {
                         connections: s.connections,
                         ramp: s.ramp,
                         measured: s.measured,
-                        knobs: s.knobs.clone(),
+                        knobs: s.knobs.to_json_object(),
                     })
                     .collect(),
                 requests: plan
@@ -242,7 +247,7 @@ impl Session<'_> {
                 .iter()
                 .map(|e| EventEntry {
                     at_secs: round_ms(e.at),
-                    kind: e.kind.into(),
+                    kind: e.kind,
                     message: e.message.clone(),
                 })
                 .collect(),

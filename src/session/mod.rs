@@ -21,7 +21,7 @@ mod stages;
 mod target;
 mod view;
 
-pub use control::{Control, KnobChange};
+pub use control::Control;
 pub use stages::{FinishedStage, StagePlanner};
 pub use target::{CommandTarget, Readiness, supervise_target};
 
@@ -36,7 +36,7 @@ use crate::load::{self, EngineHandle, LoadCommand, LoadConfig, Model};
 use crate::monitor::{Monitor, MonitorConfig, ResourceSample};
 use crate::plan::RunPlan;
 use crate::profile::ModelKind;
-use crate::report::Report;
+use crate::report::{EventKind, Report, RunOutcome};
 use crate::snapshot::{EventView, ServerView, Snapshot};
 
 use events::Event;
@@ -78,12 +78,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(&self) -> &'static str {
+    /// The report's word for it (the reason goes to `outcome_detail`).
+    pub fn report_outcome(&self) -> RunOutcome {
         match self {
-            Outcome::Completed => "completed",
-            Outcome::Quit => "quit",
-            Outcome::Interrupted => "interrupted",
-            Outcome::TargetExited(_) => "target_exited",
+            Outcome::Completed => RunOutcome::Completed,
+            Outcome::Quit => RunOutcome::Quit,
+            Outcome::Interrupted => RunOutcome::Interrupted,
+            Outcome::TargetExited(_) => RunOutcome::TargetExited,
         }
     }
 }
@@ -255,7 +256,7 @@ mod report_event {
 
     pub struct Event {
         pub at: Duration,
-        pub kind: &'static str,
+        pub kind: crate::report::EventKind,
         pub message: String,
     }
 }
@@ -267,7 +268,7 @@ impl Session<'_> {
         }
     }
 
-    fn event(&mut self, kind: &'static str, message: String) {
+    fn event(&mut self, kind: EventKind, message: String) {
         self.events.push(report_event::Event {
             at: self.started.elapsed(),
             kind,
@@ -298,8 +299,8 @@ impl Session<'_> {
                 self.latest_sample = Some(sample);
             }
             Event::Server(view) => self.server_view = Some(view),
-            Event::KnobsApplied(text) => self.event("knobs", text),
-            Event::KnobsFailed(text) => self.event("warning", text),
+            Event::KnobsApplied(text) => self.event(EventKind::Knobs, text),
+            Event::KnobsFailed(text) => self.event(EventKind::Warning, text),
             Event::Control(control) => self.apply_control(control),
             Event::Signal => {}
             Event::TargetExited(reason) => self.target_gone(reason),
@@ -360,7 +361,7 @@ impl Session<'_> {
     /// the interrupt: the signal thread gets a moment to say so, and the
     /// run counts as interrupted rather than failed.
     fn target_gone(&mut self, reason: String) {
-        self.event("target", format!("target exited: {reason}"));
+        self.event(EventKind::Target, format!("target exited: {reason}"));
         let deadline = Instant::now() + INTERRUPT_GRACE;
         while !self.io.interrupted.load(Ordering::Relaxed) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));

@@ -9,6 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::server::admin_client::AdminClient;
+use crate::server::knobs::KnobPatch;
 
 use super::events::Event;
 use super::view;
@@ -18,7 +19,7 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 
 /// Knobs to send, and the event text to record once the server took them.
 pub struct KnobRequest {
-    pub knobs: serde_json::Map<String, serde_json::Value>,
+    pub knobs: KnobPatch,
     pub applied: String,
 }
 

@@ -12,6 +12,7 @@ use crate::profile::ModelKind;
 use crate::stats::summary::Summary;
 
 use super::{Outcome, Session};
+use crate::report::EventKind;
 
 /// What a planner learns about a stage that just ended.
 pub struct FinishedStage<'a> {
@@ -214,10 +215,9 @@ impl Session<'_> {
         if !stage.knobs.is_empty()
             && let Some(probe) = &self.probe
         {
-            let text = serde_json::Value::Object(stage.knobs.clone()).to_string();
             probe.apply(super::probe::KnobRequest {
+                applied: format!("stage {} knobs {}", stage.name, stage.knobs.to_json_text()),
                 knobs: stage.knobs.clone(),
-                applied: format!("stage {} knobs {text}", stage.name),
             });
         }
         self.clock.enter(index);
@@ -241,7 +241,10 @@ impl Session<'_> {
             (ModelKind::Open, Some(rate)) => format!("{rate:.0} req/s"),
             _ => format!("{} connections", self.clock.stage_connections(index)),
         };
-        self.event("stage", format!("stage {} started ({what})", stage.name));
+        self.event(
+            EventKind::Stage,
+            format!("stage {} started ({what})", stage.name),
+        );
     }
 
     pub(super) fn advance_stages(&mut self) {
@@ -301,7 +304,7 @@ impl Session<'_> {
         if next.is_none()
             && let Some(line) = conclusion
         {
-            self.event("stage", line);
+            self.event(EventKind::Stage, line);
         }
         next
     }

@@ -162,15 +162,10 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, SessionError> {
         .ok_or_else(|| SessionError::Target(format!("cannot resolve {host}")))
 }
 
-/// Sends knobs (as written in a profile) to the embedded server.
-pub fn apply_knobs(
-    admin: &AdminClient,
-    knobs: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), SessionError> {
-    let patch: KnobPatch = serde_json::from_value(serde_json::Value::Object(knobs.clone()))
-        .map_err(|e| SessionError::Target(format!("invalid server knobs: {e}")))?;
+/// Sends knobs to the embedded server.
+pub fn apply_knobs(admin: &AdminClient, knobs: &KnobPatch) -> Result<(), SessionError> {
     admin
-        .patch_knobs(&patch)
+        .patch_knobs(knobs)
         .map(|_| ())
         .map_err(|e| SessionError::Target(format!("cannot set server knobs: {e}")))
 }

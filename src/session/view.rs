@@ -3,12 +3,12 @@
 
 use crate::load::Model;
 use crate::monitor;
-use crate::report::ThresholdResult;
+use crate::report::{EventKind, ThresholdResult};
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, ModelView, RequestRow, SaturatedParty, SaturationAlert, ServerView,
-    Snapshot, StageRow, StageView, ThresholdView, Verdict,
+    Alerts, ConnectionView, RequestRow, SaturatedParty, SaturationAlert, ServerView, Snapshot,
+    StageRow, StageView, ThresholdView, Verdict,
 };
 use crate::stats::Interval;
 use crate::stats::summary::{RequestSummary, Summary};
@@ -80,30 +80,27 @@ impl Session<'_> {
         let mut decided = Vec::new();
         for (index, stage) in self.clock.stages.iter().enumerate() {
             for threshold in &stage.thresholds {
-                let record = self.ledger.stages.get(index);
-                let (passed, observed, observed_text, done) = match record {
-                    Some(record) => {
-                        let summary = record.summary();
-                        let parts = self.request_summaries(&record.interval, record.active);
-                        let eval = threshold.evaluate_in(&summary, &parts);
-                        (
-                            eval.passed,
-                            eval.observed,
-                            eval.observed_text,
-                            record.finished || run_over,
-                        )
-                    }
-                    None => (false, 0.0, "stage not run".to_string(), run_over),
+                let Some(record) = self.ledger.stages.get(index) else {
+                    results.push(ThresholdResult::not_run(
+                        &threshold.expr,
+                        &stage.name,
+                        threshold.limit,
+                    ));
+                    decided.push(run_over);
+                    continue;
                 };
+                let summary = record.summary();
+                let parts = self.request_summaries(&record.interval, record.active);
+                let eval = threshold.evaluate_in(&summary, &parts);
                 results.push(ThresholdResult {
                     expr: threshold.expr.clone(),
                     stage: Some(stage.name.clone()),
-                    passed,
-                    observed,
-                    observed_text,
+                    passed: eval.passed,
+                    observed: Some(eval.observed),
+                    observed_text: eval.observed_text,
                     limit: threshold.limit,
                 });
-                decided.push(done);
+                decided.push(record.finished || run_over);
             }
         }
         if !self.plan.thresholds.is_empty() {
@@ -116,7 +113,7 @@ impl Session<'_> {
                     expr: threshold.expr.clone(),
                     stage: None,
                     passed: eval.passed,
-                    observed: eval.observed,
+                    observed: Some(eval.observed),
                     observed_text: eval.observed_text,
                     limit: threshold.limit,
                 });
@@ -192,7 +189,7 @@ impl Session<'_> {
         let thresholds_failing = verdicts
             .results
             .iter()
-            .filter(|r| !r.passed && r.observed_text != "stage not run")
+            .filter(|r| !r.passed && r.observed.is_some())
             .filter(|r| {
                 r.stage.is_none()
                     || self
@@ -259,10 +256,10 @@ impl Session<'_> {
                 }
             },
             model: match self.current.model {
-                Model::Open { .. } => ModelView::Open {
+                Model::Open { .. } => Model::Open {
                     rate: self.current.rate.unwrap_or(0.0),
                 },
-                Model::Closed => ModelView::Closed,
+                Model::Closed => Model::Closed,
             },
             threads: self.current.threads,
             connections: self.current.connections,
@@ -353,7 +350,7 @@ impl Session<'_> {
             SaturatedParty::Target => "target",
         };
         let message = format!("{party} saturated: {}", alert.reason);
-        self.event("warning", message);
+        self.event(EventKind::Warning, message);
     }
 
     /// Whose limit the last second shows, if anyone's (the rule itself is

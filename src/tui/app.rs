@@ -211,7 +211,7 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     use super::*;
-    use crate::snapshot::ModelView;
+    use crate::snapshot::Model;
 
     fn app(snapshot: Snapshot) -> (App, mpsc::Receiver<Control>) {
         let (control_tx, control_rx) = mpsc::channel();
@@ -233,7 +233,7 @@ mod tests {
 
     fn running() -> Snapshot {
         Snapshot {
-            model: ModelView::Open { rate: 100.0 },
+            model: Model::Open { rate: 100.0 },
             connections: 8,
             ..Snapshot::default()
         }

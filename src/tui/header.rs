@@ -10,7 +10,7 @@ use ratatui::widgets::{LineGauge, Paragraph, Widget};
 
 use super::format;
 use super::theme::Theme;
-use crate::snapshot::{ModelView, SaturatedParty, Snapshot};
+use crate::snapshot::{Model, SaturatedParty, Snapshot};
 
 pub struct Header<'a> {
     pub snapshot: &'a Snapshot,
@@ -64,7 +64,7 @@ impl Header<'_> {
                 Span::styled(" │ ", t.border()),
             ];
             match s.model {
-                ModelView::Open { rate } => {
+                Model::Open { rate } => {
                     spans.push(Span::styled(
                         format!("open {} req/s", format::rate(rate)),
                         t.value(),
@@ -77,7 +77,7 @@ impl Header<'_> {
                     spans.push(Span::styled(" │ ", t.border()));
                     spans.push(Span::styled(format!("{} conns", s.connections), t.value()));
                 }
-                ModelView::Closed => {
+                Model::Closed => {
                     spans.push(Span::styled(
                         format!("closed {} conns", s.connections),
                         t.value(),

@@ -5,8 +5,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::state::{AppState, ViewChange};
-use crate::session::{Control, KnobChange};
-use crate::snapshot::{ModelView, Snapshot};
+use crate::server::knobs::KnobPatch;
+use crate::session::Control;
+use crate::snapshot::{Model, Snapshot};
 
 /// The engine's own bounds for threads and connections.
 pub use crate::load::{MAX_CONNECTIONS, MAX_THREADS};
@@ -59,7 +60,7 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         'c' => Control::SetConnections((snapshot.connections / 2).max(1)),
         'C' => Control::SetConnections((snapshot.connections.max(1) * 2).min(MAX_CONNECTIONS)),
         'r' | 'R' => {
-            let ModelView::Open { rate } = snapshot.model else {
+            let Model::Open { rate } = snapshot.model else {
                 return hint(
                     "rate applies to the open model (run with --rate); \
                      closed model: change connections with c/C",
@@ -93,7 +94,7 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
     let Some(server) = &snapshot.server else {
         return hint("server knobs need the embedded target (a profile without target.url)");
     };
-    let mut change = KnobChange::default();
+    let mut change = KnobPatch::default();
     match c {
         'p' => change.pool_size = Some(pool_step_down(server.pool_size)),
         'P' => change.pool_size = Some(pool_step_up(server.pool_size)),
@@ -109,7 +110,7 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         's' => change.load_shedding = Some(!server.load_shedding),
         _ => return KeyOutcome::Ignored,
     }
-    KeyOutcome::Control(Control::Knobs(change))
+    KeyOutcome::Control(Control::Knobs(Box::new(change)))
 }
 
 /// Steps of about a quarter, never less than one, so small pools (the ones
@@ -139,8 +140,8 @@ pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
     match control {
         Control::SetConnections(n) => format!("connections {} → {n}", snapshot.connections),
         Control::SetRate(r) => match snapshot.model {
-            ModelView::Open { rate } => format!("rate {rate:.0} → {r:.0} req/s"),
-            ModelView::Closed => format!("rate → {r:.0} req/s"),
+            Model::Open { rate } => format!("rate {rate:.0} → {r:.0} req/s"),
+            Model::Closed => format!("rate → {r:.0} req/s"),
         },
         Control::SetThreads(n) => format!("threads {} → {n}", snapshot.threads),
         Control::NextStage => "next stage".to_string(),
@@ -165,7 +166,7 @@ pub fn describe(snapshot: &Snapshot, control: &Control) -> String {
     }
 }
 
-fn describe_knobs(snapshot: &Snapshot, change: &KnobChange) -> String {
+fn describe_knobs(snapshot: &Snapshot, change: &KnobPatch) -> String {
     let server = snapshot.server.as_ref();
     let mut parts = Vec::new();
     if let Some(size) = change.pool_size {

@@ -9,7 +9,7 @@ fn press(c: char) -> KeyEvent {
 
 fn open_snapshot() -> Snapshot {
     Snapshot {
-        model: ModelView::Open { rate: 1000.0 },
+        model: Model::Open { rate: 1000.0 },
         threads: 2,
         connections: 50,
         server: Some(ServerView {
@@ -87,7 +87,7 @@ fn lower_bounds_clamp_at_one() {
     let mut snap = open_snapshot();
     snap.connections = 1;
     snap.threads = 1;
-    snap.model = ModelView::Open { rate: 1.0 };
+    snap.model = Model::Open { rate: 1.0 };
     snap.server.as_mut().unwrap().pool_size = 1;
     snap.server.as_mut().unwrap().hold_ms = 0;
     assert_eq!(control(&snap, 'c'), Control::SetConnections(1));
@@ -95,32 +95,32 @@ fn lower_bounds_clamp_at_one() {
     assert!(is_hint(on_key(&AppState::default(), &snap, press('t'))));
     assert_eq!(control(&snap, 'r'), Control::SetRate(1.0));
     assert_eq!(control(&snap, 'R'), Control::SetRate(2.0));
-    snap.model = ModelView::Open { rate: 3.0 };
+    snap.model = Model::Open { rate: 3.0 };
     assert_eq!(control(&snap, 'r'), Control::SetRate(2.0));
     let pool_down = control(&snap, 'p');
     assert_eq!(
         pool_down,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             pool_size: Some(1),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     let hold_down = control(&snap, 'o');
     assert_eq!(
         hold_down,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             hold_ms: Some(0),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     // From zero, up must still move.
     let hold_up = control(&snap, 'O');
     assert_eq!(
         hold_up,
-        Control::Knobs(KnobChange {
+        Control::Knobs(Box::new(KnobPatch {
             hold_ms: Some(10),
-            ..KnobChange::default()
-        })
+            ..KnobPatch::default()
+        }))
     );
     snap.connections = 0;
     assert_eq!(control(&snap, 'C'), Control::SetConnections(2));
@@ -131,7 +131,7 @@ fn upper_bounds_clamp() {
     let mut snap = open_snapshot();
     snap.connections = MAX_CONNECTIONS;
     snap.threads = MAX_THREADS;
-    snap.model = ModelView::Open { rate: MAX_RATE };
+    snap.model = Model::Open { rate: MAX_RATE };
     assert_eq!(
         control(&snap, 'C'),
         Control::SetConnections(MAX_CONNECTIONS)
@@ -160,7 +160,7 @@ fn server_knobs() {
 #[test]
 fn closed_model_rate_gives_a_hint() {
     let snap = Snapshot {
-        model: ModelView::Closed,
+        model: Model::Closed,
         ..open_snapshot()
     };
     let state = AppState::default();

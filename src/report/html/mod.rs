@@ -59,7 +59,7 @@ fn write_page(out: &mut String, r: &Report, charts: &[charts::ChartSpec]) -> std
         "<p>Started {} · {:.1}s · outcome <b>{}</b>{} · thresholds {verdict}</p>",
         escape(&r.started_at),
         r.duration_secs,
-        escape(&r.outcome),
+        escape(r.outcome.as_str()),
         r.outcome_detail
             .as_deref()
             .map_or_else(String::new, |d| format!(" ({})", escape(d))),
@@ -315,7 +315,7 @@ fn write_events(out: &mut String, r: &Report) -> std::fmt::Result {
             "<tr><td>E{}</td><td>{:.1}s</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
             i + 1,
             e.at_secs,
-            escape(&e.kind),
+            escape(e.kind.as_str()),
             escape(&e.message)
         )?;
     }

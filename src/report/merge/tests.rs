@@ -56,7 +56,7 @@ fn shard(start: &str, offset: u64) -> Report {
         .collect();
     report.events = vec![EventEntry {
         at_secs: 0.5,
-        kind: "stage".into(),
+        kind: crate::report::EventKind::Stage,
         message: "started".into(),
     }];
     report
@@ -100,7 +100,7 @@ fn timelines_align_on_wall_clock_seconds() {
     assert_eq!(merged.summary.late_sends, 6);
     assert_eq!(merged.stages[0].summary.errors[0].count, 2);
     // Events keep their shard's name and move to the shared clock.
-    assert_eq!(merged.events[0].kind, "report");
+    assert_eq!(merged.events[0].kind, crate::report::EventKind::Report);
     assert!(merged.events[0].message.contains("merged 2 shards: a, b"));
     assert_eq!(merged.events[2].at_secs, 1.5);
     assert_eq!(merged.events[2].message, "[b] started");

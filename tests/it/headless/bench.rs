@@ -27,6 +27,7 @@ fn bench_counts_exactly_the_requests_asked_for_and_prints_json() {
     assert_eq!(report["summary"]["requests"], 300);
     assert_eq!(report["summary"]["status_codes"][0]["code"], 200);
     assert_eq!(report["plan"]["latency_corrected"], false);
+    assert_eq!(report["plan"]["kind"], "bench");
     assert!(stderr.contains("Requests/sec"));
     // The closed model has no schedule, so no send lag; the phases are there.
     let summary = &report["summary"];

@@ -15,6 +15,7 @@ mod bench;
 mod completions;
 mod exact;
 mod inputs;
+mod knobs;
 mod lifecycle;
 mod mix;
 mod outputs;

@@ -130,7 +130,7 @@ fn three_shards_merge_into_exact_sums_and_one_histograms_percentiles() {
         .find(|t| t.stage.is_none())
         .unwrap();
     assert!(run.passed, "{run:?}");
-    assert_eq!(run.observed, merged.summary.requests as f64);
+    assert_eq!(run.observed, Some(merged.summary.requests as f64));
     let spike = merged
         .thresholds
         .iter()

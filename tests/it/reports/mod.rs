@@ -16,6 +16,7 @@ use loadtop::report::json::{PlannedStage, SCHEMA, encode_histogram};
 use loadtop::report::{
     EventEntry, PlanReport, Report, StageReport, ThresholdResult, TimelineEntry,
 };
+use loadtop::report::{EventKind, RunOutcome};
 use loadtop::stats::Interval;
 use loadtop::stats::summary::Summary;
 use serde_json::Value;
@@ -110,10 +111,12 @@ pub fn build_report(
         loadtop_version: "0.1.0".into(),
         started_at: started_at.into(),
         duration_secs: total_secs,
-        outcome: "completed".into(),
+        outcome: RunOutcome::Completed,
         outcome_detail: None,
         plan: PlanReport {
             name: plan_name.into(),
+            // As written before 1.3: the kind follows from the name.
+            recorded_kind: None,
             origin: "tests/it/reports".into(),
             target_kind: "url".into(),
             target: "http://127.0.0.1:9/".into(),
@@ -150,7 +153,7 @@ pub fn build_report(
         timeline,
         events: vec![EventEntry {
             at_secs: 1.5,
-            kind: "control".into(),
+            kind: EventKind::Control,
             message: "rate <changed> & \"quoted\"".into(),
         }],
         thresholds: thresholds
@@ -159,7 +162,7 @@ pub fn build_report(
                 expr: (*expr).into(),
                 stage: stage.map(str::to_string),
                 passed: true,
-                observed: 0.0,
+                observed: Some(0.0),
                 observed_text: String::new(),
                 limit: 0.0,
             })

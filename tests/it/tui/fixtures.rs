@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use loadtop::snapshot::{
-    Alerts, ConnectionView, EventView, LatencyView, ModelView, ResourceView, SaturatedParty,
+    Alerts, ConnectionView, EventView, LatencyView, Model, ResourceView, SaturatedParty,
     SaturationAlert, ServerView, Snapshot, StageRow, StageView, ThresholdView, TimelinePoint,
     Verdict,
 };
@@ -110,9 +110,9 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
     Snapshot {
         target: "embedded /pool".to_string(),
         model: if open {
-            ModelView::Open { rate }
+            Model::Open { rate }
         } else {
-            ModelView::Closed
+            Model::Closed
         },
         threads: 2,
         connections: 50,
@@ -315,7 +315,7 @@ pub fn generator_saturated() -> Snapshot {
         point.p50_us = (9_000.0 + 900.0 * jitter(point.second, 25)) as u64;
     }
     let mut snapshot = base(100, true, timeline);
-    snapshot.model = ModelView::Open { rate: 20_000.0 };
+    snapshot.model = Model::Open { rate: 20_000.0 };
     snapshot.threads = 2;
     snapshot.connections = 200;
     snapshot.alerts.saturated = Some(SaturationAlert {
