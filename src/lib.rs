@@ -25,3 +25,4 @@ pub mod signals;
 pub mod snapshot;
 pub mod stats;
 pub mod tui;
+pub mod units;
