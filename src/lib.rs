@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod capacity;
+pub mod child;
 pub mod cli;
 pub mod compare;
 pub mod live_metrics;
