@@ -26,7 +26,7 @@ mod mix;
 mod pacer;
 mod prepared;
 mod request;
-mod response;
+pub(crate) mod response;
 mod shared;
 mod tls;
 mod transport;
