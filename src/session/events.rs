@@ -97,3 +97,31 @@ pub fn forward_controls(controls: Receiver<Control>, events: Sender<Event>) -> O
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::channel;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn the_controls_forwarder_forwards_and_ends_when_dropped() {
+        let (controls_tx, controls_rx) = channel();
+        let (events_tx, events_rx) = channel();
+        let forwarder = forward_controls(controls_rx, events_tx).unwrap();
+        controls_tx.send(Control::TogglePause).unwrap();
+        assert!(matches!(
+            events_rx.recv_timeout(Duration::from_secs(5)),
+            Ok(Event::Control(Control::TogglePause))
+        ));
+        drop(forwarder);
+        // Its receiver goes with the thread (the join may give up on a
+        // machine too busy to run it within the bound; it still ends).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while controls_tx.send(Control::TogglePause).is_ok() {
+            assert!(Instant::now() < deadline, "the forwarder outlived its drop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -122,3 +122,7 @@ mod tests {
         drop(release_tx);
     }
 }
+
+#[cfg(test)]
+#[path = "helper_tests.rs"]
+mod probe_tests;
