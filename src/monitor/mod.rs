@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use crate::snapshot::ResourceView;
 
-pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
+pub use process::CLOCK_TICKS_PER_SEC;
+pub use procfs::WORKER_THREAD_PREFIX;
 pub use stats::ResourceStats;
 
 /// CPU figures are differences between two reads (sysinfo's for the system,
