@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod capacity;
+pub mod child;
 pub mod cli;
 pub mod compare;
 pub mod diagnosis;
@@ -26,3 +27,4 @@ pub mod signals;
 pub mod snapshot;
 pub mod stats;
 pub mod tui;
+pub mod units;

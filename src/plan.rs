@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::cli::{LoadArgs, RunArgs};
 use crate::profile::{
     self, MixRequest, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl,
 };
@@ -122,7 +121,7 @@ impl RunPlan {
         self.stages.iter().map(|s| s.duration).sum()
     }
 
-    pub fn from_run_args(args: &RunArgs) -> Result<RunPlan, PlanError> {
+    pub fn from_run(args: &RunInput) -> Result<RunPlan, PlanError> {
         let profile = match &args.profile {
             Some(path) => Profile::load(path)?,
             None => Profile::default_profile()?,
@@ -146,7 +145,7 @@ impl RunPlan {
     pub fn from_profile(
         profile: Profile,
         scale_time: f64,
-        load: &LoadArgs,
+        load: &LoadOptions,
     ) -> Result<RunPlan, PlanError> {
         let target = match profile.target {
             Target::Embedded { route } => TargetPlan::Embedded {
@@ -235,7 +234,7 @@ impl RunPlan {
             max_requests: None,
             stages,
             thresholds: profile.thresholds,
-            report: report_dest(load),
+            report: load.report.clone(),
             headless: load.headless,
             print_latency: false,
             sample_interval: sample_interval(load),
@@ -262,15 +261,8 @@ impl RunPlan {
     }
 }
 
-fn sample_interval(load: &LoadArgs) -> Duration {
+fn sample_interval(load: &LoadOptions) -> Duration {
     load.sample_interval.unwrap_or(Duration::from_secs(1))
-}
-
-fn report_dest(load: &LoadArgs) -> Option<ReportDest> {
-    load.json.as_deref().map(|dest| match dest {
-        "-" => ReportDest::Stdout,
-        path => ReportDest::File(PathBuf::from(path)),
-    })
 }
 
 fn parse_header(text: &str) -> Result<(String, String), PlanError> {
@@ -290,11 +282,13 @@ fn parse_header(text: &str) -> Result<(String, String), PlanError> {
 
 mod bench;
 mod compare;
+mod input;
 mod max;
 mod shard;
 mod transport;
 mod urls;
 
+pub use input::{BenchInput, LoadOptions, MaxInput, RunInput};
 pub use max::{MaxPlan, SearchConfig};
 pub use transport::TransportPlan;
 

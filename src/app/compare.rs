@@ -13,10 +13,10 @@ use super::exit;
 use super::output::Output;
 use super::progress::spawn_progress;
 use super::run::{self, RunOptions};
-use crate::cli::{CompareArgs, LoadArgs};
+use crate::cli::CompareArgs;
 use crate::compare::document::{self, CompareDocument, ProfileInfo, TargetEntry};
 use crate::compare::{notes, requires, table, targets_of};
-use crate::plan::{PlanError, RunPlan};
+use crate::plan::{LoadOptions, PlanError, RunPlan};
 use crate::profile::{Profile, ProfileError};
 use crate::session::{self, Outcome, SessionError, SessionIo};
 use crate::snapshot::Snapshot;
@@ -43,9 +43,9 @@ pub enum CompareError {
 pub fn compare(args: &CompareArgs, options: RunOptions) -> Result<u8, CompareError> {
     let profile = Profile::load(&args.profile)?;
     let targets = targets_of(&profile);
-    let load = LoadArgs {
+    let load = LoadOptions {
         headless: true,
-        ..LoadArgs::default()
+        ..LoadOptions::default()
     };
     // Every plan first: bad input is refused before any process starts.
     let plans = targets

@@ -22,7 +22,7 @@ pub enum MaxError {
 /// Parses, runs the search and prints it; returns the exit code:
 /// 0 an answer, 1 no rate met the SLOs (or the target died), 130 interrupted.
 pub fn max(args: &MaxArgs, options: RunOptions) -> Result<u8, MaxError> {
-    let plan = RunPlan::for_max(args)?;
+    let plan = RunPlan::for_max(&super::inputs::max_input(args))?;
     Ok(run_plan(&plan, options)?)
 }
 

@@ -9,6 +9,7 @@
 //! text goes and which exit code a result is.
 
 pub mod compare;
+pub mod inputs;
 pub mod manual;
 pub mod max;
 pub mod output;
@@ -54,11 +55,11 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
         Some(Command::Serve(args)) => Ok(serve::serve(&args)?),
         Some(Command::SuperviseTarget) => Ok(crate::session::supervise_target()),
         Some(Command::Bench(args)) => {
-            let plan = RunPlan::from_bench_args(&args)?;
+            let plan = RunPlan::from_bench(&inputs::bench_input(&args))?;
             Ok(run::run(&plan, run_options(&args.load))?)
         }
         Some(Command::Run(args)) => {
-            let plan = RunPlan::from_run_args(&args)?;
+            let plan = RunPlan::from_run(&inputs::run_input(&args))?;
             Ok(run::run(&plan, run_options(&args.load))?)
         }
         Some(Command::Report(args)) => Ok(report::report(&args)?),
@@ -76,7 +77,7 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
                 scale_time: 1.0,
                 load: LoadArgs::default(),
             };
-            let plan = RunPlan::from_run_args(&args)?;
+            let plan = RunPlan::from_run(&inputs::run_input(&args))?;
             Ok(run::run(&plan, run_options(&args.load))?)
         }
     }

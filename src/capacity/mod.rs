@@ -1,6 +1,7 @@
 //! `loadtop max`: the highest fixed rate at which every SLO holds.
 //!
-//! Data flows `MaxArgs` → `plan::RunPlan::for_max` → [`MaxPlan`] → the
+//! Data flows `MaxArgs` → (`app::inputs`) `plan::MaxInput` →
+//! `plan::RunPlan::for_max` → [`MaxPlan`] → the
 //! run path's session with a [`planner::CapacityPlanner`], which judges each
 //! finished probe (`probe`), asks the pure [`search::Search`] for the next
 //! rate and appends that probe as a stage. The planner and the command

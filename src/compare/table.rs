@@ -137,7 +137,7 @@ fn cells(row: &CompareRow) -> [String; 10] {
         opt(row.cpu_max),
         row.rss_peak_bytes.map_or_else(
             || "-".to_string(),
-            |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0)),
+            |b| format!("{:.1}", b as f64 / crate::units::MIB),
         ),
     ]
 }

@@ -4,36 +4,23 @@
 //! exchange under the request timeout and records the outcome into the
 //! worker's interval. The loop itself allocates nothing per request; control
 //! (pause, pacing changes, retire, stop) arrives through the worker's shared
-//! cells and wakes the loop only between requests. [`super::h1`] and
-//! [`super::h2`] provide the links.
+//! cells and wakes the loop only between requests. The links are
+//! `h1` and `h2`, which call [`drive`]; the worker picks one per connection.
 
-use std::cell::Cell;
 use std::io;
-use std::rc::Rc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::pacer::{Backoff, Schedule};
-use super::worker::{PreparedRequest, WorkerShared};
+use super::prepared::PreparedRequest;
+use super::shared::{ConnControl, WorkerShared};
 use crate::stats::{ErrorKind, record_us};
 
 /// A connection ready this far behind its intended time sends late.
 const LATE: Duration = Duration::from_millis(1);
 /// Stands in for "no deadline" on the reusable timer.
 const FAR: Duration = Duration::from_secs(86_400 * 365);
-
-/// Per-connection switch the worker flips to close this one connection.
-#[derive(Debug, Default)]
-pub(crate) struct ConnControl {
-    pub(crate) retire: Cell<bool>,
-    /// Requests written and awaiting their response (up to one per HTTP/2
-    /// stream; at most one on HTTP/1.1).
-    pub(crate) in_flight: Cell<u32>,
-    /// When a worker added this connection to a running schedule (`None`
-    /// for its initial ones): its first intended send is never earlier.
-    pub(crate) joined: Cell<Option<Instant>>,
-}
 
 /// What one completed exchange produced.
 #[derive(Clone, Copy, Debug)]
@@ -308,15 +295,6 @@ pub(crate) async fn drive<L: Link>(
         }
     }
     link.finish(shared);
-}
-
-/// Starts the right kind of connection for the run's transport.
-pub(crate) async fn run(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
-    if shared.target.http2 {
-        super::h2::run(shared, control, phase).await;
-    } else {
-        super::h1::run(shared, control, phase).await;
-    }
 }
 
 pub(crate) fn micros(elapsed: Duration) -> u64 {

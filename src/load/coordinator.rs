@@ -17,9 +17,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::config::check_rate;
-use super::engine::{LoadCommand, Tick};
+use super::messages::{LoadCommand, Tick};
 use super::pacer::period_for;
-use super::worker::{self, Target, WorkerCommand, WorkerReport, WorkerSetup};
+use super::shared::Target;
+use super::worker::{self, WorkerCommand, WorkerReport, WorkerSetup};
 use super::{Model, limits};
 use crate::stats::Interval;
 

@@ -11,42 +11,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::coordinator::{Control, Coordinator, MAX_THREADS, split};
-use super::mix;
-use super::worker::{PreparedRequest, Target};
-use super::{EngineError, LoadConfig, Model, h2, limits, tls};
+use super::messages::{LoadCommand, Tick};
+use super::prepared::{self, PreparedRequest};
+use super::shared::Target;
+use super::{EngineError, LoadConfig, Model, limits, mix, tls};
 use crate::stats::Interval;
-
-/// Live changes; each takes effect within one tick and loses no counts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum LoadCommand {
-    /// Requests per second; on a closed run this switches to the open model.
-    SetRate(f64),
-    /// Switch to the closed model: each connection sends as soon as its
-    /// previous response is done (a profile stage may ask for it).
-    SetClosed,
-    /// Total connections, spread over the threads (clamped to at least 1).
-    SetConnections(usize),
-    /// Worker threads (clamped to 1..=256); retiring threads flush first.
-    SetThreads(usize),
-    /// Stop sending; connections stay open and open-model backlog is dropped.
-    Pause,
-    Resume,
-}
-
-/// One tick's merged figures and the engine's state at its end.
-#[derive(Clone, Debug)]
-pub struct Tick {
-    /// Since the engine started, at the end of this tick.
-    pub elapsed: Duration,
-    pub interval: Interval,
-    pub open_connections: u64,
-    pub threads: usize,
-    pub connections: usize,
-    pub model: Model,
-    pub paused: bool,
-    /// `max_requests` is spent: every worker has sent its share.
-    pub done: bool,
-}
 
 /// Ticks the caller may fall behind before they are merged instead.
 const TICK_BACKLOG: usize = 64;
@@ -158,7 +127,7 @@ pub fn start(config: LoadConfig) -> Result<EngineHandle, EngineError> {
                 head: request.spec.is_head(),
                 slot,
                 h2: if http2 {
-                    Some(h2::prepare(&request.spec, tls)?)
+                    Some(prepared::h2(&request.spec, tls)?)
                 } else {
                     None
                 },

@@ -9,12 +9,11 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::time::Instant;
 
-use super::conn::{
-    self, ConnControl, Link, Pacing, Response, count_connect, count_open, io_error_kind,
-};
+use super::conn::{self, Link, Pacing, Response, count_connect, count_open, io_error_kind};
+use super::prepared::PreparedRequest;
 use super::response::{ParseError, ResponseParser};
+use super::shared::{ConnControl, WorkerShared};
 use super::transport::Stream;
-use super::worker::{PreparedRequest, WorkerShared};
 use crate::stats::ErrorKind;
 
 /// Initial read buffer: a typical head and small body fit in one read, and

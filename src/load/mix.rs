@@ -7,7 +7,7 @@
 //! counts match the weights to within one wheel turn per connection.
 
 use super::EngineError;
-use super::config::RequestSpec;
+use super::request::RequestSpec;
 
 /// One entry of a request mix.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,18 +21,24 @@ mod engine;
 mod h1;
 mod h2;
 mod limits;
+mod messages;
 mod mix;
 mod pacer;
-mod response;
+mod prepared;
+mod request;
+pub(crate) mod response;
+mod shared;
 mod tls;
 mod transport;
 pub mod url;
 mod worker;
 
-pub use config::{LoadConfig, Model, RequestSpec};
+pub use config::{LoadConfig, Model};
 pub use coordinator::{MAX_CONNECTIONS, MAX_THREADS};
-pub use engine::{EngineHandle, LoadCommand, Tick, start};
+pub use engine::{EngineHandle, start};
+pub use messages::{LoadCommand, Tick};
 pub use mix::{MAX_NAMES, WeightedRequest, reported_names};
+pub use request::RequestSpec;
 pub use tls::probe;
 pub use transport::{Protocol, TlsOptions, Transport};
 

@@ -2,8 +2,12 @@
 //! in whatever pieces they arrive; the parser consumes the head (status and
 //! the headers that decide framing), then the body by Content-Length, chunked
 //! coding (with extensions and trailers) or until EOF, and says when one
-//! response is complete. Body bytes are counted and dropped, never copied.
-//! It never allocates: headers are parsed into a stack array.
+//! response is complete. The generator's body bytes are counted and
+//! dropped, never copied, and nothing is allocated: headers are parsed into
+//! a stack array. A caller that wants the headers and the de-chunked body
+//! (the admin client, `server::admin_client`) passes a [`Sink`] to
+//! [`ResponseParser::advance_into`]; the generator's `()` sink does nothing
+//! and compiles away.
 
 /// Headers beyond this many make the response malformed (wrk allows 100).
 const MAX_HEADERS: usize = 100;
@@ -27,6 +31,17 @@ enum State {
     UntilEof,
     Done,
 }
+
+/// What a caller keeps of a response besides its framing. Called with the
+/// final (not interim) response's headers, then the body's bytes in order,
+/// chunk framing removed.
+pub(crate) trait Sink {
+    fn header(&mut self, _name: &str, _value: &[u8]) {}
+    fn body(&mut self, _bytes: &[u8]) {}
+}
+
+/// The generator keeps nothing.
+impl Sink for () {}
 
 /// One response in progress on one connection; `reset` before each request.
 #[derive(Debug)]
@@ -81,13 +96,23 @@ impl ResponseParser {
     /// many bytes were used. Bytes left over belong to whatever comes next
     /// (an incomplete head, or data past the end of this response).
     pub(crate) fn advance(&mut self, buf: &[u8]) -> Result<usize, ParseError> {
+        self.advance_into(buf, &mut ())
+    }
+
+    /// [`Self::advance`], handing the headers and body to `sink`.
+    pub(crate) fn advance_into<S: Sink>(
+        &mut self,
+        buf: &[u8],
+        sink: &mut S,
+    ) -> Result<usize, ParseError> {
         let mut used = 0;
         while used < buf.len() && self.state != State::Done {
             let rest = &buf[used..];
             let step = match self.state {
-                State::Head => self.parse_head(rest)?,
+                State::Head => self.parse_head(rest, sink)?,
                 State::Body { remaining } => {
                     let take = remaining.min(rest.len() as u64);
+                    sink.body(&rest[..take as usize]);
                     self.state = match remaining - take {
                         0 => State::Done,
                         left => State::Body { remaining: left },
@@ -108,6 +133,7 @@ impl ResponseParser {
                 },
                 State::ChunkData { remaining } => {
                     let take = remaining.min(rest.len() as u64);
+                    sink.body(&rest[..take as usize]);
                     self.state = match remaining - take {
                         0 => State::ChunkDataEnd,
                         left => State::ChunkData { remaining: left },
@@ -133,7 +159,10 @@ impl ResponseParser {
                         Err(_) => return Err(ParseError::Malformed),
                     }
                 }
-                State::UntilEof => rest.len(),
+                State::UntilEof => {
+                    sink.body(rest);
+                    rest.len()
+                }
                 State::Done => 0,
             };
             if step == 0 {
@@ -157,7 +186,7 @@ impl ResponseParser {
         }
     }
 
-    fn parse_head(&mut self, buf: &[u8]) -> Result<usize, ParseError> {
+    fn parse_head<S: Sink>(&mut self, buf: &[u8], sink: &mut S) -> Result<usize, ParseError> {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut headers);
         let head_len = match response.parse(buf) {
@@ -204,6 +233,9 @@ impl ResponseParser {
             // Interim response: the real one follows on the same connection.
             return Ok(head_len);
         }
+        for header in response.headers.iter() {
+            sink.header(header.name, header.value);
+        }
         self.status = status;
         self.close = close;
         let no_body = self.head_request || status == 101 || status == 204 || status == 304;
@@ -234,122 +266,5 @@ impl ResponseParser {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Feeds `input` in pieces of `piece` bytes, as a socket would, keeping
-    /// unconsumed bytes like the connection's buffer does.
-    fn feed(input: &[u8], piece: usize, head: bool) -> Result<(ResponseParser, usize), ParseError> {
-        let mut parser = ResponseParser::new(head);
-        let mut pending: Vec<u8> = Vec::new();
-        let mut offered = 0;
-        while !parser.is_done() {
-            if offered == input.len() {
-                parser.on_eof()?;
-                break;
-            }
-            let end = (offered + piece).min(input.len());
-            pending.extend_from_slice(&input[offered..end]);
-            offered = end;
-            let used = parser.advance(&pending)?;
-            pending.drain(..used);
-        }
-        Ok((parser, pending.len()))
-    }
-
-    fn every_split(input: &[u8], head: bool) -> ResponseParser {
-        let mut last = None;
-        for piece in 1..=input.len() {
-            let (parser, left) = feed(input, piece, head).unwrap();
-            assert!(parser.is_done(), "piece {piece}");
-            assert_eq!(left, 0, "piece {piece}");
-            assert_eq!(parser.wire_bytes(), input.len() as u64, "piece {piece}");
-            last = Some(parser);
-        }
-        last.unwrap()
-    }
-
-    #[test]
-    fn content_length_in_any_split() {
-        let parser = every_split(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false);
-        assert_eq!(parser.status(), 200);
-        assert!(!parser.must_close());
-    }
-
-    #[test]
-    fn chunked_with_extensions_and_trailers_in_any_split() {
-        let input = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n\
-            4;name=value\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: 1\r\n\r\n";
-        let parser = every_split(input, false);
-        assert_eq!(parser.status(), 201);
-        let plain = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-        every_split(plain, false);
-    }
-
-    #[test]
-    fn no_body_cases() {
-        every_split(b"HTTP/1.1 204 No Content\r\n\r\n", false);
-        every_split(
-            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
-            false,
-        );
-        let parser = every_split(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", true);
-        assert_eq!(parser.status(), 200);
-        let parser = every_split(
-            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-            false,
-        );
-        assert_eq!(parser.status(), 200);
-    }
-
-    #[test]
-    fn close_and_eof_framing() {
-        let parser = every_split(
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
-            false,
-        );
-        assert!(parser.must_close());
-        let parser = every_split(b"HTTP/1.0 200 OK\r\n\r\nuntil eof", false);
-        assert!(parser.must_close());
-        let parser = every_split(
-            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
-            false,
-        );
-        assert!(!parser.must_close());
-    }
-
-    #[test]
-    fn pipelined_bytes_are_left_for_the_next_response() {
-        let mut parser = ResponseParser::new(false);
-        let input = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1";
-        let used = parser.advance(input).unwrap();
-        assert!(parser.is_done());
-        assert_eq!(used, input.len() - 8);
-        parser.reset(false);
-        assert!(!parser.is_done());
-        assert_eq!(parser.wire_bytes(), 0);
-    }
-
-    #[test]
-    fn bad_inputs_are_errors() {
-        let malformed: [&[u8]; 6] = [
-            b"garbage garbage\r\n\r\n",
-            b"HTTP/1.1 abc OK\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc",
-        ];
-        for input in malformed {
-            let mut parser = ResponseParser::new(false);
-            assert_eq!(
-                parser.advance(input),
-                Err(ParseError::Malformed),
-                "{input:?}"
-            );
-        }
-        let (truncated, _) = (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 0);
-        assert_eq!(feed(truncated, 4, false).err(), Some(ParseError::Truncated));
-        assert_eq!(feed(b"", 1, false).err(), Some(ParseError::Truncated));
-    }
-}
+#[path = "response_tests.rs"]
+mod tests;

@@ -8,58 +8,23 @@
 //! and allocates nothing. On stop the connections finish their in-flight
 //! request, and the final interval is delivered with a real send.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::LocalSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::alarm::Alarm;
-use super::conn::{self, ConnControl};
-use super::h2::H2Request;
-use super::transport::Dialer;
+use super::shared::{ConnControl, Target, WorkerShared};
+use super::{h1, h2};
 use crate::stats::Interval;
 
 /// How long a stopping worker waits for in-flight responses before it
 /// abandons them (counted as request timeouts), so that stop is prompt even
 /// against a stalled target with a long timeout.
 const STOP_GRACE: Duration = Duration::from_secs(1);
-
-/// One request of the mix, ready to write.
-#[derive(Debug)]
-pub(crate) struct PreparedRequest {
-    pub(crate) bytes: Bytes,
-    pub(crate) head: bool,
-    /// Index of its name's per-request statistics.
-    pub(crate) slot: usize,
-    /// The request in HTTP/2 form (`Some` when the run speaks HTTP/2).
-    pub(crate) h2: Option<H2Request>,
-}
-
-/// Everything about the target a connection needs; immutable for the run.
-#[derive(Debug)]
-pub(crate) struct Target {
-    /// Address, connect timeout and TLS: how to open a connection.
-    pub(crate) dialer: Dialer,
-    pub(crate) requests: Box<[PreparedRequest]>,
-    /// The order of sends (indices into `requests`), see `mix`.
-    pub(crate) wheel: Box<[u16]>,
-    /// Per-name statistics kept (0 for a single name).
-    pub(crate) named_slots: usize,
-    /// Connections at the start: the denominator of their phases.
-    pub(crate) initial_connections: usize,
-    pub(crate) timeout: Duration,
-    pub(crate) keepalive: bool,
-    /// Each connection is one HTTP/2 connection of `h2_streams` streams.
-    pub(crate) http2: bool,
-    pub(crate) h2_streams: usize,
-}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum WorkerCommand {
@@ -85,56 +50,6 @@ pub(crate) struct WorkerReport {
     pub(crate) last: Option<Option<u64>>,
     /// Quota given back on `ReleaseQuota`.
     pub(crate) released: u64,
-}
-
-/// State shared by one worker's tasks. Single-threaded: plain cells.
-pub(crate) struct WorkerShared {
-    pub(crate) target: Arc<Target>,
-    pub(crate) recorder: RefCell<Interval>,
-    pub(crate) period: Cell<Option<Duration>>,
-    pub(crate) paused: Cell<bool>,
-    pub(crate) stopping: Cell<bool>,
-    /// Bumped on every pacing, pause or stop change; connections compare.
-    pub(crate) epoch: Cell<u64>,
-    pub(crate) changed_at: Cell<Instant>,
-    /// Epoch and time of the latest pause.
-    pub(crate) last_pause: Cell<(u64, Instant)>,
-    quota: Cell<Option<u64>>,
-    pub(crate) open_connections: Cell<u64>,
-    /// Quota released for other workers, not yet reported.
-    released: Cell<u64>,
-    /// Wakes connections that wait on a pacer, a backoff or a pause.
-    pub(crate) wake: Notify,
-    /// Microsecond timer for open-model sends (`None` if the kernel refused
-    /// a timerfd: sends then fall back to tokio's millisecond timer).
-    pub(crate) alarm: Option<Rc<Alarm>>,
-}
-
-impl WorkerShared {
-    pub(crate) fn fresh_interval(&self) -> Interval {
-        Interval::with_requests(self.target.named_slots)
-    }
-
-    pub(crate) fn has_quota(&self) -> bool {
-        self.quota.get() != Some(0)
-    }
-
-    pub(crate) fn take_quota(&self) -> bool {
-        match self.quota.get() {
-            None => true,
-            Some(0) => false,
-            Some(left) => {
-                self.quota.set(Some(left - 1));
-                true
-            }
-        }
-    }
-
-    fn changed(&self) {
-        self.epoch.set(self.epoch.get() + 1);
-        self.changed_at.set(Instant::now());
-        self.wake.notify_waiters();
-    }
 }
 
 pub(crate) struct WorkerSetup {
@@ -175,21 +90,13 @@ pub(crate) fn spawn(setup: WorkerSetup) -> std::io::Result<JoinHandle<()>> {
 }
 
 async fn run(mut setup: WorkerSetup) {
-    let shared = Rc::new(WorkerShared {
-        target: setup.target.clone(),
-        recorder: RefCell::new(Interval::with_requests(setup.target.named_slots)),
-        period: Cell::new(setup.period),
-        paused: Cell::new(setup.paused),
-        stopping: Cell::new(false),
-        epoch: Cell::new(0),
-        changed_at: Cell::new(setup.origin),
-        last_pause: Cell::new((0, setup.origin)),
-        quota: Cell::new(setup.quota),
-        open_connections: Cell::new(0),
-        released: Cell::new(0),
-        wake: Notify::new(),
-        alarm: Alarm::new().ok(),
-    });
+    let shared = Rc::new(WorkerShared::new(
+        setup.target.clone(),
+        setup.period,
+        setup.paused,
+        setup.quota,
+        setup.origin,
+    ));
     if let Some(alarm) = shared.alarm.clone() {
         tokio::task::spawn_local(alarm.drive());
     }
@@ -222,15 +129,9 @@ async fn run(mut setup: WorkerSetup) {
                     shared.paused.set(false);
                     shared.changed();
                 }
-                Some(WorkerCommand::ReleaseQuota(share)) => {
-                    if let Some(left) = shared.quota.get() {
-                        let give = ((left as f64 * share).floor() as u64).min(left);
-                        shared.quota.set(Some(left - give));
-                        shared.released.set(shared.released.get() + give);
-                    }
-                }
+                Some(WorkerCommand::ReleaseQuota(share)) => shared.release_quota(share),
                 Some(WorkerCommand::AddQuota(more)) => {
-                    shared.quota.set(shared.quota.get().map(|left| left + more));
+                    shared.add_quota(more);
                     reconcile(&shared, &mut slots, target_connections, &mut phases, false);
                 }
             },
@@ -258,8 +159,8 @@ async fn run(mut setup: WorkerSetup) {
         interval: shared.recorder.replace(shared.fresh_interval()),
         open_connections: 0,
         idle: true,
-        last: Some(shared.quota.get()),
-        released: shared.released.take(),
+        last: Some(shared.quota_left()),
+        released: shared.take_released(),
     };
     // The coordinator waits for this report; it only fails if it is gone.
     let _ = setup.report_tx.send(report).await;
@@ -298,7 +199,7 @@ fn reconcile(
         if !initial {
             control.joined.set(Some(Instant::now()));
         }
-        let task = tokio::task::spawn_local(conn::run(shared.clone(), control.clone(), phase));
+        let task = tokio::task::spawn_local(connect(shared.clone(), control.clone(), phase));
         slots.push(ConnSlot { control, task });
     }
 }
@@ -316,13 +217,22 @@ fn flush(shared: &WorkerShared, slots: &[ConnSlot], setup: &mut WorkerSetup) {
         open_connections: shared.open_connections.get(),
         idle: !shared.has_quota() && slots.iter().all(|slot| slot.task.is_finished()),
         last: None,
-        released: shared.released.take(),
+        released: shared.take_released(),
     };
     match setup.report_tx.try_send(report) {
         Ok(()) => {}
         Err(TrySendError::Full(report) | TrySendError::Closed(report)) => {
             shared.recorder.borrow_mut().merge(&report.interval);
-            shared.released.set(shared.released.get() + report.released);
+            shared.keep_released(report.released);
         }
+    }
+}
+
+/// Starts the right kind of connection for the run's transport.
+async fn connect(shared: Rc<WorkerShared>, control: Rc<ConnControl>, phase: f64) {
+    if shared.target.http2 {
+        h2::run(shared, control, phase).await;
+    } else {
+        h1::run(shared, control, phase).await;
     }
 }

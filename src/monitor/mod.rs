@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use crate::snapshot::ResourceView;
 
-pub use procfs::{CLOCK_TICKS_PER_SEC, WORKER_THREAD_PREFIX};
+pub use process::CLOCK_TICKS_PER_SEC;
+pub use procfs::WORKER_THREAD_PREFIX;
 pub use signals::{NEAR_FULL_CORE_PERCENT, ProcessSignals, SignalSampler};
 pub use sockets::{ListenQueue, SocketStates, socket_states};
 pub use stats::ResourceStats;

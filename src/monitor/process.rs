@@ -13,8 +13,6 @@
 use std::fs;
 use std::time::Instant;
 
-use super::procfs::CLOCK_TICKS_PER_SEC;
-
 /// One read of a process's counters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct ProcessCounters {
@@ -26,6 +24,11 @@ pub(crate) struct ProcessCounters {
     /// CPUs in the affinity mask (`Cpus_allowed_list`).
     pub allowed_cpus: Option<u32>,
 }
+
+/// `utime` and `stime` in `/proc/*/stat` count in USER_HZ ticks. USER_HZ is
+/// 100 on every mainstream Linux architecture and reading the real value
+/// (`sysconf(_SC_CLK_TCK)`) would need unsafe FFI, which the crate forbids.
+pub const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
 /// State (field 3) and `utime + stime` (fields 14 and 15) of a stat line.
 /// The name (field 2) may hold spaces and parentheses, so fields are

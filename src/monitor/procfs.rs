@@ -7,14 +7,11 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::Instant;
 
+use super::process::{CLOCK_TICKS_PER_SEC, parse_stat};
+
 /// Generator worker threads are named `loadtop-worker-N`. The kernel keeps
 /// only 15 bytes of a thread name, so match on the prefix.
 pub const WORKER_THREAD_PREFIX: &str = "loadtop-worker";
-
-/// `utime` and `stime` in `/proc/*/stat` count in USER_HZ ticks. USER_HZ is
-/// 100 on every mainstream Linux architecture and reading the real value
-/// (`sysconf(_SC_CLK_TCK)`) would need unsafe FFI, which the crate forbids.
-pub const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
 /// Entries of `/proc/PID/task`: one per thread.
 pub(crate) fn count_threads(pid: u32) -> Option<u64> {
@@ -64,7 +61,7 @@ fn thread_times(task: &std::path::Path) -> Option<ThreadTimes> {
     {
         return Some(ThreadTimes { on_cpu, waiting });
     }
-    let (_, ticks) = super::process::parse_stat(&fs::read_to_string(task.join("stat")).ok()?)?;
+    let (_, ticks) = parse_stat(&fs::read_to_string(task.join("stat")).ok()?)?;
     Some(ThreadTimes {
         on_cpu: (ticks as f64 / CLOCK_TICKS_PER_SEC * 1e9) as u64,
         waiting: 0,

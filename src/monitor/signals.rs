@@ -15,7 +15,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use super::procfs::CLOCK_TICKS_PER_SEC;
+use super::process::CLOCK_TICKS_PER_SEC;
 
 /// A thread at or above this share of one core counts as near a full core:
 /// a thread that never sleeps reads 95–100 % on a quiet machine, and tick

@@ -1,20 +1,20 @@
-//! `loadtop bench URL` flags (wrk/oha style) → a one-stage [`RunPlan`]
+//! `loadtop bench URL` options (wrk/oha style) → a one-stage [`RunPlan`]
 //! (plus a warm-up stage when asked), or a mix from `--urls-from-file`.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::input::BenchInput;
 use super::{
     ModelKind, PlanError, RunKind, RunPlan, StagePlan, TargetPlan, TransportPlan, invalid,
-    parse_header, report_dest, sample_interval, urls,
+    parse_header, sample_interval, urls,
 };
-use crate::cli::BenchArgs;
 use crate::profile;
 use crate::server::knobs::KnobPatch;
 
 impl RunPlan {
-    pub fn from_bench_args(args: &BenchArgs) -> Result<RunPlan, PlanError> {
+    pub fn from_bench(args: &BenchInput) -> Result<RunPlan, PlanError> {
         let (url, requests) = match (&args.url, &args.urls_from_file) {
             (Some(_), Some(_)) => {
                 return Err(invalid("give a URL or --urls-from-file, not both"));
@@ -139,7 +139,7 @@ impl RunPlan {
             max_requests: args.requests,
             stages,
             thresholds: Vec::new(),
-            report: report_dest(&args.load),
+            report: args.load.report.clone(),
             headless: args.load.headless,
             print_latency: args.latency,
             sample_interval: sample_interval(&args.load),

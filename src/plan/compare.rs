@@ -1,10 +1,9 @@
 //! Plans for `loadtop compare`: one [`RunPlan`] per target of a profile,
 //! each the profile's stages and load against that target alone.
 
-use crate::cli::LoadArgs;
 use crate::profile::{NamedTarget, Profile};
 
-use super::{PlanError, RunPlan, invalid};
+use super::{LoadOptions, PlanError, RunPlan, invalid};
 
 impl RunPlan {
     /// The profile's run against `target` only; the plan is named after the
@@ -13,7 +12,7 @@ impl RunPlan {
         profile: &Profile,
         target: &NamedTarget,
         scale_time: f64,
-        load: &LoadArgs,
+        load: &LoadOptions,
     ) -> Result<RunPlan, PlanError> {
         if !(scale_time.is_finite() && scale_time > 0.0) {
             return Err(invalid(format!(
@@ -31,8 +30,7 @@ impl RunPlan {
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::LoadArgs;
-    use crate::plan::{RunPlan, TargetPlan};
+    use crate::plan::{LoadOptions, RunPlan, TargetPlan};
     use crate::profile::Profile;
 
     const TEXT: &str = r#"
@@ -58,9 +56,9 @@ duration = "4s"
     #[test]
     fn each_target_gets_the_same_stages() {
         let profile = Profile::parse(TEXT, "t.toml").unwrap();
-        let load = LoadArgs {
+        let load = LoadOptions {
             headless: true,
-            ..LoadArgs::default()
+            ..LoadOptions::default()
         };
         let own = RunPlan::for_target(&profile, &profile.targets[0], 0.5, &load).unwrap();
         let py = RunPlan::for_target(&profile, &profile.targets[1], 0.5, &load).unwrap();

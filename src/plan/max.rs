@@ -1,4 +1,4 @@
-//! `loadtop max` flags (plus a profile, when the target is one) become a
+//! `loadtop max` options (plus a profile, when the target is one) become a
 //! [`MaxPlan`]: a `RunPlan` holding only a short warm-up, which the capacity
 //! planner extends probe by probe, and the search's validated settings.
 
@@ -8,9 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{
-    PlanError, RunKind, RunPlan, StagePlan, TargetPlan, invalid, report_dest, sample_interval,
+    MaxInput, PlanError, RunKind, RunPlan, StagePlan, TargetPlan, invalid, sample_interval,
 };
-use crate::cli::MaxArgs;
 use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
 use crate::server::knobs::KnobPatch;
@@ -44,7 +43,7 @@ pub const DEFAULT_CONNECTIONS: usize = 256;
 const SHORTEST_STEP: Duration = Duration::from_millis(500);
 
 impl RunPlan {
-    pub fn for_max(args: &MaxArgs) -> Result<MaxPlan, PlanError> {
+    pub fn for_max(args: &MaxInput) -> Result<MaxPlan, PlanError> {
         if args.step_time < SHORTEST_STEP {
             return Err(invalid(format!(
                 "--step-time must be at least {}ms",
@@ -166,7 +165,7 @@ pub fn parse_slo(text: &str) -> Result<Threshold, PlanError> {
     Ok(slo)
 }
 
-fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
+fn url_plan(args: &MaxInput) -> Result<RunPlan, PlanError> {
     let parsed = profile::url::parse(&args.target).map_err(invalid)?;
     Ok(RunPlan {
         kind: RunKind::Capacity,
@@ -193,7 +192,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
         max_requests: None,
         stages: Vec::new(),
         thresholds: Vec::new(),
-        report: report_dest(&args.load),
+        report: args.load.report.clone(),
         headless: args.load.headless,
         print_latency: false,
         sample_interval: sample_interval(&args.load),
@@ -204,7 +203,7 @@ fn url_plan(args: &MaxArgs) -> Result<RunPlan, PlanError> {
 /// The profile's target, request, knobs and load settings; its stages are
 /// ignored and its whole-run thresholds returned as candidate SLOs.
 fn profile_plan(
-    args: &MaxArgs,
+    args: &MaxInput,
     notes: &mut Vec<String>,
 ) -> Result<(RunPlan, Vec<Threshold>), PlanError> {
     let path = Path::new(&args.target);

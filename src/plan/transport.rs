@@ -4,8 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{PlanError, TargetPlan, invalid};
-use crate::cli::LoadArgs;
+use super::{LoadOptions, PlanError, TargetPlan, invalid};
 use crate::profile;
 
 /// How the generator talks to the target; TLS itself follows the URL's
@@ -32,7 +31,7 @@ impl Default for TransportPlan {
 impl TransportPlan {
     /// The command line's flags over the profile's keys.
     pub fn resolve(
-        load: &LoadArgs,
+        load: &LoadOptions,
         profile: &profile::TransportSettings,
     ) -> Result<TransportPlan, PlanError> {
         let http2 = load.http2 || profile.http2;

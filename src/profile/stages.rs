@@ -66,13 +66,6 @@ impl Ctx<'_> {
     }
 }
 
-/// More stages than anyone reads in a table; each costs a histogram pair.
-pub(super) const MAX_STAGES: usize = 100;
-
-pub(super) fn too_many_stages() -> String {
-    format!("at most {MAX_STAGES} stages")
-}
-
 impl Ctx<'_> {
     /// A stage's length: at least one aggregation tick, since stages advance
     /// a tick at a time (a shorter one would run a whole tick anyway).

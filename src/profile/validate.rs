@@ -9,11 +9,17 @@ use toml::Spanned;
 use crate::server::knobs::KnobPatch;
 
 use super::raw::{DurationValue, RawProfile, RawRequest};
-use super::stages::{MAX_STAGES, too_many_stages};
 use super::{
     LoadSettings, ModelKind, Profile, ProfileError, RequestTemplate, ServerSettings, Stage, Target,
     Threshold, TransportSettings, knobs,
 };
+
+/// More stages than anyone reads in a table; each costs a histogram pair.
+pub(super) const MAX_STAGES: usize = 100;
+
+pub(super) fn too_many_stages() -> String {
+    format!("at most {MAX_STAGES} stages")
+}
 
 pub(super) struct Ctx<'a> {
     pub text: &'a str,

@@ -11,10 +11,11 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use super::json::{PhaseHistograms, SCHEMA, decode_histogram, encode_histogram};
+use super::totals::accumulate;
 use super::{EventEntry, EventKind, Report, RunOutcome, StageReport, TimelineEntry};
 use crate::monitor::ResourceStats;
+use crate::stats::Interval;
 use crate::stats::summary::Summary;
-use crate::stats::{Interval, STATUS_SLOTS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -67,32 +68,6 @@ impl Merged {
         }
         Ok(value)
     }
-}
-
-/// Adds a report's recorded counts into an interval, the inverse of
-/// `Summary::from_interval`: rebuilding a summary from the sum gives what
-/// one generator would have reported for all the requests.
-pub fn accumulate(
-    total: &mut Interval,
-    summary: &Summary,
-    latency: &Histogram<u64>,
-    service: &Histogram<u64>,
-) -> Result<(), String> {
-    total.latency.add(latency).map_err(|e| format!("{e:?}"))?;
-    total.service.add(service).map_err(|e| format!("{e:?}"))?;
-    total.responses += summary.requests;
-    total.bytes_read += summary.bytes;
-    for status in &summary.status_codes {
-        let slot = usize::from(status.code);
-        total.status[if slot < STATUS_SLOTS { slot } else { 0 }] += status.count;
-    }
-    for error in &summary.errors {
-        total.errors[error.kind.index()] += error.count;
-    }
-    total.late_sends += summary.late_sends;
-    total.dropped_sends += summary.dropped_sends;
-    total.connects += summary.connects;
-    Ok(())
 }
 
 fn epoch_secs(started_at: &str) -> u64 {

@@ -15,6 +15,7 @@ pub mod merge;
 pub mod requests;
 pub mod review;
 pub mod text;
+mod totals;
 
 pub use files::{OutputFiles, write_outputs};
 pub use input::{ReportInputError, load_report};

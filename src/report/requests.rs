@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::json::{RequestReport, TimelineRequest, decode_histogram, encode_histogram};
-use super::text::{format_duration_us, format_percent};
+use super::totals::accumulate;
 use crate::stats::Interval;
 use crate::stats::summary::Summary;
+use crate::units::{format_duration_us, format_percent};
 
 /// Adds every shard's per-request parts by name, first-seen order kept.
 /// `duration` is the merged stage's (the shards ran side by side).
@@ -26,7 +27,7 @@ pub fn merge(parts: &[&[RequestReport]], duration: Duration) -> Result<Vec<Reque
         };
         let latency = decode_histogram(&part.histogram).map_err(|e| e.to_string())?;
         let service = decode_histogram(&part.service_histogram).map_err(|e| e.to_string())?;
-        super::merge::accumulate(&mut totals[index], &part.summary, &latency, &service)
+        accumulate(&mut totals[index], &part.summary, &latency, &service)
             .map_err(|e| format!("request `{}`: {e}", part.name))?;
     }
     names

@@ -6,18 +6,17 @@
 mod extras;
 mod header;
 mod stage_table;
-mod units;
 
 use std::fmt::Write;
 
 use crate::stats::summary::{LatencySummary, Summary};
 
+pub use crate::units::{
+    format_bytes, format_duration_us, format_duration_us_f64, format_percent, format_rate,
+};
 pub use extras::{corrected_vs_service, requests_by_stage, target_resources};
 pub use header::bench_header;
 pub use stage_table::{StageTableRow, render_stage_table};
-pub use units::{
-    format_bytes, format_duration_us, format_duration_us_f64, format_percent, format_rate,
-};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TextOptions {

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use super::body::ResponseBody;
 use super::knobs::KnobPatch;
 use super::routes::{json_response, text_response};
-use super::service::{MAX_BODY, Shared};
+use super::shared::{MAX_BODY, Shared};
 
 /// Compares in time independent of the token's content (`subtle`); an empty
 /// token never matches, whatever the server was given.

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::ServerError;
 use super::knobs::{KnobPatch, Knobs};
 use super::stats::ServerStats;
+use crate::load::response::{ParseError, ResponseParser, Sink};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 const MAX_RESPONSE: u64 = 4 * 1024 * 1024;
@@ -70,73 +71,39 @@ fn invalid(what: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string())
 }
 
-/// Parses a complete response as read until the connection closed.
-pub fn parse_response(raw: &[u8], head_request: bool) -> std::io::Result<RawResponse> {
-    let mut header_buf = [httparse::EMPTY_HEADER; 64];
-    let mut parsed = httparse::Response::new(&mut header_buf);
-    let body_start = match parsed.parse(raw) {
-        Ok(httparse::Status::Complete(n)) => n,
-        _ => return Err(invalid("incomplete or malformed response head")),
-    };
-    let status = parsed.code.ok_or_else(|| invalid("no status code"))?;
-    let headers: Vec<(String, String)> = parsed
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
-    let mut response = RawResponse {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    if head_request {
-        return Ok(response);
+/// Keeps what the generator's parser drops: headers and the body.
+struct Collect<'a>(&'a mut RawResponse);
+
+impl Sink for Collect<'_> {
+    fn header(&mut self, name: &str, value: &[u8]) {
+        let value = String::from_utf8_lossy(value).into_owned();
+        self.0.headers.push((name.to_string(), value));
     }
-    let rest = &raw[body_start..];
-    response.body = if response
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        dechunk(rest)?
-    } else if let Some(len) = response.header("content-length") {
-        let len: usize = len
-            .trim()
-            .parse()
-            .map_err(|_| invalid("bad content-length"))?;
-        rest.get(..len)
-            .ok_or_else(|| invalid("truncated body"))?
-            .to_vec()
-    } else {
-        rest.to_vec()
-    };
-    Ok(response)
+
+    fn body(&mut self, bytes: &[u8]) {
+        self.0.body.extend_from_slice(bytes);
+    }
 }
 
-fn dechunk(mut rest: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or_else(|| invalid("truncated chunk size"))?;
-        let size_text =
-            std::str::from_utf8(&rest[..line_end]).map_err(|_| invalid("chunk size"))?;
-        let size_hex = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16).map_err(|_| invalid("chunk size"))?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            return Ok(body);
+/// Parses a complete response as read until the connection closed, with
+/// the generator's HTTP/1.1 parser (so both read responses the same way).
+pub fn parse_response(raw: &[u8], head_request: bool) -> std::io::Result<RawResponse> {
+    let mut response = RawResponse {
+        status: 0,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let mut parser = ResponseParser::new(head_request);
+    let parsed = parser
+        .advance_into(raw, &mut Collect(&mut response))
+        .and_then(|_| parser.on_eof());
+    match parsed {
+        Ok(()) => {
+            response.status = parser.status();
+            Ok(response)
         }
-        let chunk = rest.get(..size).ok_or_else(|| invalid("truncated chunk"))?;
-        body.extend_from_slice(chunk);
-        rest = rest
-            .get(size + 2..)
-            .ok_or_else(|| invalid("truncated chunk"))?;
+        Err(ParseError::Malformed) => Err(invalid("malformed response")),
+        Err(ParseError::Truncated) => Err(invalid("truncated response")),
     }
 }
 

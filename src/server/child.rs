@@ -1,9 +1,10 @@
 //! The parent side of `loadtop serve` as a child process: spawn it on
 //! 127.0.0.1 port 0, read its one ready line (with a timeout), and own it
-//! until drop, which sends SIGTERM, waits briefly, then kills and reaps it
-//! (never a zombie). Sync (`std::process`) so any thread can hold it.
-//! stdout and stderr are drained by named threads; the last stderr lines
-//! explain a death in `try_exit_status`.
+//! as a [`Supervised`] child until drop, which sends SIGTERM, waits
+//! briefly, then kills and reaps it (never a zombie). Sync
+//! (`std::process`) so any thread can hold it. stdout and stderr are
+//! drained by named threads; the last stderr lines explain a death in
+//! `try_exit_status`.
 //!
 //! The child runs in its own process group, so a Ctrl-C typed at the
 //! terminal reaches loadtop alone (which stops the run and then the child),
@@ -11,17 +12,16 @@
 //! `exit_with_parent_if_asked` (in the child) exits when that pipe closes,
 //! which the kernel does even when the parent is killed with SIGKILL.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::ServerError;
+use crate::child::{Ask, Supervised, Tail, watch_parent};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 const TERM_GRACE: Duration = Duration::from_secs(3);
@@ -36,35 +36,22 @@ pub fn exit_with_parent_if_asked() {
     if std::env::var_os(PARENT_PIPE_ENV).is_none_or(|v| v != "stdin") {
         return;
     }
-    let _ = std::thread::Builder::new()
-        .name("loadtop-parent-watch".into())
-        .spawn(|| {
-            let mut stdin = std::io::stdin().lock();
-            let mut buf = [0u8; 64];
-            // Nothing is ever written: any return is EOF or an error, and
-            // either means the parent is gone.
-            while let Ok(n) = stdin.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-            }
-            // The server's own shutdown waits on a signal that will never
-            // come once its parent is gone; leaving at once is the point.
-            #[allow(clippy::exit)]
-            std::process::exit(0);
-        });
+    watch_parent("loadtop-parent-watch", || {
+        // The server's own shutdown waits on a signal that will never
+        // come once its parent is gone; leaving at once is the point.
+        #[allow(clippy::exit)]
+        std::process::exit(0);
+    });
 }
 
 /// A running `loadtop serve` child.
 #[derive(Debug)]
 pub struct ChildServer {
-    // A Mutex so status checks work through `&self` from any thread.
-    child: Mutex<Child>,
+    child: Supervised,
     url: String,
     addr: SocketAddr,
     pid: u32,
     token: String,
-    stderr_tail: Arc<Mutex<VecDeque<String>>>,
 }
 
 /// What the ready line carries.
@@ -125,20 +112,9 @@ impl ChildServer {
                 exe: exe.to_path_buf(),
                 source,
             })?;
-        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_tail = Tail::new(STDERR_LINES, None);
         if let Some(stderr) = child.stderr.take() {
-            let tail = stderr_tail.clone();
-            let _ = std::thread::Builder::new()
-                .name("loadtop-serve-stderr".into())
-                .spawn(move || {
-                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                        let mut tail = tail.lock().unwrap_or_else(PoisonError::into_inner);
-                        if tail.len() == STDERR_LINES {
-                            tail.pop_front();
-                        }
-                        tail.push_back(line);
-                    }
-                });
+            stderr_tail.drain(stderr, "loadtop-serve-stderr");
         }
         let (line_tx, line_rx) = mpsc::channel::<String>();
         if let Some(stdout) = child.stdout.take() {
@@ -154,19 +130,18 @@ impl ChildServer {
                 });
         }
         let server = ChildServer {
-            child: Mutex::new(child),
+            child: Supervised::new(child, stderr_tail, Ask::Term, TERM_GRACE),
             url: String::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             pid: 0,
             token: String::new(),
-            stderr_tail,
         };
         let line = match line_rx.recv_timeout(READY_TIMEOUT) {
             Ok(line) => line,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 // stdout closed without a line: the child died; wait for the
                 // stderr thread to catch its last words.
-                let _ = server.lock_child().wait();
+                let _ = server.child.lock().wait();
                 std::thread::sleep(Duration::from_millis(50));
                 return Err(ServerError::ChildExited(server.describe_exit()));
             }
@@ -203,13 +178,9 @@ impl ChildServer {
         &self.token
     }
 
-    fn lock_child(&self) -> std::sync::MutexGuard<'_, Child> {
-        self.child.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// `Some(description)` once the child has exited.
     pub fn try_exit_status(&self) -> Option<String> {
-        let status = self.lock_child().try_wait();
+        let status = self.child.lock().try_wait();
         match status {
             Ok(Some(_)) => Some(self.describe_exit()),
             Ok(None) => None,
@@ -218,55 +189,21 @@ impl ChildServer {
     }
 
     fn last_stderr(&self) -> Option<String> {
-        let tail = self
-            .stderr_tail
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        tail.back().cloned()
+        self.child.tail().last()
     }
 
     fn describe_exit(&self) -> String {
-        let status = self.lock_child().try_wait();
-        let status = match status {
-            Ok(Some(status)) => status.to_string(),
-            _ => "still running".to_string(),
-        };
+        let status = self.child.status_text();
         match self.last_stderr() {
             Some(line) => format!("{status}: {line}"),
             None => status,
         }
     }
 
-    /// SIGTERM, wait up to the grace period, then SIGKILL; always reaps.
+    /// SIGTERM, wait up to the grace period, then SIGKILL; always reaps
+    /// (dropping the server does the same).
     pub fn stop(&self) {
-        let mut child = self.lock_child();
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        let pid = child.id().to_string();
-        let termed = Command::new("kill")
-            .args(["-TERM", &pid])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if termed {
-            let deadline = Instant::now() + TERM_GRACE;
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        self.stop();
+        self.child.stop();
     }
 }
 

@@ -16,7 +16,7 @@ use super::body::ResponseBody;
 use super::knobs::LiveKnobs;
 use super::routes::{self, Matched, Route, json_response, text_response};
 use super::scenarios::burn_cpu;
-use super::service::Shared;
+use super::shared::Shared;
 use super::stats::{bump, prometheus_text};
 
 /// Counts a request as in flight for as long as it lives (panics included).

@@ -19,7 +19,8 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use super::service::{Shared, Svc};
+use super::service::Svc;
+use super::shared::Shared;
 use super::sniff::{Prefixed, sniff};
 use super::{ServerConfig, ServerError};
 

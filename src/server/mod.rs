@@ -25,6 +25,7 @@ mod listener;
 mod routes;
 mod scenarios;
 mod service;
+mod shared;
 mod sniff;
 
 use std::io::Read;
@@ -191,7 +192,7 @@ pub struct RunningServer {
     cert_pem: Option<String>,
     shutdown_tx: watch::Sender<bool>,
     accept_task: Option<JoinHandle<()>>,
-    shared: Arc<service::Shared>,
+    shared: Arc<shared::Shared>,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -274,7 +275,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         reason: e.to_string(),
     })?;
     let admin_token = config.admin_token.clone().unwrap_or_else(random_token);
-    let shared = Arc::new(service::Shared::new(
+    let shared = Arc::new(shared::Shared::new(
         config.knobs.clone(),
         files,
         admin_token.clone(),

@@ -9,92 +9,20 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
-use tokio::sync::watch;
 
 use super::body::ResponseBody;
-use super::files::StaticFiles;
 use super::handlers;
-use super::knobs::{KnobError, KnobPatch, Knobs, LiveKnobs};
+use super::knobs::LiveKnobs;
 use super::routes::{self, Route, text_response};
-use super::scenarios::{Gate, Pool, RateLimiter, Stall};
-use super::stats::{Counters, ServerStats, bump};
-
-pub(crate) const MAX_BODY: u64 = 1024 * 1024;
-
-/// Everything the handlers share, behind one `Arc` per server.
-pub(crate) struct Shared {
-    pub knobs: LiveKnobs,
-    pub knobs_tx: watch::Sender<Knobs>,
-    knobs_write: Mutex<()>,
-    pub counters: Counters,
-    pub pool: Pool,
-    pub cpu_gate: Gate,
-    pub stall: Stall,
-    pub limiter: RateLimiter,
-    pub files: StaticFiles,
-    pub admin_token: String,
-    pub log_requests: bool,
-    pub test_routes: bool,
-    pub started: Instant,
-}
-
-fn gate_size(value: u64) -> usize {
-    usize::try_from(value).unwrap_or(usize::MAX)
-}
-
-impl Shared {
-    pub fn new(
-        knobs: Knobs,
-        files: StaticFiles,
-        admin_token: String,
-        log_requests: bool,
-        test_routes: bool,
-    ) -> Self {
-        Shared {
-            knobs: LiveKnobs::new(&knobs),
-            pool: Pool::new(gate_size(knobs.pool_size)),
-            cpu_gate: Gate::new(gate_size(knobs.cpu_workers)),
-            knobs_tx: watch::Sender::new(knobs),
-            knobs_write: Mutex::new(()),
-            counters: Counters::default(),
-            stall: Stall::new(),
-            limiter: RateLimiter::new(),
-            files,
-            admin_token,
-            log_requests,
-            test_routes,
-            started: Instant::now(),
-        }
-    }
-
-    /// Validates and applies a patch; requests that start afterwards see it.
-    pub fn apply_patch(&self, patch: &KnobPatch) -> Result<Knobs, KnobError> {
-        patch.validate()?;
-        let _serial = self
-            .knobs_write
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut knobs = self.knobs.load();
-        patch.apply(&mut knobs);
-        self.knobs.store(&knobs);
-        self.pool.gate.resize(gate_size(knobs.pool_size));
-        self.cpu_gate.resize(gate_size(knobs.cpu_workers));
-        self.knobs_tx.send_replace(knobs.clone());
-        Ok(knobs)
-    }
-
-    pub fn stats(&self) -> ServerStats {
-        let uptime_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.counters.snapshot(uptime_ms, self.pool.stats())
-    }
-}
+use super::shared::{MAX_BODY, Shared};
+use super::stats::bump;
 
 /// The hyper service of one connection.
 #[derive(Clone)]

@@ -6,16 +6,23 @@
 //! Sources that are library types with their own channel (the engine's
 //! ticks, the monitor's samples, the front end's controls) get a small
 //! forwarder thread each; the target probe and the signal handler are handed
-//! a sender directly.
+//! a sender directly. No forwarder outlives the session: the ticks' ends
+//! with the engine and is joined, the others are [`Helper`]s, stopped and
+//! joined when the session drops them.
 
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::load::Tick;
 use crate::monitor::{Monitor, ResourceSample};
 use crate::snapshot::ServerView;
 
 use super::Control;
+use super::helper::{Helper, recv_until_stopped};
+
+/// A forwarder checks for its stop this often, so this is plenty.
+const FORWARDER_JOIN_BOUND: Duration = Duration::from_millis(500);
 
 /// One thing that happened, in the order the session learns of it.
 #[derive(Debug)]
@@ -58,37 +65,63 @@ pub fn forward_ticks(ticks: Receiver<Tick>, events: Sender<Event>) -> Option<Joi
 
 /// Owns the monitor and forwards its samples; a sample that says the target
 /// has gone is also a [`Event::TargetExited`]. Ends (stopping the monitor)
-/// with the first sample after the session is gone.
-pub fn forward_samples(monitor: Monitor, events: Sender<Event>) {
-    let _ = std::thread::Builder::new()
-        .name("loadtop-samples".into())
-        .spawn(move || {
-            while let Ok(sample) = monitor.samples().recv() {
-                let exited = sample.target_exited;
-                if events.send(Event::Sample(sample)).is_err() {
-                    return;
-                }
-                if let Some(pid) = exited
-                    && events
-                        .send(Event::TargetExited(format!("process {pid} exited")))
-                        .is_err()
-                {
-                    return;
-                }
+/// when the returned helper is dropped, or with the first sample after the
+/// session is gone.
+pub fn forward_samples(monitor: Monitor, events: Sender<Event>) -> Option<Helper> {
+    Helper::spawn("loadtop-samples", FORWARDER_JOIN_BOUND, move |stop| {
+        while let Some(sample) = recv_until_stopped(monitor.samples(), stop) {
+            let exited = sample.target_exited;
+            if events.send(Event::Sample(sample)).is_err() {
+                return;
             }
-        });
+            if let Some(pid) = exited
+                && events
+                    .send(Event::TargetExited(format!("process {pid} exited")))
+                    .is_err()
+            {
+                return;
+            }
+        }
+    })
 }
 
-/// Forwards the front end's controls. Ends when the front end drops its
-/// sender or the first control after the session is gone.
-pub fn forward_controls(controls: Receiver<Control>, events: Sender<Event>) {
-    let _ = std::thread::Builder::new()
-        .name("loadtop-controls".into())
-        .spawn(move || {
-            for control in controls {
-                if events.send(Event::Control(control)).is_err() {
-                    return;
-                }
+/// Forwards the front end's controls. Ends when the returned helper is
+/// dropped, the front end drops its sender, or with the first control
+/// after the session is gone.
+pub fn forward_controls(controls: Receiver<Control>, events: Sender<Event>) -> Option<Helper> {
+    Helper::spawn("loadtop-controls", FORWARDER_JOIN_BOUND, move |stop| {
+        while let Some(control) = recv_until_stopped(&controls, stop) {
+            if events.send(Event::Control(control)).is_err() {
+                return;
             }
-        });
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::channel;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn the_controls_forwarder_forwards_and_ends_when_dropped() {
+        let (controls_tx, controls_rx) = channel();
+        let (events_tx, events_rx) = channel();
+        let forwarder = forward_controls(controls_rx, events_tx).unwrap();
+        controls_tx.send(Control::TogglePause).unwrap();
+        assert!(matches!(
+            events_rx.recv_timeout(Duration::from_secs(5)),
+            Ok(Event::Control(Control::TogglePause))
+        ));
+        drop(forwarder);
+        // Its receiver goes with the thread (the join may give up on a
+        // machine too busy to run it within the bound; it still ends).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while controls_tx.send(Control::TogglePause).is_ok() {
+            assert!(Instant::now() < deadline, "the forwarder outlived its drop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }

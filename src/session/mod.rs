@@ -13,6 +13,7 @@ pub mod control;
 mod controls;
 mod events;
 mod finish;
+mod helper;
 pub mod ledger;
 mod probe;
 pub mod saturation;
@@ -133,12 +134,12 @@ pub fn run_planned(
             let _ = events.send(Event::Signal);
         })
     };
-    if let Ok(monitor) = Monitor::spawn(MonitorConfig {
+    let samples_forwarder = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,
-    }) {
-        events::forward_samples(monitor, events_tx.clone());
-    }
+    })
+    .ok()
+    .and_then(|monitor| events::forward_samples(monitor, events_tx.clone()));
     let clock = StageClock::new(plan);
     let target_requests = target.requests.clone();
     let config = LoadConfig {
@@ -173,9 +174,10 @@ pub fn run_planned(
         .take()
         .and_then(|admin| TargetProbe::spawn(admin, events_tx.clone()));
     let mut io = io;
-    if let Some(controls) = io.controls.take() {
-        events::forward_controls(controls, events_tx.clone());
-    }
+    let controls_forwarder = io
+        .controls
+        .take()
+        .and_then(|controls| events::forward_controls(controls, events_tx.clone()));
     let mut session = Session {
         plan,
         io,
@@ -185,6 +187,7 @@ pub fn run_planned(
         _signal_waker: signal_waker,
         ticks_forwarder,
         probe,
+        _forwarders: [samples_forwarder, controls_forwarder],
         run_elapsed: Duration::ZERO,
         clock,
         ledger: Ledger::new(),
@@ -220,8 +223,11 @@ struct Session<'a> {
     _signal_waker: crate::signals::WakerGuard,
     /// Joined at the end so every tick the engine emitted is counted.
     ticks_forwarder: Option<JoinHandle<()>>,
-    /// The embedded server's admin API, off this thread.
+    /// The embedded server's admin API, off this thread. Dropped after the
+    /// target, so a call in progress fails at once rather than time out.
     probe: Option<TargetProbe>,
+    /// The samples and controls forwarders, stopped and joined on drop.
+    _forwarders: [Option<helper::Helper>; 2],
     /// The run clock: the engine's elapsed time at the last tick, so the
     /// stage clock (built from the same ticks) can never drift from it.
     run_elapsed: Duration,

@@ -12,10 +12,15 @@ use crate::server::admin_client::AdminClient;
 use crate::server::knobs::KnobPatch;
 
 use super::events::Event;
+use super::helper::Helper;
 use super::view;
 
 /// How often the server's stats and knobs are read.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// How long the session's end waits for a call in progress: a healthy admin
+/// call takes milliseconds; one stuck on a saturated server is left to the
+/// client's own timeout, and the thread then ends by itself.
+const JOIN_BOUND: Duration = Duration::from_secs(1);
 
 /// Knobs to send, and the event text to record once the server took them.
 pub struct KnobRequest {
@@ -24,19 +29,23 @@ pub struct KnobRequest {
 }
 
 /// The session's side of the probe. Dropping it ends the thread after the
-/// call in progress (the session does not wait for it).
+/// call in progress and joins it, waiting at most [`JOIN_BOUND`].
 pub struct TargetProbe {
+    // Dropped first: the closed channel is what ends the thread.
     requests: Sender<KnobRequest>,
+    _thread: Helper,
 }
 
 impl TargetProbe {
     pub fn spawn(admin: AdminClient, events: Sender<Event>) -> Option<TargetProbe> {
         let (requests, inbox) = channel();
-        std::thread::Builder::new()
-            .name("loadtop-probe".into())
-            .spawn(move || run(&admin, &inbox, &events))
-            .ok()?;
-        Some(TargetProbe { requests })
+        let thread = Helper::spawn("loadtop-probe", JOIN_BOUND, move |_| {
+            run(&admin, &inbox, &events);
+        })?;
+        Some(TargetProbe {
+            requests,
+            _thread: thread,
+        })
     }
 
     /// Queues a knob change; the result comes back as an event.

@@ -12,15 +12,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::format;
 pub use super::server_panel::ServerPanel;
 use super::server_panel::{fit, server_lines};
-use super::theme::{Theme, colors};
+use super::theme::{Theme, colors, panel_block};
 use crate::snapshot::{LatencyView, Snapshot};
-
-pub fn panel_block(title: &str, theme: Theme) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(format!(" {title} "), theme.title()))
-}
 
 /// Width the latency table needs inside its border.
 pub const LATENCY_TABLE_WIDTH: u16 = 5 + 5 * 6;

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::format;
-use super::panels::panel_block;
 use super::theme::Theme;
+use super::theme::panel_block;
 use crate::snapshot::Snapshot;
 
 /// Rows shown before the panel says how many more there are.

@@ -4,10 +4,10 @@
 
 use super::state::AppState;
 use crate::snapshot::{Snapshot, TimelinePoint};
+use crate::units::MIB;
 
 /// Latencies are plotted as log10 of microseconds; zero would be -inf.
 const MIN_PLOTTED_US: f64 = 1.0;
-const MIB: f64 = 1024.0 * 1024.0;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageMark {

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::format;
-use super::panels::panel_block;
 use super::theme::Theme;
+use super::theme::panel_block;
 use crate::snapshot::Snapshot;
 
 /// Joins whole items with ` · ` while they fit in `width`; an item that

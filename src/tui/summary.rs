@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
 
 use super::format;
-use super::panels::panel_block;
 use super::theme::Theme;
+use super::theme::panel_block;
 use crate::snapshot::{Snapshot, Verdict};
 
 pub struct Summary<'a> {

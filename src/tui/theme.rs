@@ -3,6 +3,8 @@
 //! glyphs (Braille, `•`, `┈`, `░`) and emphasis by bold and reverse video.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Theme {
@@ -130,4 +132,12 @@ pub mod colors {
     pub const SYSTEM: Color = Color::DarkGray;
     pub const STAGE_MARK: Color = Color::Magenta;
     pub const ERRORS: Color = Color::Red;
+}
+
+/// A panel's border and title in the theme's colours.
+pub fn panel_block(title: &str, theme: Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()))
 }

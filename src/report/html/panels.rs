@@ -6,8 +6,7 @@
 use super::charts::{Axis, ChartSpec, Marker, Series};
 use crate::report::json::decode_histogram;
 use crate::report::{Report, ReportError};
-
-const MIB: f64 = 1024.0 * 1024.0;
+use crate::units::MIB;
 
 pub fn all(report: &Report) -> Result<Vec<ChartSpec>, ReportError> {
     let mut charts = vec![

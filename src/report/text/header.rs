@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::units::format_duration_us;
 use crate::report::Report;
+use crate::units::format_duration_us;
 
 /// `2s test @ URL` plus, when a warmup ran first, `  after a 1s warmup
 /// (not measured)`; both lines end in a newline.

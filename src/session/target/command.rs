@@ -10,28 +10,28 @@
 //! when this process goes, even by SIGKILL, the pipe closes and the
 //! supervisor stops the command's whole group, so nothing keeps the port.
 //! Drop closes that pipe (SIGTERM to the group, up to 2 s of grace, SIGKILL)
-//! and waits for the supervisor.
+//! and waits for the supervisor: it is a [`Supervised`] child asked to stop
+//! by closing its stdin.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::supervisor::{self, COMMAND_ENV};
+use crate::child::{Ask, Supervised, Tail};
 use crate::server::admin_client;
 
 const POLL: Duration = Duration::from_millis(100);
 const TERM_GRACE: Duration = Duration::from_secs(2);
 const OUTPUT_LINES: usize = 8;
+/// Output lines are cut to this many characters.
+const OUTPUT_WIDTH: usize = 200;
 /// How long the supervisor may take to report the command's pid.
 const SPAWN_TIMEOUT: Duration = Duration::from_secs(10);
-
-type Tail = Arc<Mutex<VecDeque<String>>>;
 
 /// Where and how to check that a started command serves its URL.
 pub struct Readiness<'a> {
@@ -54,14 +54,13 @@ pub const INTERRUPTED: &str = "interrupted while waiting for the target to answe
 pub struct CommandTarget {
     command: String,
     /// `loadtop supervise-target`; its stdin is the command's lifeline.
-    supervisor: Child,
+    supervisor: Supervised,
     /// The command's own pid (and its process group's id).
     pid: u32,
     /// What the supervisor reports after the pid (the exit line).
     reports: Receiver<String>,
     /// `Some` once the supervisor has been reaped: how the command ended.
     status: Option<String>,
-    tail: Tail,
 }
 
 impl CommandTarget {
@@ -95,9 +94,9 @@ impl CommandTarget {
             .process_group(0)
             .spawn()
             .map_err(|e| cannot_start(&e))?;
-        let tail: Tail = Arc::new(Mutex::new(VecDeque::new()));
+        let tail = Tail::new(OUTPUT_LINES, Some(OUTPUT_WIDTH));
         if let Some(err) = supervisor.stderr.take() {
-            drain_into(err, tail.clone(), "loadtop-target-output");
+            tail.drain(err, "loadtop-target-output");
         }
         let reports = supervisor
             .stdout
@@ -118,13 +117,15 @@ impl CommandTarget {
                 return Err(cannot_start(&"the supervisor did not report"));
             }
         };
+        // Closing stdin makes the supervisor stop the group; should it not
+        // be done within the grace, the group and it are killed from here.
+        let ask = Ask::CloseStdin { group: pid };
         let mut target = CommandTarget {
             command: command.to_string(),
-            supervisor,
+            supervisor: Supervised::new(supervisor, tail, ask, TERM_GRACE + Duration::from_secs(2)),
             pid,
             reports,
             status: None,
-            tail,
         };
         target.wait_ready(ready)?;
         Ok(target)
@@ -173,7 +174,7 @@ impl CommandTarget {
     /// then stopped its group too, so nothing it forked outlives it.
     pub fn try_exit(&mut self) -> Option<String> {
         if self.status.is_none() {
-            if matches!(self.supervisor.try_wait(), Ok(None)) {
+            if !self.supervisor.has_exited() {
                 return None;
             }
             self.reap();
@@ -183,7 +184,7 @@ impl CommandTarget {
 
     /// Reaps the supervisor and keeps how the command ended.
     fn reap(&mut self) {
-        let own = self.supervisor.wait().ok();
+        let own = self.supervisor.lock().wait().ok();
         // The exit line comes before the supervisor's own exit; the output
         // threads get a moment for the command's last words.
         let reported =
@@ -197,12 +198,9 @@ impl CommandTarget {
 
     fn describe_exit(&self) -> String {
         let status = self.status.clone().unwrap_or_default();
-        let tail = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
-        if tail.is_empty() {
-            status
-        } else {
-            let lines: Vec<&str> = tail.iter().map(String::as_str).collect();
-            format!("{status}; last output: {}", lines.join(" | "))
+        match self.supervisor.tail().joined(" | ") {
+            Some(lines) => format!("{status}; last output: {lines}"),
+            None => status,
         }
     }
 
@@ -214,34 +212,9 @@ impl CommandTarget {
         if self.status.is_some() {
             return;
         }
-        drop(self.supervisor.stdin.take());
-        let deadline = Instant::now() + TERM_GRACE + Duration::from_secs(2);
-        while Instant::now() < deadline && matches!(self.supervisor.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if matches!(self.supervisor.try_wait(), Ok(None)) {
-            kill_group(self.pid, "-KILL");
-            let _ = self.supervisor.kill();
-        }
+        self.supervisor.stop();
         self.reap();
     }
-}
-
-impl Drop for CommandTarget {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// `kill -SIG -- -PGID` through the system `kill`, since signals need
-/// `unsafe` libc calls (forbidden here) and a whole crate for one call.
-pub(super) fn kill_group(pgid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .args([signal, "--", &format!("-{pgid}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// The supervisor's report lines (the pid, then the exit), one by one.
@@ -257,24 +230,4 @@ fn read_reports(pipe: impl Read + Send + 'static) -> Receiver<String> {
             }
         });
     rx
-}
-
-/// Keeps the last lines of a pipe; the pipe is always drained so the
-/// command never blocks on a full buffer.
-fn drain_into(pipe: impl Read + Send + 'static, tail: Tail, thread: &str) {
-    let _ = std::thread::Builder::new()
-        .name(thread.into())
-        .spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let line = line.trim().to_string();
-                if line.is_empty() {
-                    continue;
-                }
-                let mut tail = tail.lock().unwrap_or_else(PoisonError::into_inner);
-                if tail.len() == OUTPUT_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line.chars().take(200).collect());
-            }
-        });
 }

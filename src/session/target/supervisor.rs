@@ -9,15 +9,15 @@
 //! `PR_SET_PDEATHSIG` in `pre_exec`: that needs `unsafe`, which this crate
 //! forbids, and would not reach the command's own children.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::command::kill_group;
+use crate::child::{signal_group, stop_with_grace, watch_parent};
 
 /// The command travels in the environment, so process listings show
 /// `loadtop supervise-target` and the command itself once each.
@@ -78,12 +78,15 @@ pub fn supervise_target() -> u8 {
     let pid = child.id();
     report(&format!("pid={pid}"));
     let parent_gone = Arc::new(AtomicBool::new(false));
-    watch_stdin(parent_gone.clone());
+    let gone = parent_gone.clone();
+    watch_parent("loadtop-parent-watch", move || {
+        gone.store(true, Ordering::SeqCst)
+    });
     loop {
         if leader_exited(&mut child) {
             // Signalled while the leader is still unreaped (a zombie at
             // worst), so the group id cannot have been reused.
-            kill_group(pid, "-KILL");
+            signal_group(pid, "-KILL");
             let status = child.wait();
             return finish(status.ok());
         }
@@ -115,37 +118,25 @@ fn finish(status: Option<ExitStatus>) -> u8 {
     }
 }
 
-/// Nothing is ever written to stdin: any return from `read` is EOF or an
-/// error, and either means the parent is gone.
-fn watch_stdin(gone: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
-        .name("loadtop-parent-watch".into())
-        .spawn(move || {
-            let mut stdin = std::io::stdin().lock();
-            let mut buf = [0u8; 64];
-            while let Ok(n) = stdin.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-            }
-            gone.store(true, Ordering::SeqCst);
-        });
-}
-
 /// SIGTERM to the group, up to 2 s for the leader to exit, SIGKILL to the
-/// group, reap.
+/// group (whatever the leader did: nothing it forked may outlive it), reap.
 fn stop(child: &mut Child) {
     let pid = child.id();
-    kill_group(pid, "-TERM");
-    let deadline = Instant::now() + TERM_GRACE;
-    while Instant::now() < deadline && !leader_exited(child) {
-        std::thread::sleep(POLL);
-    }
-    kill_group(pid, "-KILL");
-    // The leader directly too, in case the system `kill` could not run:
-    // `wait` must never block on a live process.
-    let _ = child.kill();
-    let status = child.wait().ok();
+    let status = stop_with_grace(
+        child,
+        TERM_GRACE,
+        |_| {
+            signal_group(pid, "-TERM");
+            true
+        },
+        leader_exited,
+        |child, _| {
+            signal_group(pid, "-KILL");
+            // The leader directly too, in case the system `kill` could not
+            // run: `wait` must never block on a live process.
+            let _ = child.kill();
+        },
+    );
     finish(status);
 }
 

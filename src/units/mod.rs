@@ -1,7 +1,14 @@
-//! Human units shared by the text summary, the stage table and the
-//! dashboard: durations from microseconds, byte counts, per-second rates.
-//! Every helper rounds so that a value never prints as the next unit's
-//! boundary in the smaller unit (no `1000.00ms`).
+//! Human units, one formatter for every front end: durations from
+//! microseconds, byte counts, per-second rates and ratios. The full forms
+//! here (`4.21ms`, `1.50KiB`) are the headless text's, the reports' and the
+//! tables'; [`compact`] has the dashboard's, which fit five columns
+//! (`4.2ms`, `2K`). Every helper rounds so that a value never prints as
+//! the next unit's boundary in the smaller unit (no `1000.00ms`, `10.0ms`).
+
+pub mod compact;
+
+/// Bytes in a mebibyte, for charts and tables that count in MiB.
+pub const MIB: f64 = 1024.0 * 1024.0;
 
 /// `812us`, `4.21ms`, `1.52s`, `2m05s`.
 pub fn format_duration_us(us: u64) -> String {
