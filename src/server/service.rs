@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub log_requests: bool,
     pub test_routes: bool,
     pub started: Instant,
+    /// The real pool behind `/db/*`, with `--database`.
+    pub db: Option<Arc<super::db::Db>>,
 }
 
 fn gate_size(value: u64) -> usize {
@@ -56,6 +58,7 @@ impl Shared {
         admin_token: String,
         log_requests: bool,
         test_routes: bool,
+        db: Option<Arc<super::db::Db>>,
     ) -> Self {
         Shared {
             knobs: LiveKnobs::new(&knobs),
@@ -71,6 +74,7 @@ impl Shared {
             log_requests,
             test_routes,
             started: Instant::now(),
+            db,
         }
     }
 
@@ -92,7 +96,9 @@ impl Shared {
 
     pub fn stats(&self) -> ServerStats {
         let uptime_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.counters.snapshot(uptime_ms, self.pool.stats())
+        let mut stats = self.counters.snapshot(uptime_ms, self.pool.stats());
+        stats.db = self.db.as_ref().map(|db| db.stats());
+        stats
     }
 }
 
