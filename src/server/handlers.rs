@@ -186,7 +186,7 @@ pub(crate) async fn exempt(
         let mut response = text_response(StatusCode::OK, "");
         let mut text = prometheus_text(&shared.stats());
         if let Some(db) = &shared.db {
-            super::db::observe::append_metrics(&mut text, db);
+            super::db::metrics::append_metrics(&mut text, db);
         }
         *response.body_mut() = text.into();
         response.headers_mut().insert(

@@ -4,7 +4,8 @@
 //! report. `embedded` and `keeper` run a throwaway cluster; `seed` creates
 //! the `users` and `orders` tables; `routes` answers `/db/*`; `observe`
 //! holds the pool's counters, the acquire-wait histogram and the poller
-//! that reads `pg_stat_activity` and the orders query's plan once a second.
+//! that reads `pg_stat_activity` and the orders query's plan once a second;
+//! `metrics` renders the pool for `/metrics`.
 //!
 //! Data flows: request → `Db::acquire` (acquire timeout from the knobs,
 //! wait recorded) → query → response; admin PATCH → `Db::apply` (pool
@@ -13,6 +14,7 @@
 
 pub mod embedded;
 pub mod keeper;
+pub(crate) mod metrics;
 pub(crate) mod observe;
 pub(crate) mod routes;
 mod seed;
