@@ -43,7 +43,7 @@ pub fn main(cli: Cli) -> anyhow::Result<u8> {
     // server and the target supervisor handle their own signals.
     if !matches!(
         cli.command,
-        Some(Command::Serve(_) | Command::SuperviseTarget)
+        Some(Command::Serve(_) | Command::SuperviseTarget | Command::SuperviseDatabase)
     ) {
         signals::install();
     }
@@ -54,6 +54,7 @@ fn dispatch(command: Option<Command>) -> anyhow::Result<u8> {
     match command {
         Some(Command::Serve(args)) => Ok(serve::serve(&args)?),
         Some(Command::SuperviseTarget) => Ok(crate::session::supervise_target()),
+        Some(Command::SuperviseDatabase) => Ok(crate::server::db::keeper::supervise_database()),
         Some(Command::Bench(args)) => {
             let plan = RunPlan::from_bench(&inputs::bench_input(&args))?;
             Ok(run::run(&plan, run_options(&args.load))?)

@@ -9,14 +9,35 @@ use std::time::Duration;
 use super::exit;
 use crate::cli::ServeArgs;
 use crate::parse::parse_bind;
+use crate::server::db::embedded::EmbeddedCluster;
+use crate::server::db::{DatabaseConfig, EmbeddedInfo};
 use crate::server::knobs::{KnobPatch, Knobs};
 use crate::server::tls::TlsSource;
 use crate::server::{self, RunningServer, ServerConfig, ServerError};
 
 pub fn serve(args: &ServeArgs) -> Result<u8, ServerError> {
     server::child::exit_with_parent_if_asked();
-    let config = config_from_args(args)?;
+    let mut config = config_from_args(args)?;
+    // Dropped on every way out of this function (a failed start included),
+    // which stops the cluster and deletes its directory; a SIGKILL of this
+    // process closes the keeper's lifeline instead.
+    let cluster = match args.database.as_deref() {
+        Some("embedded") => Some(EmbeddedCluster::start()?),
+        _ => None,
+    };
+    config.database = args.database.as_ref().map(|database| DatabaseConfig {
+        conninfo: cluster
+            .as_ref()
+            .map_or_else(|| database.clone(), EmbeddedCluster::conninfo),
+        users: args.db_users,
+        orders: args.db_orders,
+        embedded: cluster.as_ref().map(|cluster| EmbeddedInfo {
+            postmaster_pid: cluster.postmaster_pid(),
+            dir: cluster.dir().to_path_buf(),
+        }),
+    });
     server::run(config, announce)?;
+    drop(cluster);
     Ok(exit::OK)
 }
 
@@ -54,6 +75,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ServerConfig, ServerError> {
             _ => TlsSource::SelfSigned,
         }),
         tls_cert_out: args.tls_cert_out.clone(),
+        database: None,
     })
 }
 

@@ -43,6 +43,10 @@ pub enum Command {
     /// SIGKILL. The command comes in the environment, not on the command line.
     #[command(hide = true)]
     SuperviseTarget,
+    /// Internal: runs the throwaway PostgreSQL of `serve --database
+    /// embedded` and stops it, deleting its directory, when serve goes.
+    #[command(hide = true)]
+    SuperviseDatabase,
     /// Load-test one URL with wrk/oha-style flags.
     Bench(BenchArgs),
     /// Run a profile's stages (the default profile when none is given).

@@ -46,4 +46,25 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires_all = ["tls", "tls_cert"])]
     pub tls_key: Option<PathBuf>,
+    /// A real PostgreSQL behind /db/*: a postgres:// URL (or libpq
+    /// key=value settings), or `embedded` for a throwaway cluster started
+    /// with the system's PostgreSQL binaries and deleted on exit.
+    #[arg(long, value_name = "URL|embedded")]
+    pub database: Option<String>,
+    /// Rows of `users` to create when the table is missing.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        requires = "database"
+    )]
+    pub db_users: u64,
+    /// Rows of `orders` to create when the table is missing.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1_000_000,
+        requires = "database"
+    )]
+    pub db_orders: u64,
 }

@@ -91,6 +91,9 @@ async fn patch_knobs(shared: &Shared, request: Request<Incoming>) -> Response<Re
         Ok(patch) => patch,
         Err(err) => return bad_request(format!("invalid knobs: {err}")),
     };
+    if let Err(response) = super::db::apply_patch(shared.db.as_deref(), &patch).await {
+        return response;
+    }
     match shared.apply_patch(&patch) {
         Ok(knobs) => to_json(&knobs),
         Err(err) => bad_request(err.to_string()),

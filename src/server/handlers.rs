@@ -79,6 +79,10 @@ async fn handle(
         Route::Pool => pool(shared, request.uri().query()).await,
         Route::Cpu => cpu(shared, request.uri().query()).await,
         Route::Sleep => sleep(shared, request.uri().query()).await,
+        Route::DbUser | Route::DbOrders | Route::DbSleep => {
+            let db = shared.db.as_deref();
+            super::db::routes::handle(db, &shared.knobs, matched, request.uri().query()).await
+        }
         _ => routes::instant_response(matched),
     }
 }
@@ -180,7 +184,11 @@ pub(crate) async fn exempt(
             return routes::instant_response(matched);
         }
         let mut response = text_response(StatusCode::OK, "");
-        *response.body_mut() = prometheus_text(&shared.stats()).into();
+        let mut text = prometheus_text(&shared.stats());
+        if let Some(db) = &shared.db {
+            super::db::metrics::append_metrics(&mut text, db);
+        }
+        *response.body_mut() = text.into();
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static(

@@ -41,6 +41,14 @@ pub struct Knobs {
     pub rate_limit_rps: u64,
     /// Per-request deadline (0 = off) → 504.
     pub request_timeout_ms: u64,
+    /// Connections of the real pool behind `/db/*` (`serve --database`).
+    pub db_pool_size: u64,
+    /// How long a `/db` request waits for a connection before a 503.
+    pub db_acquire_timeout_ms: u64,
+    /// PostgreSQL's `statement_timeout` on the pool's connections (0 = off).
+    pub db_statement_timeout_ms: u64,
+    /// Whether the composite index on `orders(user_id, status)` exists.
+    pub orders_index: bool,
 }
 
 impl Default for Knobs {
@@ -61,6 +69,10 @@ impl Default for Knobs {
             max_inflight: 64,
             rate_limit_rps: 0,
             request_timeout_ms: 0,
+            db_pool_size: 10,
+            db_acquire_timeout_ms: 1000,
+            db_statement_timeout_ms: 0,
+            orders_index: false,
         }
     }
 }
@@ -172,6 +184,30 @@ pub struct KnobPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub request_timeout_ms: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub db_pool_size: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub db_acquire_timeout_ms: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub db_statement_timeout_ms: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub orders_index: Option<bool>,
 }
 
 /// A present key: its value, never `null` (absent keys take `default`).
@@ -307,6 +343,21 @@ impl KnobPatch {
             HOUR_MS,
             "0..=3600000 (0 = off)",
         )?;
+        check_u64("db_pool_size", self.db_pool_size, 1, 1000, "1..=1000")?;
+        check_u64(
+            "db_acquire_timeout_ms",
+            self.db_acquire_timeout_ms,
+            0,
+            MINUTE_MS,
+            "0..=60000",
+        )?;
+        check_u64(
+            "db_statement_timeout_ms",
+            self.db_statement_timeout_ms,
+            0,
+            HOUR_MS,
+            "0..=3600000 (0 = off)",
+        )?;
         Ok(())
     }
 
@@ -334,7 +385,11 @@ impl KnobPatch {
             load_shedding,
             max_inflight,
             rate_limit_rps,
-            request_timeout_ms
+            request_timeout_ms,
+            db_pool_size,
+            db_acquire_timeout_ms,
+            db_statement_timeout_ms,
+            orders_index
         );
     }
 }

@@ -26,6 +26,10 @@ pub(crate) struct LiveKnobs {
     pub max_inflight: AtomicU64,
     pub rate_limit_rps: AtomicU64,
     pub request_timeout_ms: AtomicU64,
+    pub db_pool_size: AtomicU64,
+    pub db_acquire_timeout_ms: AtomicU64,
+    pub db_statement_timeout_ms: AtomicU64,
+    pub orders_index: AtomicBool,
 }
 
 macro_rules! live_fields {
@@ -44,7 +48,11 @@ macro_rules! live_fields {
             load_shedding,
             max_inflight,
             rate_limit_rps,
-            request_timeout_ms
+            request_timeout_ms,
+            db_pool_size,
+            db_acquire_timeout_ms,
+            db_statement_timeout_ms,
+            orders_index
         )
     };
 }

@@ -13,6 +13,7 @@
 
 pub mod admin_client;
 pub mod child;
+pub mod db;
 pub mod knobs;
 pub mod stats;
 pub mod tls;
@@ -85,6 +86,8 @@ pub enum ServerError {
     ReadyLine(String),
     #[error("the target server exited before it was ready: {0}")]
     ChildExited(String),
+    #[error(transparent)]
+    Database(#[from] db::DbError),
     #[error("admin request to {addr} failed: {reason}")]
     Admin { addr: SocketAddr, reason: String },
     #[error("admin request to {addr} answered {status}: {body}")]
@@ -116,6 +119,9 @@ pub struct ServerConfig {
     pub tls: Option<TlsSource>,
     /// Where to write the served certificate as PEM (TLS only).
     pub tls_cert_out: Option<PathBuf>,
+    /// The PostgreSQL behind `/db/*` (`--database`); `start` connects, seeds
+    /// and builds the pool before it returns.
+    pub database: Option<db::DatabaseConfig>,
 }
 
 impl Default for ServerConfig {
@@ -132,6 +138,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(5),
             tls: None,
             tls_cert_out: None,
+            database: None,
         }
     }
 }
@@ -275,12 +282,18 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         reason: e.to_string(),
     })?;
     let admin_token = config.admin_token.clone().unwrap_or_else(random_token);
+    let mut knobs = config.knobs.clone();
+    let db = match &config.database {
+        Some(database) => Some(db::Db::connect(database, &mut knobs).await?),
+        None => None,
+    };
     let shared = Arc::new(shared::Shared::new(
-        config.knobs.clone(),
+        knobs,
         files,
         admin_token.clone(),
         config.log_requests,
         config.test_routes,
+        db,
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (acceptor, cert_pem) = match tls {

@@ -27,6 +27,9 @@ const WELCOME: &str = r#"<!doctype html>
 <tr><td><a href="/pool">/pool</a></td><td>a simulated DB pool</td></tr>
 <tr><td><a href="/cpu">/cpu?work=N</a></td><td>N rounds of SHA-256</td></tr>
 <tr><td><a href="/sleep">/sleep?ms=N</a></td><td>an asynchronous wait</td></tr>
+<tr><td><a href="/db/user/42">/db/user/{id}</a></td><td>a primary-key lookup (serve --database)</td></tr>
+<tr><td><a href="/db/orders?user_id=42&amp;status=pending">/db/orders?user_id=N&amp;status=S</a></td><td>the slow query until orders_index</td></tr>
+<tr><td><a href="/db/sleep?ms=100">/db/sleep?ms=N</a></td><td>a query that holds a pooled connection</td></tr>
 <tr><td><a href="/metrics">/metrics</a></td><td>Prometheus counters</td></tr>
 </table></body></html>
 "#;
@@ -48,10 +51,13 @@ pub enum Route {
     Preflight,
     NotFound,
     MethodNotAllowed,
+    DbUser,
+    DbOrders,
+    DbSleep,
 }
 
 impl Route {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 17;
     pub const ALL: [Route; Route::COUNT] = [
         Route::Welcome,
         Route::Plaintext,
@@ -67,6 +73,9 @@ impl Route {
         Route::Preflight,
         Route::NotFound,
         Route::MethodNotAllowed,
+        Route::DbUser,
+        Route::DbOrders,
+        Route::DbSleep,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +94,9 @@ impl Route {
             Route::Preflight => "preflight",
             Route::NotFound => "not_found",
             Route::MethodNotAllowed => "method_not_allowed",
+            Route::DbUser => "db_user",
+            Route::DbOrders => "db_orders",
+            Route::DbSleep => "db_sleep",
         }
     }
 
@@ -137,10 +149,14 @@ pub fn match_route(method: &Method, path: &str, test_routes: bool) -> Matched {
         "/cpu" => (Route::Cpu, None),
         "/sleep" => (Route::Sleep, None),
         "/metrics" => (Route::Metrics, None),
+        "/db/orders" => (Route::DbOrders, None),
+        "/db/sleep" => (Route::DbSleep, None),
         "/_test/panic" if test_routes => (Route::TestPanic, None),
         _ => {
             if let Some(id) = path.strip_prefix("/user/") {
                 (Route::User, Some(id.parse::<u64>().map_err(|_| ())))
+            } else if let Some(id) = path.strip_prefix("/db/user/") {
+                (Route::DbUser, Some(id.parse::<u64>().map_err(|_| ())))
             } else if path.starts_with("/static/") {
                 (Route::Static, None)
             } else {
@@ -258,6 +274,13 @@ mod tests {
         assert_eq!(match_route(&get, "/user/7", false).user_id, Some(Ok(7)));
         assert_eq!(match_route(&get, "/user/x", false).user_id, Some(Err(())));
         assert_eq!(match_route(&get, "/nope", false).route, Route::NotFound);
+        assert_eq!(match_route(&get, "/db/user/9", false).user_id, Some(Ok(9)));
+        assert_eq!(match_route(&get, "/db/user/9", false).route, Route::DbUser);
+        assert_eq!(
+            match_route(&get, "/db/orders", false).route,
+            Route::DbOrders
+        );
+        assert_eq!(match_route(&get, "/db/sleep", false).route, Route::DbSleep);
         assert_eq!(
             match_route(&Method::POST, "/json", false).route,
             Route::MethodNotAllowed

@@ -2,7 +2,7 @@
 //! ([`Shared`], one `Arc` per server): live knobs, counters, scenario gates,
 //! static files. Below `service`, `handlers` and `admin`, which all read it.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::sync::watch;
@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub log_requests: bool,
     pub test_routes: bool,
     pub started: Instant,
+    /// The real pool behind `/db/*`, with `--database`.
+    pub db: Option<Arc<super::db::Db>>,
 }
 
 fn gate_size(value: u64) -> usize {
@@ -43,6 +45,7 @@ impl Shared {
         admin_token: String,
         log_requests: bool,
         test_routes: bool,
+        db: Option<Arc<super::db::Db>>,
     ) -> Self {
         Shared {
             knobs: LiveKnobs::new(&knobs),
@@ -58,6 +61,7 @@ impl Shared {
             log_requests,
             test_routes,
             started: Instant::now(),
+            db,
         }
     }
 
@@ -79,6 +83,8 @@ impl Shared {
 
     pub fn stats(&self) -> ServerStats {
         let uptime_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.counters.snapshot(uptime_ms, self.pool.stats())
+        let mut stats = self.counters.snapshot(uptime_ms, self.pool.stats());
+        stats.db = self.db.as_ref().map(|db| db.stats());
+        stats
     }
 }

@@ -52,6 +52,9 @@ pub struct ServerStats {
     /// Requests refused before routing: 413 bodies, bad paths.
     pub rejected: u64,
     pub stalls: u64,
+    /// The real pool and database behind `/db/*` (`serve --database`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<super::db::DbStats>,
 }
 
 /// Relaxed atomic counters bumped on the request path.
@@ -102,6 +105,7 @@ impl Counters {
             panics: read(&self.panics),
             rejected: read(&self.rejected),
             stalls: read(&self.stalls),
+            db: None,
         }
     }
 }

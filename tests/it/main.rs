@@ -4,6 +4,7 @@
 
 mod capacity;
 mod compare;
+mod database;
 mod headless;
 mod load;
 mod monitor;
