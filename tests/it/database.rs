@@ -295,6 +295,7 @@ fn a_killed_database_answers_503_fast_while_other_routes_serve() {
     let stats = server.db_stats();
     let pid = stats.postmaster_pid.unwrap();
     let dir = std::path::PathBuf::from(stats.dir.unwrap());
+    let shmid = shared_memory_id(&dir);
     let status = Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status()
@@ -322,6 +323,26 @@ fn a_killed_database_answers_503_fast_while_other_routes_serve() {
     );
     signal(&server.child, "TERM");
     assert_cluster_gone(pid, &dir, "a killed postmaster and SIGTERM");
+    // Only a clean shutdown releases the System V segment; the keeper does it
+    // for a postmaster that was killed.
+    let segments = std::fs::read_to_string("/proc/sysvipc/shm").unwrap();
+    let left = segments
+        .lines()
+        .skip(1)
+        .any(|line| line.split_whitespace().nth(1) == Some(&shmid.to_string()));
+    assert!(!left, "shared memory segment {shmid} left:\n{segments}");
+}
+
+/// The System V segment the running postmaster holds (`postmaster.pid`,
+/// seventh line: `key shmid`).
+fn shared_memory_id(dir: &Path) -> u64 {
+    let pid_file = std::fs::read_to_string(dir.join("data/postmaster.pid")).unwrap();
+    pid_file
+        .lines()
+        .nth(6)
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no segment in postmaster.pid:\n{pid_file}"))
 }
 
 #[test]

@@ -138,8 +138,37 @@ pub fn supervise_database() -> u8 {
         std::thread::sleep(POLL);
     }
     sweep(&spec.dir);
+    release_shared_memory(&spec.data());
     let _ = std::fs::remove_dir_all(&spec.dir);
     code
+}
+
+/// A postmaster killed outright (SIGKILL) leaves its small System V
+/// segment behind: only a clean shutdown removes it, and with it
+/// `postmaster.pid`, whose seventh line names the segment (`key shmid`).
+/// Every process of the cluster is gone by now, so nothing is attached.
+fn release_shared_memory(data: &Path) {
+    let Some(shmid) = std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()
+        .and_then(|pid_file| shared_memory_id(&pid_file))
+    else {
+        return;
+    };
+    let _ = Command::new("ipcrm")
+        .args(["-m", &shmid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn shared_memory_id(pid_file: &str) -> Option<u64> {
+    pid_file
+        .lines()
+        .nth(6)?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Every PostgreSQL process of this cluster: its working directory is the
@@ -350,4 +379,14 @@ fn watch_stdin() -> Arc<AtomicBool> {
         gone.store(true, Ordering::SeqCst);
     }
     gone
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shared_memory_id_is_the_second_field_of_line_seven() {
+        let pid_file = "4242\n/tmp/d/data\n1764548000\n5432\n/tmp/d\n127.0.0.1\n  5432001     98317\nready   \n";
+        assert_eq!(super::shared_memory_id(pid_file), Some(98_317));
+        assert_eq!(super::shared_memory_id("4242\n/tmp/d/data\n"), None);
+    }
 }
