@@ -15,6 +15,7 @@ pub mod merge;
 pub mod requests;
 pub mod review;
 pub mod text;
+mod threshold_result;
 mod totals;
 
 pub use files::{OutputFiles, write_outputs};
