@@ -6,9 +6,9 @@
 use std::io::Read;
 
 /// Calls `gone` on a thread named `thread` once the parent's end of stdin
-/// closes.
-pub fn watch_parent(thread: &str, gone: impl FnOnce() + Send + 'static) {
-    let _ = std::thread::Builder::new()
+/// closes. False when the thread could not be started: nothing watches.
+pub fn watch_parent(thread: &str, gone: impl FnOnce() + Send + 'static) -> bool {
+    std::thread::Builder::new()
         .name(thread.into())
         .spawn(move || {
             let mut stdin = std::io::stdin().lock();
@@ -20,5 +20,6 @@ pub fn watch_parent(thread: &str, gone: impl FnOnce() + Send + 'static) {
                 }
             }
             gone();
-        });
+        })
+        .is_ok()
 }

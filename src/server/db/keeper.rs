@@ -13,7 +13,7 @@
 //! and the directory removed once the cluster is gone.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -357,24 +357,14 @@ fn report(line: &str) {
     let _ = out.flush();
 }
 
-/// Nothing is ever written to stdin: any return from `read` is EOF or an
-/// error, and either means the parent is gone (or wants the cluster gone).
+/// Set once the parent is gone (or wants the cluster gone).
 fn watch_stdin() -> Arc<AtomicBool> {
     let gone = Arc::new(AtomicBool::new(false));
     let flag = gone.clone();
-    let spawned = std::thread::Builder::new()
-        .name("loadtop-parent-watch".into())
-        .spawn(move || {
-            let mut stdin = std::io::stdin().lock();
-            let mut buf = [0u8; 64];
-            while let Ok(n) = stdin.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-            }
-            flag.store(true, Ordering::SeqCst);
-        });
-    if spawned.is_err() {
+    let watching = crate::child::watch_parent("loadtop-parent-watch", move || {
+        flag.store(true, Ordering::SeqCst);
+    });
+    if !watching {
         // Without a watcher nothing would ever stop the cluster.
         gone.store(true, Ordering::SeqCst);
     }
