@@ -32,31 +32,6 @@ pub(crate) struct LiveKnobs {
     pub orders_index: AtomicBool,
 }
 
-macro_rules! live_fields {
-    ($mac:ident) => {
-        $mac!(
-            pool_size,
-            hold_ms,
-            pool_cpu_work,
-            acquire_timeout_ms,
-            cpu_work,
-            cpu_workers,
-            sleep_ms,
-            stall_every_ms,
-            stall_ms,
-            jitter_ms,
-            load_shedding,
-            max_inflight,
-            rate_limit_rps,
-            request_timeout_ms,
-            db_pool_size,
-            db_acquire_timeout_ms,
-            db_statement_timeout_ms,
-            orders_index
-        )
-    };
-}
-
 impl LiveKnobs {
     pub fn new(knobs: &Knobs) -> Self {
         let live = LiveKnobs::default();

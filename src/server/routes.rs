@@ -251,17 +251,18 @@ pub fn instant_response(matched: Matched) -> Response<ResponseBody> {
 
 /// `?key=N` from a query string: `Ok(None)` when absent, `Err` when not a u64.
 pub fn query_u64(query: Option<&str>, key: &str) -> Result<Option<u64>, ()> {
-    let Some(query) = query else {
-        return Ok(None);
-    };
-    for pair in query.split('&') {
-        if let Some((name, value)) = pair.split_once('=')
-            && name == key
-        {
-            return value.parse().map(Some).map_err(|_| ());
-        }
-    }
-    Ok(None)
+    query_value(query, key)
+        .map(|value| value.parse().map_err(|_| ()))
+        .transpose()
+}
+
+/// The raw value of the first `key=value` pair named `key`.
+pub fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
+    query?.split('&').find_map(|pair| {
+        pair.split_once('=')
+            .filter(|(name, _)| *name == key)
+            .map(|(_, value)| value)
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::observe::ErrorKind;
 use super::{Acquire, Db, error_text};
 use crate::server::body::ResponseBody;
 use crate::server::knobs::LiveKnobs;
-use crate::server::routes::{Matched, Route, json_response, query_u64, text_response};
+use crate::server::routes::{Matched, Route, json_response, query_u64, query_value, text_response};
 
 /// Longest `/db/sleep`: the statement timeout may cut it shorter.
 const MAX_SLEEP_MS: u64 = 60_000;
@@ -150,15 +150,7 @@ fn parse(matched: Matched, query: Option<&str>) -> Result<DbRequest, &'static st
 
 /// `?key=word` of lowercase letters and `_` (a status name), at most 32.
 fn query_word<'q>(query: Option<&'q str>, key: &str) -> Result<Option<&'q str>, &'static str> {
-    let value = query
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .find_map(|pair| {
-            pair.split_once('=')
-                .filter(|(name, _)| *name == key)
-                .map(|(_, value)| value)
-        });
-    match value {
+    match query_value(query, key) {
         None => Ok(None),
         Some(word)
             if !word.is_empty()
