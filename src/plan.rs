@@ -31,11 +31,15 @@ pub enum TargetPlan {
         route: String,
         server_threads: Option<usize>,
         knobs: KnobPatch,
+        /// A real PostgreSQL behind `/db/*`, started by the server.
+        database: Option<Box<profile::DatabaseSettings>>,
     },
     Url {
         url: String,
         parsed: HttpUrl,
         pid: Option<u32>,
+        /// The PostgreSQL postmaster behind `url`, monitored as the database.
+        db_pid: Option<u32>,
         /// Started before the run (and stopped after it); serves `url`.
         command: Option<String>,
         ready_timeout: Duration,
@@ -152,16 +156,19 @@ impl RunPlan {
                 route,
                 server_threads: profile.server.threads,
                 knobs: profile.server.knobs,
+                database: profile.server.database.map(Box::new),
             },
             Target::Url {
                 url,
                 pid,
+                db_pid,
                 command,
                 ready_timeout,
             } => TargetPlan::Url {
                 parsed: profile::url::parse(&url).map_err(invalid)?,
                 url: profile::url::redact(&url),
                 pid,
+                db_pid: load.db_pid.or(db_pid),
                 command,
                 ready_timeout,
             },

@@ -100,6 +100,8 @@ pub struct TimelinePoint {
     pub rss_target: Option<u64>,
     pub rss_generator: Option<u64>,
     pub mem_system_used: Option<u64>,
+    pub cpu_database: Option<f32>,
+    pub rss_database: Option<u64>,
     /// Per request name of a mix (parallel to `Snapshot::requests`).
     pub requests: Vec<RequestPoint>,
 }
@@ -159,6 +161,30 @@ pub struct ServerView {
     pub shed: u64,
     pub rate_limited: u64,
     pub timeouts: u64,
+    /// The real database behind `/db/*`, when the server has one.
+    pub db: Option<DbView>,
+}
+
+/// The database section of the Server panel (from the server's `db` stats).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DbView {
+    pub up: bool,
+    pub pool_size: u64,
+    pub in_use: u64,
+    pub idle: u64,
+    pub waiting: u64,
+    pub acquire_wait_p99_us: u64,
+    pub timeouts: u64,
+    /// Failed `/db` requests of every kind.
+    pub errors: u64,
+    pub backends_active: u64,
+    pub backends_idle: u64,
+    pub backends_idle_in_transaction: u64,
+    pub backends_waiting_on_lock: u64,
+    /// "Seq Scan on orders" or "Index Scan using … on orders".
+    pub orders_plan: String,
+    pub orders_index: bool,
+    pub postmaster_pid: Option<u32>,
 }
 
 /// CPU in percent of one core (200 = two cores busy); memory in bytes.
@@ -176,6 +202,9 @@ pub struct ResourceView {
     pub sockets_generator: u64,
     pub mem_used: u64,
     pub mem_total: u64,
+    /// The database's processes together (memory as PSS), when one is watched.
+    pub cpu_database: Option<f32>,
+    pub rss_database: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

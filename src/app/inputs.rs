@@ -19,6 +19,7 @@ pub fn load_options(args: &LoadArgs) -> LoadOptions {
         h2_streams: args.h2_streams,
         insecure: args.insecure,
         cacert: args.cacert.clone(),
+        db_pid: args.db_pid,
     }
 }
 

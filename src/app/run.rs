@@ -255,6 +255,7 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
                 summary: stage.summary.clone(),
                 target_cpu_mean: stage.resources.target_cpu_mean,
                 target_rss_peak: stage.resources.target_rss_peak,
+                database_cpu_mean: stage.resources.database_cpu_mean,
                 verdict: stage_verdict(report, &stage.name),
                 cut: report.cut_stages.contains(&stage.name),
                 not_evaluated: !report.thresholds_evaluated,

@@ -45,6 +45,11 @@ pub struct LoadArgs {
     /// Trust the CA certificate(s) in this PEM file, besides the system roots.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+    /// The PostgreSQL postmaster behind a URL target: it and its children
+    /// are charted and reported as the database (over the profile's
+    /// `[target] db_pid`).
+    #[arg(long, value_name = "PID")]
+    pub db_pid: Option<u32>,
 }
 
 /// Files `report` (and a run) can write from a JSON report.

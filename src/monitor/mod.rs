@@ -9,6 +9,7 @@
 //! and turns the latest one into a [`crate::snapshot::ResourceView`] with
 //! [`to_view`]. A target that exits is an event in a sample, never an error.
 
+mod database;
 mod process;
 mod procfs;
 mod sampler;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::snapshot::ResourceView;
 
+pub use database::DatabaseSample;
 pub use process::CLOCK_TICKS_PER_SEC;
 pub use procfs::WORKER_THREAD_PREFIX;
 pub use signals::{NEAR_FULL_CORE_PERCENT, ProcessSignals, SignalSampler};
@@ -101,6 +103,9 @@ pub struct ResourceSample {
     pub target: Option<ProcessSample>,
     /// Set in exactly one sample: the target pid vanished or became a zombie.
     pub target_exited: Option<u32>,
+    /// The database's processes (see [`DatabaseWatch::set_database_pid`]); `None`
+    /// when none is watched, on its first sample and once it is gone.
+    pub database: Option<DatabaseSample>,
     pub system: SystemSample,
 }
 
@@ -116,6 +121,7 @@ pub enum MonitorError {
 #[derive(Debug)]
 enum Control {
     SetTarget(Option<u32>),
+    SetDatabase(Option<u32>),
     Stop,
 }
 
@@ -161,9 +167,31 @@ impl Monitor {
         let _ = self.control_tx.send(Control::SetTarget(pid));
     }
 
+    /// Watch a PostgreSQL postmaster and its children (or none) from the
+    /// next sample on; a handle for it that other threads can keep.
+    pub fn database_watch(&self) -> DatabaseWatch {
+        DatabaseWatch {
+            control_tx: self.control_tx.clone(),
+        }
+    }
+
     /// The sampling interval in force (after clamping).
     pub fn interval(&self) -> Duration {
         self.interval
+    }
+}
+
+/// Sets the database the monitor watches; cheap to clone and to call with
+/// the same pid again (only a change takes a new baseline).
+#[derive(Clone, Debug)]
+pub struct DatabaseWatch {
+    control_tx: Sender<Control>,
+}
+
+impl DatabaseWatch {
+    pub fn set_database_pid(&self, pid: Option<u32>) {
+        // A monitor that has stopped has nothing left to watch with.
+        let _ = self.control_tx.send(Control::SetDatabase(pid));
     }
 }
 
@@ -193,6 +221,8 @@ pub fn to_view(sample: &ResourceSample) -> ResourceView {
         sockets_generator: sample.generator.sockets.unwrap_or(0),
         mem_used: sample.system.mem_used,
         mem_total: sample.system.mem_total,
+        cpu_database: sample.database.as_ref().map(|d| d.cpu_percent),
+        rss_database: sample.database.as_ref().map(|d| d.pss_bytes),
     }
 }
 
@@ -231,6 +261,7 @@ mod tests {
             worker_busy_max: None,
             target: None,
             target_exited: exited,
+            database: None,
             system: SystemSample::default(),
         }
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use sysinfo::{MemoryRefreshKind, System};
 
+use super::database::DatabaseSampler;
 use super::process::{ProcessCpu, ProcessReading};
 use super::procfs::{self, WorkerCpu};
 use super::{Control, ProcessSample, ResourceSample, SystemSample};
@@ -21,6 +22,8 @@ pub(super) struct Sampler {
     /// A fresh reader per target keeps an old target's baseline from
     /// leaking into a new one.
     target: Option<ProcessCpu>,
+    /// A fresh reader per postmaster, like the target's.
+    database: Option<DatabaseSampler>,
     workers: WorkerCpu,
 }
 
@@ -32,6 +35,7 @@ impl Sampler {
             system: System::new()?,
             generator: ProcessCpu::new(std::process::id()),
             target: target_pid.map(ProcessCpu::new),
+            database: None,
             workers: WorkerCpu::default(),
         };
         sampler.refresh_system();
@@ -44,6 +48,13 @@ impl Sampler {
             return;
         }
         self.target = pid.map(ProcessCpu::new);
+    }
+
+    pub(super) fn set_database(&mut self, pid: Option<u32>) {
+        if pid == self.database.as_ref().map(DatabaseSampler::pid) {
+            return;
+        }
+        self.database = pid.map(DatabaseSampler::new);
     }
 
     fn refresh_system(&mut self) {
@@ -85,6 +96,7 @@ impl Sampler {
             mem_total: self.system.total_memory(),
         };
         let workers = self.workers.sample();
+        let database = self.database.as_mut().and_then(DatabaseSampler::sample);
         ResourceSample {
             at,
             generator,
@@ -92,6 +104,7 @@ impl Sampler {
             worker_busy_max: workers.map(|w| w.busy_max),
             target,
             target_exited,
+            database,
             system,
         }
     }
@@ -121,6 +134,10 @@ pub(super) fn run(
         match control_rx.recv_timeout(next_at.saturating_duration_since(Instant::now())) {
             Ok(Control::SetTarget(pid)) => {
                 sampler.set_target(pid);
+                continue;
+            }
+            Ok(Control::SetDatabase(pid)) => {
+                sampler.set_database(pid);
                 continue;
             }
             Ok(Control::Stop) | Err(RecvTimeoutError::Disconnected) => return,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ResourceSample;
+use super::{DatabaseSample, ResourceSample};
 
 /// CPU in percent of one core (200 = two cores), memory in bytes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,24 @@ pub struct ResourceStats {
     pub target_sockets_peak: Option<u64>,
     /// The target pid that exited during the stage, if any.
     pub target_exited: Option<u32>,
+    /// The database's processes together (see `monitor::database`), only
+    /// when a database was watched: CPU in percent of one core, memory as
+    /// summed PSS, time blocked on storage in percent of the interval
+    /// (absent where the kernel keeps no delay accounting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_cpu_mean: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_cpu_max: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_rss_peak: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_io_wait_pct: Option<f32>,
+    /// Samples that carried the database's figures, and those with an I/O
+    /// wait among them: the running means' counts.
+    #[serde(skip)]
+    pub database_samples: u64,
+    #[serde(skip)]
+    pub database_io_samples: u64,
     /// All cores together, in percent of one core like the process figures.
     pub system_cpu_mean: f32,
     pub system_cpu_max: f32,
@@ -76,11 +94,34 @@ impl ResourceStats {
             self.target_exited = sample.target_exited;
         }
 
+        if let Some(database) = &sample.database {
+            self.add_database(database);
+        }
+
         let system = &sample.system;
         self.system_cpu_mean = running_mean(self.system_cpu_mean, system.cpu_percent, self.samples);
         self.system_cpu_max = self.system_cpu_max.max(system.cpu_percent);
         self.mem_used_peak = self.mem_used_peak.max(system.mem_used);
         self.mem_total = system.mem_total;
+    }
+
+    fn add_database(&mut self, database: &DatabaseSample) {
+        self.database_samples += 1;
+        self.database_cpu_mean = Some(running_mean(
+            self.database_cpu_mean.unwrap_or(0.0),
+            database.cpu_percent,
+            self.database_samples,
+        ));
+        self.database_cpu_max = max_opt(self.database_cpu_max, Some(database.cpu_percent));
+        self.database_rss_peak = max_opt(self.database_rss_peak, Some(database.pss_bytes));
+        if let Some(io_wait) = database.io_wait_percent {
+            self.database_io_samples += 1;
+            self.database_io_wait_pct = Some(running_mean(
+                self.database_io_wait_pct.unwrap_or(0.0),
+                io_wait,
+                self.database_io_samples,
+            ));
+        }
     }
 }
 
@@ -110,6 +151,7 @@ mod tests {
                 sockets: None,
             }),
             target_exited: None,
+            database: None,
             system: SystemSample {
                 cpu_percent: sys_cpu,
                 per_core: vec![],
@@ -141,6 +183,38 @@ mod tests {
         assert_eq!(stats.system_cpu_max, 150.0);
         assert_eq!(stats.mem_used_peak, 500);
         assert_eq!(stats.mem_total, 1000);
+    }
+
+    #[test]
+    fn database_figures_appear_only_with_a_database() {
+        let mut stats = ResourceStats::default();
+        stats.add(&sample(10.0, None, 50.0));
+        let json = serde_json::to_value(&stats).unwrap();
+        assert!(json.get("database_cpu_mean").is_none(), "{json}");
+        for (cpu, pss, io_wait) in [
+            (40.0, 100, Some(10.0)),
+            (80.0, 300, None),
+            (60.0, 200, Some(30.0)),
+        ] {
+            let mut with_db = sample(10.0, None, 50.0);
+            with_db.database = Some(DatabaseSample {
+                pid: 9,
+                processes: 7,
+                cpu_percent: cpu,
+                pss_bytes: pss,
+                io_wait_percent: io_wait,
+                read_bytes_per_sec: None,
+                write_bytes_per_sec: None,
+            });
+            stats.add(&with_db);
+        }
+        assert!((stats.database_cpu_mean.unwrap() - 60.0).abs() < 1e-4);
+        assert_eq!(stats.database_cpu_max, Some(80.0));
+        assert_eq!(stats.database_rss_peak, Some(300));
+        assert!((stats.database_io_wait_pct.unwrap() - 20.0).abs() < 1e-4);
+        let json = serde_json::to_value(&stats).unwrap();
+        assert_eq!(json["database_rss_peak"], 300);
+        assert!(json.get("database_samples").is_none(), "{json}");
     }
 
     #[test]

@@ -123,6 +123,7 @@ impl RunPlan {
                 url,
                 parsed,
                 pid: args.pid,
+                db_pid: args.load.db_pid,
                 command: None,
                 ready_timeout: Duration::ZERO,
             },

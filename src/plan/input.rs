@@ -23,6 +23,8 @@ pub struct LoadOptions {
     pub h2_streams: Option<usize>,
     pub insecure: bool,
     pub cacert: Option<PathBuf>,
+    /// A URL target's PostgreSQL postmaster, monitored as the database.
+    pub db_pid: Option<u32>,
 }
 
 /// `loadtop run`: a profile (the built-in one when `None`) and how to scale it.

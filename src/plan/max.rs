@@ -176,6 +176,7 @@ fn url_plan(args: &MaxInput) -> Result<RunPlan, PlanError> {
             url: profile::url::redact(&args.target),
             parsed,
             pid: None,
+            db_pid: args.load.db_pid,
             command: None,
             ready_timeout: Duration::ZERO,
         },

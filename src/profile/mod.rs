@@ -80,6 +80,8 @@ pub enum Target {
         url: String,
         /// The process to monitor.
         pid: Option<u32>,
+        /// A PostgreSQL postmaster to monitor as the database.
+        db_pid: Option<u32>,
         /// A command that serves `url`, started before and stopped after the run.
         command: Option<String>,
         ready_timeout: Duration,
@@ -132,6 +134,32 @@ pub struct ServerSettings {
     pub threads: Option<usize>,
     /// Initial knobs of the embedded server.
     pub knobs: KnobPatch,
+    /// A real PostgreSQL behind the embedded server's `/db/*` routes.
+    pub database: Option<DatabaseSettings>,
+}
+
+/// `[server] database`, `db_users`, `db_orders`: passed to `loadtop serve`
+/// as `--database`, `--db-users`, `--db-orders`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// `embedded` or a `postgres://` / `postgresql://` URL.
+    pub url: String,
+    pub users: Option<u64>,
+    pub orders: Option<u64>,
+}
+
+impl DatabaseSettings {
+    /// The `loadtop serve` arguments that start it.
+    pub fn serve_args(&self) -> Vec<String> {
+        let mut args = vec!["--database".to_string(), self.url.clone()];
+        if let Some(users) = self.users {
+            args.extend(["--db-users".to_string(), users.to_string()]);
+        }
+        if let Some(orders) = self.orders {
+            args.extend(["--db-orders".to_string(), orders.to_string()]);
+        }
+        args
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

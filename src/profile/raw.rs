@@ -56,6 +56,9 @@ pub struct RawTarget {
     pub url: Option<Spanned<String>>,
     /// The process serving `url`, for CPU and memory charts.
     pub pid: Option<Spanned<u32>>,
+    /// The PostgreSQL postmaster behind `url`: it and its children are
+    /// charted as the database.
+    pub db_pid: Option<Spanned<u32>>,
     /// A command that serves `url`: started before the run, stopped after.
     pub command: Option<Spanned<String>>,
     /// How long `command` gets to start answering on `url`.
@@ -113,6 +116,10 @@ pub struct RawMixRequest {
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub threads: Option<Spanned<usize>>,
+    /// `embedded` or a postgres:// URL: the database behind `/db/*`.
+    pub database: Option<Spanned<String>>,
+    pub db_users: Option<Spanned<u64>>,
+    pub db_orders: Option<Spanned<u64>>,
     pub knobs: Option<Spanned<toml::Table>>,
 }
 

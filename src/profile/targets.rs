@@ -109,11 +109,15 @@ impl Ctx<'_> {
         let t = spanned.get_ref();
         match (&t.route, &t.url) {
             (Some(route), None) => {
-                if t.pid.is_some() || t.command.is_some() || t.ready_timeout.is_some() {
+                if t.pid.is_some()
+                    || t.db_pid.is_some()
+                    || t.command.is_some()
+                    || t.ready_timeout.is_some()
+                {
                     return Err(self.at(
                         spanned,
                         key,
-                        "`pid`, `command` and `ready_timeout` are for `url` targets; the embedded server is started and monitored by loadtop",
+                        "`pid`, `db_pid`, `command` and `ready_timeout` are for `url` targets; the embedded server is started and monitored by loadtop",
                     ));
                 }
                 if !route.get_ref().starts_with('/') {
@@ -149,6 +153,7 @@ impl Ctx<'_> {
                 Ok(Target::Url {
                     url: url.get_ref().clone(),
                     pid: t.pid.as_ref().map(|p| *p.get_ref()),
+                    db_pid: t.db_pid.as_ref().map(|p| *p.get_ref()),
                     command,
                     ready_timeout,
                 })

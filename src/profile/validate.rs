@@ -123,6 +123,50 @@ impl Ctx<'_> {
         })
     }
 
+    /// `[server] database` and the seeding sizes that go with it.
+    fn database(
+        &self,
+        server: &super::raw::RawServer,
+        embedded: bool,
+    ) -> Result<Option<super::DatabaseSettings>, ProfileError> {
+        let Some(database) = &server.database else {
+            for (size, key) in [
+                (&server.db_users, "db_users"),
+                (&server.db_orders, "db_orders"),
+            ] {
+                if let Some(size) = size {
+                    return Err(self.at(
+                        size,
+                        &format!("server.{key}"),
+                        "needs `server.database` (\"embedded\" or a postgres:// URL)",
+                    ));
+                }
+            }
+            return Ok(None);
+        };
+        let url = database.get_ref().trim();
+        if !embedded {
+            return Err(self.at(
+                database,
+                "server.database",
+                "only applies to the embedded target (`target.route`)",
+            ));
+        }
+        if url != "embedded" && !url.starts_with("postgres://") && !url.starts_with("postgresql://")
+        {
+            return Err(self.at(
+                database,
+                "server.database",
+                "must be \"embedded\" or a postgres:// URL",
+            ));
+        }
+        Ok(Some(super::DatabaseSettings {
+            url: url.to_string(),
+            users: server.db_users.as_ref().map(|n| *n.get_ref()),
+            orders: server.db_orders.as_ref().map(|n| *n.get_ref()),
+        }))
+    }
+
     pub(super) fn validate(&self, raw: RawProfile) -> Result<Profile, ProfileError> {
         let (target, targets) = self.targets(&raw)?;
         let embedded = matches!(target, Target::Embedded { .. })
@@ -147,6 +191,7 @@ impl Ctx<'_> {
                 other => other.as_ref().map(|t| *t.get_ref()),
             },
             knobs: self.knobs(&raw.server.knobs, "server.knobs", embedded)?,
+            database: self.database(&raw.server, embedded)?,
         };
 
         let mut stages = Vec::new();

@@ -56,6 +56,7 @@ pub fn render_review(report: &Report) -> String {
                 summary: stage.summary.clone(),
                 target_cpu_mean: stage.resources.target_cpu_mean,
                 target_rss_peak: stage.resources.target_rss_peak,
+                database_cpu_mean: stage.resources.database_cpu_mean,
                 verdict: (!own.is_empty()).then(|| own.iter().all(|p| *p)),
                 cut: report.cut_stages.contains(&stage.name),
                 not_evaluated: !report.thresholds_evaluated,

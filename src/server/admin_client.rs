@@ -15,6 +15,9 @@ use super::stats::ServerStats;
 use crate::load::response::{ParseError, ResponseParser, Sink};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
+/// A PATCH that builds the orders index or rebuilds the database pool
+/// answers when that is done: seconds on a big table or a busy machine.
+const SLOW_PATCH_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_RESPONSE: u64 = 4 * 1024 * 1024;
 
 /// A parsed HTTP response (body de-chunked).
@@ -123,16 +126,18 @@ impl AdminClient {
     }
 
     pub fn get_knobs(&self) -> Result<Knobs, ServerError> {
-        self.call("GET", "/_loadtop/knobs", b"")
+        self.call("GET", "/_loadtop/knobs", b"", TIMEOUT)
     }
 
     pub fn patch_knobs(&self, patch: &KnobPatch) -> Result<Knobs, ServerError> {
         let body = serde_json::to_vec(patch).map_err(|e| self.error(e.to_string()))?;
-        self.call("PATCH", "/_loadtop/knobs", &body)
+        let slow = patch.orders_index.is_some() || patch.db_pool_size.is_some();
+        let timeout = if slow { SLOW_PATCH_TIMEOUT } else { TIMEOUT };
+        self.call("PATCH", "/_loadtop/knobs", &body, timeout)
     }
 
     pub fn stats(&self) -> Result<ServerStats, ServerError> {
-        self.call("GET", "/_loadtop/stats", b"")
+        self.call("GET", "/_loadtop/stats", b"", TIMEOUT)
     }
 
     fn error(&self, reason: String) -> ServerError {
@@ -147,13 +152,14 @@ impl AdminClient {
         method: &str,
         path: &str,
         body: &[u8],
+        timeout: Duration,
     ) -> Result<T, ServerError> {
         let auth = format!("Bearer {}", self.token);
         let mut headers = vec![("Authorization", auth.as_str())];
         if !body.is_empty() {
             headers.push(("Content-Type", "application/json"));
         }
-        let response = request(self.addr, method, path, &headers, body, TIMEOUT)
+        let response = request(self.addr, method, path, &headers, body, timeout)
             .map_err(|e| self.error(e.to_string()))?;
         if response.status != 200 {
             return Err(ServerError::AdminStatus {

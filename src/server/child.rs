@@ -24,6 +24,9 @@ use super::ServerError;
 use crate::child::{Ask, Supervised, Tail, watch_parent};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// With `--database` the ready line waits for `initdb` and the seeding of a
+/// million rows, which takes tens of seconds on a busy machine.
+const DATABASE_READY_TIMEOUT: Duration = Duration::from_secs(180);
 const TERM_GRACE: Duration = Duration::from_secs(3);
 const STDERR_LINES: usize = 20;
 /// Set in the child's environment: its stdin is the parent's lifeline.
@@ -136,7 +139,12 @@ impl ChildServer {
             pid: 0,
             token: String::new(),
         };
-        let line = match line_rx.recv_timeout(READY_TIMEOUT) {
+        let ready_timeout = if args.iter().any(|a| a == "--database") {
+            DATABASE_READY_TIMEOUT
+        } else {
+            READY_TIMEOUT
+        };
+        let line = match line_rx.recv_timeout(ready_timeout) {
             Ok(line) => line,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 // stdout closed without a line: the child died; wait for the
@@ -150,7 +158,7 @@ impl ChildServer {
                     .last_stderr()
                     .map(|s| format!(" (stderr: {s})"))
                     .unwrap_or_default();
-                return Err(ServerError::ReadyTimeout(READY_TIMEOUT, detail));
+                return Err(ServerError::ReadyTimeout(ready_timeout, detail));
             }
         };
         let ready = parse_ready_line(&line).ok_or_else(|| ServerError::ReadyLine(line.clone()))?;

@@ -220,6 +220,12 @@ impl Ledger {
                 .map(|t| t.rss_bytes),
             rss_generator: resources.map(|r| r.generator.rss_bytes),
             mem_system_used: resources.map(|r| r.system.mem_used),
+            cpu_database: resources
+                .and_then(|r| r.database.as_ref())
+                .map(|d| d.cpu_percent),
+            rss_database: resources
+                .and_then(|r| r.database.as_ref())
+                .map(|d| d.pss_bytes),
             requests: second
                 .requests
                 .iter()

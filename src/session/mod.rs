@@ -11,6 +11,7 @@
 
 pub mod control;
 mod controls;
+mod database;
 mod events;
 mod finish;
 mod helper;
@@ -134,12 +135,15 @@ pub fn run_planned(
             let _ = events.send(Event::Signal);
         })
     };
-    let samples_forwarder = Monitor::spawn(MonitorConfig {
+    let monitor = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,
     })
-    .ok()
-    .and_then(|monitor| events::forward_samples(monitor, events_tx.clone()));
+    .ok();
+    let database_watch = monitor.as_ref().map(Monitor::database_watch);
+    database::watch_planned(plan, database_watch.as_ref());
+    let samples_forwarder =
+        monitor.and_then(|monitor| events::forward_samples(monitor, events_tx.clone()));
     let clock = StageClock::new(plan);
     let target_requests = target.requests.clone();
     let config = LoadConfig {
@@ -196,6 +200,7 @@ pub fn run_planned(
         started_wall: SystemTime::now(),
         latest_sample: None,
         server_view: None,
+        database: database::DatabaseState::new(database_watch),
         outcome: None,
         paused: false,
         current: view::LiveSettings::default(),
@@ -238,6 +243,8 @@ struct Session<'a> {
     started_wall: SystemTime,
     latest_sample: Option<ResourceSample>,
     server_view: Option<ServerView>,
+    /// The database the monitor watches, and whether it was up at last look.
+    database: database::DatabaseState,
     outcome: Option<Outcome>,
     paused: bool,
     current: view::LiveSettings,
@@ -304,7 +311,10 @@ impl Session<'_> {
                 }
                 self.latest_sample = Some(sample);
             }
-            Event::Server(view) => self.server_view = Some(view),
+            Event::Server(view) => {
+                self.on_database(view.db.as_ref());
+                self.server_view = Some(view);
+            }
             Event::KnobsApplied(text) => self.event(EventKind::Knobs, text),
             Event::KnobsFailed(text) => self.event(EventKind::Warning, text),
             Event::Control(control) => self.apply_control(control),

@@ -45,10 +45,14 @@ impl TargetHandle {
                 route,
                 server_threads,
                 knobs,
+                database,
             } => {
                 let mut args = Vec::new();
                 if let Some(threads) = server_threads {
                     args.extend(["--threads".to_string(), threads.to_string()]);
+                }
+                if let Some(database) = database {
+                    args.extend(database.serve_args());
                 }
                 let child = ChildServer::spawn(server_exe, &args).map_err(|e| {
                     SessionError::Target(format!("cannot start the embedded server: {e}"))

@@ -64,6 +64,7 @@ pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
         shed: stats.shed,
         rate_limited: stats.rate_limited,
         timeouts: stats.timeouts,
+        db: stats.db.as_ref().map(super::database::db_view),
     }
 }
 

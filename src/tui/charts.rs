@@ -225,14 +225,19 @@ impl<'a> TimeChart<'a> {
 
     fn cpu(&self) -> ChartSpec<'a> {
         let s = self.series;
-        let peak = max_y([&s.cpu_target[..], &s.cpu_generator[..], &s.cpu_system[..]]);
+        let peak = max_y([
+            &s.cpu_target[..],
+            &s.cpu_generator[..],
+            &s.cpu_system[..],
+            &s.cpu_database[..],
+        ]);
         let top = nice_ceiling(peak).max(100.0);
         let res = self.snapshot.resources.as_ref();
         let target = res.and_then(|r| r.cpu_target);
         let generator = res.map(|r| r.cpu_generator);
         let system = res.map(|r| r.cpu_system);
         let pct = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.0}%"));
-        ChartSpec {
+        let mut spec = ChartSpec {
             title: "CPU (100% = 1 core)",
             short_title: "CPU",
             legend: vec![
@@ -262,7 +267,14 @@ impl<'a> TimeChart<'a> {
             ],
             y_bounds: [0.0, top],
             y_ticks: linear_ticks(top, |v| format!("{v:.0}%")),
+        };
+        let database = res.and_then(|r| r.cpu_database);
+        if database.is_some() || !s.cpu_database.is_empty() {
+            spec.legend.insert(1, database_legend(pct(database)));
+            spec.datasets
+                .push(self.line(&s.cpu_database, colors::DATABASE));
         }
+        spec
     }
 
     fn memory(&self) -> ChartSpec<'a> {
@@ -277,7 +289,7 @@ impl<'a> TimeChart<'a> {
             ),
             _ => ("-".to_string(), "-".to_string()),
         };
-        ChartSpec {
+        let mut spec = ChartSpec {
             title: "Memory RSS",
             short_title: "RSS",
             legend: vec![
@@ -313,7 +325,16 @@ impl<'a> TimeChart<'a> {
                     "0".to_string()
                 }
             }),
+        };
+        let database = res.and_then(|r| r.rss_database);
+        if database.is_some() || !s.rss_database.is_empty() {
+            // PSS: shared buffers count once, not once per backend.
+            spec.legend
+                .insert(1, database_legend(format!("{} PSS", rss(database))));
+            spec.datasets
+                .push(self.line(&s.rss_database, colors::DATABASE));
         }
+        spec
     }
 
     fn area(&self, data: &'a [(f64, f64)]) -> Dataset<'a> {
@@ -339,6 +360,16 @@ impl<'a> TimeChart<'a> {
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(self.color(color))
+    }
+}
+
+/// The database's series in a CPU or memory legend (only when there is one).
+fn database_legend(value: String) -> LegendItem {
+    LegendItem {
+        glyph: GLYPH_LINE,
+        color: colors::DATABASE,
+        short: format!("db {value}"),
+        long: format!("database {value}"),
     }
 }
 

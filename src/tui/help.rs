@@ -27,6 +27,7 @@ pub const KEY_GROUPS: [(&str, &[(&str, &str)]); 4] = [
             ("p / P", "pool size down / up"),
             ("o / O", "hold time ÷2 / ×2"),
             ("s", "load shedding on / off"),
+            ("i", "orders index on / off (database)"),
         ],
     ),
     (

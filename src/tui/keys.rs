@@ -52,7 +52,7 @@ pub fn on_key(state: &AppState, snapshot: &Snapshot, key: KeyEvent) -> KeyOutcom
 }
 
 fn is_load_key(c: char) -> bool {
-    "cCrRtTnh pPoOsS".contains(c)
+    "cCrRtTnh pPoOsSi".contains(c)
 }
 
 fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
@@ -84,7 +84,7 @@ fn load_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         'h' => Control::ToggleHold,
         ' ' => Control::TogglePause,
         'S' => Control::SaveReport,
-        'p' | 'P' | 'o' | 'O' | 's' => return knob_key(snapshot, c),
+        'p' | 'P' | 'o' | 'O' | 's' | 'i' => return knob_key(snapshot, c),
         _ => return KeyOutcome::Ignored,
     };
     KeyOutcome::Control(control)
@@ -108,6 +108,14 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
             change.hold_ms = Some(next.min(MAX_HOLD_MS));
         }
         's' => change.load_shedding = Some(!server.load_shedding),
+        'i' => {
+            let Some(db) = &server.db else {
+                return hint(
+                    "the orders index needs a database ([server] database = \"embedded\")",
+                );
+            };
+            change.orders_index = Some(!db.orders_index);
+        }
         _ => return KeyOutcome::Ignored,
     }
     KeyOutcome::Control(Control::Knobs(Box::new(change)))
@@ -179,6 +187,13 @@ fn describe_knobs(snapshot: &Snapshot, change: &KnobPatch) -> String {
     }
     if let Some(on) = change.load_shedding {
         parts.push(format!("load shedding {}", if on { "on" } else { "off" }));
+    }
+    if let Some(on) = change.orders_index {
+        parts.push(if on {
+            "building the orders index".to_string()
+        } else {
+            "dropping the orders index".to_string()
+        });
     }
     parts.join(", ")
 }

@@ -250,3 +250,29 @@ fn descriptions_name_old_and_new_values() {
     );
     assert!(describe(&snap, &control(&snap, 'p')).contains("pool size 10 → 8"));
 }
+
+#[test]
+fn i_flips_the_orders_index_only_with_a_database() {
+    let mut snap = open_snapshot();
+    assert!(is_hint(on_key(&AppState::default(), &snap, press('i'))));
+    if let Some(server) = snap.server.as_mut() {
+        server.db = Some(crate::snapshot::DbView {
+            up: true,
+            orders_index: false,
+            ..Default::default()
+        });
+    }
+    let Control::Knobs(change) = control(&snap, 'i') else {
+        panic!("i is a knob change");
+    };
+    assert_eq!(change.orders_index, Some(true));
+    assert_eq!(change.pool_size, None);
+    assert!(describe(&snap, &Control::Knobs(change)).contains("building the orders index"));
+    if let Some(db) = snap.server.as_mut().and_then(|s| s.db.as_mut()) {
+        db.orders_index = true;
+    }
+    let Control::Knobs(change) = control(&snap, 'i') else {
+        panic!("i is a knob change");
+    };
+    assert_eq!(change.orders_index, Some(false));
+}

@@ -8,6 +8,7 @@
 mod app;
 mod axes;
 mod charts;
+mod db_panel;
 mod format;
 mod header;
 mod help;

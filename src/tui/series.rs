@@ -32,6 +32,9 @@ pub struct WindowSeries {
     pub cpu_system: Vec<(f64, f64)>,
     pub rss_target: Vec<(f64, f64)>,
     pub rss_generator: Vec<(f64, f64)>,
+    /// The database's processes together (memory as PSS); empty without one.
+    pub cpu_database: Vec<(f64, f64)>,
+    pub rss_database: Vec<(f64, f64)>,
     /// Upper bound of the memory chart's RSS axis, in bytes.
     pub memory_top: f64,
     /// System memory in use as a share of all memory, scaled so the whole
@@ -128,12 +131,26 @@ impl WindowSeries {
                 point.rss_generator.map(|b| b as f64),
             );
             push_opt(
+                &mut series.cpu_database,
+                x,
+                point.cpu_database.map(f64::from),
+            );
+            push_opt(
+                &mut series.rss_database,
+                x,
+                point.rss_database.map(|b| b as f64),
+            );
+            push_opt(
                 &mut series.mem_system_share,
                 x,
                 point.mem_system_used.map(|b| b as f64),
             );
         }
-        let peak_rss = max_y([&series.rss_target[..], &series.rss_generator[..]]);
+        let peak_rss = max_y([
+            &series.rss_target[..],
+            &series.rss_generator[..],
+            &series.rss_database[..],
+        ]);
         series.memory_top = nice_ceiling(peak_rss * 1.1 / MIB).max(1.0) * MIB;
         let total = snapshot.resources.as_ref().map_or(0, |r| r.mem_total) as f64;
         if total > 0.0 {

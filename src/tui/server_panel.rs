@@ -59,7 +59,13 @@ pub(super) fn server_lines(
     };
     let l = |s: &str| Span::styled(s.to_string(), t.label());
     let v = |s: String, style: Style| Span::styled(s, style);
+    if let (Some(db), None) = (&sv.db, condensed) {
+        return super::db_panel::full_lines(sv, db, t);
+    }
     if let Some(width) = condensed {
+        if let Some(db) = &sv.db {
+            return vec![fit(super::db_panel::condensed_items(db, t), width, t)];
+        }
         return vec![
             fit(
                 vec![

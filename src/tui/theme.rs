@@ -129,6 +129,7 @@ pub mod colors {
     pub const P50: Color = Color::LightCyan;
     pub const TARGET_PROCESS: Color = Color::Yellow;
     pub const GENERATOR: Color = Color::LightBlue;
+    pub const DATABASE: Color = Color::LightMagenta;
     pub const SYSTEM: Color = Color::DarkGray;
     pub const STAGE_MARK: Color = Color::Magenta;
     pub const ERRORS: Color = Color::Red;

@@ -13,6 +13,9 @@ pub struct StageTableRow {
     /// Percent of one core.
     pub target_cpu_mean: Option<f32>,
     pub target_rss_peak: Option<u64>,
+    /// The database's processes, percent of one core; the `db cpu` column
+    /// appears only when some stage has it.
+    pub database_cpu_mean: Option<f32>,
     /// `None` when the stage has no thresholds.
     pub verdict: Option<bool>,
     /// Ended before its planned length: shown as `NAME (cut)`.
@@ -24,8 +27,21 @@ pub struct StageTableRow {
 const HEADER: [&str; 10] = [
     "stage", "req/s", "p50", "p99", "p99.9", "errors", "err%", "tgt cpu", "tgt rss", "verdict",
 ];
+/// Where the `db cpu` column goes: after the target's, before the verdict.
+const DATABASE_COLUMN: usize = 9;
 
-fn cells(row: &StageTableRow) -> [String; 10] {
+fn cells(row: &StageTableRow, database: bool) -> Vec<String> {
+    let mut cells = fixed_cells(row).to_vec();
+    if database {
+        let cpu = row
+            .database_cpu_mean
+            .map_or_else(|| "-".to_string(), |cpu| format!("{cpu:.0}%"));
+        cells.insert(DATABASE_COLUMN, cpu);
+    }
+    cells
+}
+
+fn fixed_cells(row: &StageTableRow) -> [String; 10] {
     let s = &row.summary;
     [
         if row.cut {
@@ -55,17 +71,21 @@ fn cells(row: &StageTableRow) -> [String; 10] {
 /// Header plus one line per row; the stage name is left-aligned, every
 /// other column right-aligned, columns two spaces apart.
 pub fn render_stage_table(rows: &[StageTableRow]) -> String {
-    let body: Vec<[String; 10]> = rows.iter().map(cells).collect();
-    let mut widths = HEADER.map(str::len);
+    let database = rows.iter().any(|row| row.database_cpu_mean.is_some());
+    let body: Vec<Vec<String>> = rows.iter().map(|row| cells(row, database)).collect();
+    let mut header: Vec<String> = HEADER.map(String::from).to_vec();
+    if database {
+        header.insert(DATABASE_COLUMN, "db cpu".to_string());
+    }
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
     for line in &body {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let header = HEADER.map(String::from);
     let mut out = String::new();
     for line in std::iter::once(&header).chain(&body) {
-        for (i, (cell, width)) in line.iter().zip(widths).enumerate() {
+        for (i, (cell, &width)) in line.iter().zip(&widths).enumerate() {
             if i == 0 {
                 out.push_str(&format!("{cell:<width$}"));
             } else {
@@ -93,6 +113,7 @@ mod tests {
             summary: Summary::from_interval(&interval, Duration::from_secs(4)),
             target_cpu_mean: verdict.map(|_| 153.4),
             target_rss_peak: verdict.map(|_| 3 * 1024 * 1024),
+            database_cpu_mean: None,
             verdict,
             cut: false,
             not_evaluated: false,
@@ -143,5 +164,18 @@ mod tests {
         let table = render_stage_table(&[]);
         assert_eq!(table.lines().count(), 1);
         assert!(table.contains("req/s") && table.contains("tgt rss"));
+        assert!(!table.contains("db cpu"), "{table}");
+    }
+
+    #[test]
+    fn a_database_adds_its_column_before_the_verdict() {
+        let mut with_db = row("slow", 40_000, 200, Some(true));
+        with_db.database_cpu_mean = Some(87.6);
+        let table = render_stage_table(&[row("warmup", 812, 200, None), with_db]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].contains("tgt rss  db cpu  verdict"), "{table}");
+        assert!(lines[2].ends_with("88%     pass"), "{table}");
+        assert!(lines[1].ends_with("-        -"), "{table}");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{table}");
     }
 }

@@ -45,6 +45,7 @@ fn healthy_point(second: u64, rate: f64, open: bool) -> TimelinePoint {
         rss_generator: Some(22 * MIB + (jitter(second, 9).abs() * MIB as f64) as u64),
         mem_system_used: Some(6 * GIB + (second * 2 * MIB)),
         requests: Vec::new(),
+        ..TimelinePoint::default()
     }
 }
 
@@ -99,6 +100,7 @@ fn resources(point: &TimelinePoint) -> ResourceView {
         sockets_generator: 50,
         mem_used: point.mem_system_used.unwrap_or_default(),
         mem_total: 16 * GIB,
+        ..ResourceView::default()
     }
 }
 
@@ -160,6 +162,7 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
             shed: 0,
             rate_limited: 0,
             timeouts: 0,
+            db: None,
         }),
         resources: Some(resources(&last)),
         events: vec![
@@ -249,6 +252,7 @@ pub fn pool_exhaustion() -> Snapshot {
         shed: 0,
         rate_limited: 0,
         timeouts: 41,
+        db: None,
     });
     snapshot.events.push(EventView {
         at: Duration::from_secs(55),
