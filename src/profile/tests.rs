@@ -308,3 +308,47 @@ fn request_transport_keys_are_checked() {
     let both = error_of(&with("insecure = true\ncacert = \"ca.pem\""));
     assert!(both.contains("request.cacert"), "{both}");
 }
+
+#[test]
+fn a_server_database_is_passed_to_serve_and_bad_ones_name_line_and_key() {
+    let embedded = MINIMAL.replace(
+        "url = \"http://127.0.0.1:9/\"",
+        "route = \"/db/user/1\"\n\n[server]\ndatabase = \"embedded\"\ndb_orders = 5000",
+    );
+    let profile = parse(&embedded).unwrap();
+    let database = profile.server.database.clone().unwrap();
+    assert_eq!(
+        database.serve_args(),
+        ["--database", "embedded", "--db-orders", "5000"]
+    );
+    // The default profile stays on the simulated pool.
+    assert_eq!(Profile::default_profile().unwrap().server.database, None);
+
+    let err = error_of(&embedded.replace("\"embedded\"", "\"mysql://x\""));
+    assert!(
+        err.contains("test.toml:6:") && err.contains("server.database"),
+        "{err}"
+    );
+    let err = error_of(&embedded.replace("database = \"embedded\"\n", ""));
+    assert!(
+        err.contains("test.toml:6:") && err.contains("server.db_orders"),
+        "{err}"
+    );
+    let on_url = MINIMAL.replace(
+        "[[stages]]",
+        "[server]\ndatabase = \"embedded\"\n\n[[stages]]",
+    );
+    let err = error_of(&on_url);
+    assert!(
+        err.contains("server.database") && err.contains("embedded target"),
+        "{err}"
+    );
+    let db_pid = MINIMAL.replace(
+        "url = \"http://127.0.0.1:9/\"",
+        "url = \"http://127.0.0.1:9/\"\ndb_pid = 77",
+    );
+    let Target::Url { db_pid, .. } = parse(&db_pid).unwrap().target else {
+        panic!("a url target");
+    };
+    assert_eq!(db_pid, Some(77));
+}

@@ -24,7 +24,7 @@ pub const KEY_GROUPS: [(&str, &[(&str, &str)]); 4] = [
     (
         "Server (embedded target)",
         &[
-            ("p / P", "pool size down / up"),
+            ("p / P", "pool size down / up (the database's, if any)"),
             ("o / O", "hold time ÷2 / ×2"),
             ("s", "load shedding on / off"),
             ("i", "orders index on / off (database)"),

@@ -14,6 +14,8 @@ pub use crate::load::{MAX_CONNECTIONS, MAX_THREADS};
 /// Bounds that keep a held-down key from asking for something absurd.
 pub const MAX_RATE: f64 = 10_000_000.0;
 pub const MAX_POOL_SIZE: u64 = 10_000;
+/// The server's own bound on `db_pool_size`.
+pub const MAX_DB_POOL_SIZE: u64 = 1_000;
 pub const MAX_HOLD_MS: u64 = 60_000;
 /// Rate keys multiply or divide by this.
 pub const RATE_STEP: f64 = 1.25;
@@ -95,6 +97,19 @@ fn knob_key(snapshot: &Snapshot, c: char) -> KeyOutcome {
         return hint("server knobs need the embedded target (a profile without target.url)");
     };
     let mut change = KnobPatch::default();
+    match (c, &server.db) {
+        // With a real database the panel shows its pool: p/P size that one.
+        ('p', Some(db)) => {
+            change.db_pool_size = Some(pool_step_down(db.pool_size).min(MAX_DB_POOL_SIZE))
+        }
+        ('P', Some(db)) => {
+            change.db_pool_size = Some(pool_step_up(db.pool_size).min(MAX_DB_POOL_SIZE))
+        }
+        _ => {}
+    }
+    if change.db_pool_size.is_some() {
+        return KeyOutcome::Control(Control::Knobs(Box::new(change)));
+    }
     match c {
         'p' => change.pool_size = Some(pool_step_down(server.pool_size)),
         'P' => change.pool_size = Some(pool_step_up(server.pool_size)),
@@ -187,6 +202,12 @@ fn describe_knobs(snapshot: &Snapshot, change: &KnobPatch) -> String {
     }
     if let Some(on) = change.load_shedding {
         parts.push(format!("load shedding {}", if on { "on" } else { "off" }));
+    }
+    if let Some(size) = change.db_pool_size {
+        let was = server
+            .and_then(|s| s.db.as_ref())
+            .map_or(0, |db| db.pool_size);
+        parts.push(format!("database pool {was} → {size}"));
     }
     if let Some(on) = change.orders_index {
         parts.push(if on {

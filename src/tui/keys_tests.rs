@@ -275,4 +275,13 @@ fn i_flips_the_orders_index_only_with_a_database() {
         panic!("i is a knob change");
     };
     assert_eq!(change.orders_index, Some(false));
+    // With a database, p/P size its pool, not the simulated one.
+    if let Some(db) = snap.server.as_mut().and_then(|s| s.db.as_mut()) {
+        db.pool_size = 4;
+    }
+    let Control::Knobs(change) = control(&snap, 'P') else {
+        panic!("P is a knob change");
+    };
+    assert_eq!((change.db_pool_size, change.pool_size), (Some(5), None));
+    assert!(describe(&snap, &Control::Knobs(change)).contains("database pool 4 → 5"));
 }
