@@ -24,10 +24,10 @@ pub const KEY_GROUPS: [(&str, &[(&str, &str)]); 4] = [
     (
         "Server (embedded target)",
         &[
-            ("p / P", "pool size down / up (the database's, if any)"),
+            ("p / P", "pool size down / up"),
             ("o / O", "hold time ÷2 / ×2"),
             ("s", "load shedding on / off"),
-            ("i", "orders index on / off (database)"),
+            ("i", "orders index on / off"),
         ],
     ),
     (
