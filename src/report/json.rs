@@ -376,3 +376,7 @@ impl Report {
 #[cfg(test)]
 #[path = "json_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "json_golden.rs"]
+mod golden;
