@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
-use super::ReportError;
+use super::{ReportError, wire};
 use crate::monitor::ResourceStats;
 use crate::stats::summary::Summary;
 
@@ -26,6 +26,7 @@ pub struct Report {
     pub outcome_detail: Option<String>,
     pub plan: PlanReport,
     /// Measured stages only (warm-up excluded).
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
     pub stages: Vec<StageReport>,
     /// One entry per second of the run.
@@ -122,6 +123,7 @@ impl std::fmt::Display for EventKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestReport {
     pub name: String,
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
     pub histogram: String,
     pub service_histogram: String,
@@ -230,7 +232,9 @@ pub struct StageReport {
     pub latency_corrected: bool,
     /// Seconds since the run started.
     pub started_secs: f64,
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
+    #[serde(with = "wire::resources")]
     pub resources: ResourceStats,
     /// Latency histogram, HdrHistogram V2 + deflate, base64.
     pub histogram: String,
