@@ -278,28 +278,8 @@ impl PhaseHistograms {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub second: u64,
-    pub stage: String,
-    pub rps: f64,
-    pub target_rps: Option<f64>,
-    pub p50_us: u64,
-    pub p90_us: u64,
-    pub p99_us: u64,
-    pub max_us: u64,
-    pub errors: u64,
-    pub bytes: u64,
-    pub cpu_target: Option<f32>,
-    pub cpu_generator: Option<f32>,
-    pub cpu_system: Option<f32>,
-    pub rss_target: Option<u64>,
-    pub rss_generator: Option<u64>,
-    pub mem_system_used: Option<u64>,
-    /// Per request name of a mix.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requests: Vec<TimelineRequest>,
-}
+/// One second of the report's timeline, its stage and request names spelled out.
+pub type TimelineEntry = super::timeline::Second<String, TimelineRequest>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
