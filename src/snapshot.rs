@@ -81,7 +81,7 @@ pub struct StageView {
 
 /// One second of the run: the report's timeline type, the stage told by
 /// its index and the request names' seconds parallel to `Snapshot::requests`.
-pub type TimelinePoint = crate::report::timeline::Second<usize, RequestPoint>;
+pub type TimelinePoint = crate::timeline::Second<usize, RequestPoint>;
 
 /// One request name's second.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -279,7 +279,7 @@ impl PhaseHistograms {
 }
 
 /// One second of the report's timeline, its stage and request names spelled out.
-pub type TimelineEntry = super::timeline::Second<String, TimelineRequest>;
+pub type TimelineEntry = crate::timeline::Second<String, TimelineRequest>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {

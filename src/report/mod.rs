@@ -16,7 +16,6 @@ pub mod requests;
 pub mod review;
 pub mod text;
 mod threshold_result;
-pub mod timeline;
 mod totals;
 mod wire;
 

@@ -1,9 +1,11 @@
 //! One second of a run: the one type the dashboard charts live and the
-//! report's `timeline` keeps (its field names are `loadtop.report/1`'s).
+//! report's `timeline` keeps. Its field names are `loadtop.report/1`'s
+//! (pinned by `report/testdata/report-v1.json`); it lives below both
+//! `snapshot` and `report` so neither imports the other.
 //! What names the second's stage and one request name's second differs:
 //! live, the stage's index and figures parallel to the snapshot's request
 //! rows (`snapshot::TimelinePoint`); in a report, the names
-//! ([`TimelineEntry`](super::TimelineEntry)). [`Second::relabel`] turns one
+//! (`report::TimelineEntry`). [`Second::relabel`] turns one
 //! into the other, so a new figure is one field here and one line there.
 
 use serde::{Deserialize, Serialize};
