@@ -26,5 +26,6 @@ pub mod session;
 pub mod signals;
 pub mod snapshot;
 pub mod stats;
+pub mod timeline;
 pub mod tui;
 pub mod units;

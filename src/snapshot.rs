@@ -79,32 +79,9 @@ pub struct StageView {
     pub held: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TimelinePoint {
-    /// Whole seconds since the run started (end of the second).
-    pub second: u64,
-    pub stage_index: usize,
-    /// Achieved responses per second.
-    pub rps: f64,
-    /// Open model: the rate asked for.
-    pub target_rps: Option<f64>,
-    pub p50_us: u64,
-    pub p90_us: u64,
-    pub p99_us: u64,
-    pub max_us: u64,
-    pub errors: u64,
-    pub bytes: u64,
-    pub cpu_target: Option<f32>,
-    pub cpu_generator: Option<f32>,
-    pub cpu_system: Option<f32>,
-    pub rss_target: Option<u64>,
-    pub rss_generator: Option<u64>,
-    pub mem_system_used: Option<u64>,
-    pub cpu_database: Option<f32>,
-    pub rss_database: Option<u64>,
-    /// Per request name of a mix (parallel to `Snapshot::requests`).
-    pub requests: Vec<RequestPoint>,
-}
+/// One second of the run: the report's timeline type, the stage told by
+/// its index and the request names' seconds parallel to `Snapshot::requests`.
+pub type TimelinePoint = crate::timeline::Second<usize, RequestPoint>;
 
 /// One request name's second.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

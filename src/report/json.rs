@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
-use super::ReportError;
+use super::{ReportError, wire};
 use crate::monitor::ResourceStats;
 use crate::stats::summary::Summary;
 
@@ -26,6 +26,7 @@ pub struct Report {
     pub outcome_detail: Option<String>,
     pub plan: PlanReport,
     /// Measured stages only (warm-up excluded).
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
     pub stages: Vec<StageReport>,
     /// One entry per second of the run.
@@ -122,6 +123,7 @@ impl std::fmt::Display for EventKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestReport {
     pub name: String,
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
     pub histogram: String,
     pub service_histogram: String,
@@ -230,7 +232,9 @@ pub struct StageReport {
     pub latency_corrected: bool,
     /// Seconds since the run started.
     pub started_secs: f64,
+    #[serde(with = "wire::summary")]
     pub summary: Summary,
+    #[serde(with = "wire::resources")]
     pub resources: ResourceStats,
     /// Latency histogram, HdrHistogram V2 + deflate, base64.
     pub histogram: String,
@@ -274,28 +278,8 @@ impl PhaseHistograms {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub second: u64,
-    pub stage: String,
-    pub rps: f64,
-    pub target_rps: Option<f64>,
-    pub p50_us: u64,
-    pub p90_us: u64,
-    pub p99_us: u64,
-    pub max_us: u64,
-    pub errors: u64,
-    pub bytes: u64,
-    pub cpu_target: Option<f32>,
-    pub cpu_generator: Option<f32>,
-    pub cpu_system: Option<f32>,
-    pub rss_target: Option<u64>,
-    pub rss_generator: Option<u64>,
-    pub mem_system_used: Option<u64>,
-    /// Per request name of a mix.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requests: Vec<TimelineRequest>,
-}
+/// One second of the report's timeline, its stage and request names spelled out.
+pub type TimelineEntry = crate::timeline::Second<String, TimelineRequest>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
@@ -376,3 +360,7 @@ impl Report {
 #[cfg(test)]
 #[path = "json_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "json_golden.rs"]
+mod golden;

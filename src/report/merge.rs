@@ -49,6 +49,7 @@ pub struct ShardInfo {
 pub struct ShardStage {
     pub name: String,
     pub requests: u64,
+    #[serde(with = "super::wire::resources")]
     pub resources: ResourceStats,
 }
 

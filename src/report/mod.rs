@@ -17,6 +17,7 @@ pub mod review;
 pub mod text;
 mod threshold_result;
 mod totals;
+mod wire;
 
 pub use files::{OutputFiles, write_outputs};
 pub use input::{ReportInputError, load_report};

@@ -9,7 +9,7 @@ use crate::report::json::{
     PhaseHistograms, PlanKind, PlannedRequest, PlannedStage, RequestReport, SCHEMA,
     TimelineRequest, encode_histogram,
 };
-use crate::report::{EventEntry, PlanReport, Report, RunOutcome, StageReport, TimelineEntry};
+use crate::report::{EventEntry, PlanReport, Report, RunOutcome, StageReport};
 use crate::stats::Interval;
 use crate::stats::summary::Summary;
 
@@ -211,24 +211,8 @@ impl Session<'_> {
                 .ledger
                 .timeline
                 .iter()
-                .map(|p| TimelineEntry {
-                    second: p.second,
-                    stage: stage_name(p.stage_index),
-                    rps: p.rps,
-                    target_rps: p.target_rps,
-                    p50_us: p.p50_us,
-                    p90_us: p.p90_us,
-                    p99_us: p.p99_us,
-                    max_us: p.max_us,
-                    errors: p.errors,
-                    bytes: p.bytes,
-                    cpu_target: p.cpu_target,
-                    cpu_generator: p.cpu_generator,
-                    cpu_system: p.cpu_system,
-                    rss_target: p.rss_target,
-                    rss_generator: p.rss_generator,
-                    mem_system_used: p.mem_system_used,
-                    requests: self
+                .map(|p| {
+                    let requests = self
                         .request_names
                         .iter()
                         .zip(&p.requests)
@@ -239,7 +223,8 @@ impl Session<'_> {
                             p99_us: r.p99_us,
                             errors: r.errors,
                         })
-                        .collect(),
+                        .collect();
+                    p.relabel(stage_name(p.stage), requests)
                 })
                 .collect(),
             events: self

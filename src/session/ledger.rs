@@ -201,7 +201,7 @@ impl Ledger {
         let span = at.saturating_sub(self.last_close).as_secs_f64().max(0.05);
         self.timeline.push(TimelinePoint {
             second: second_index,
-            stage_index: self.stages.len().saturating_sub(1),
+            stage: self.stages.len().saturating_sub(1),
             rps: second.responses as f64 / span,
             target_rps,
             p50_us: view.p50_us,

@@ -16,6 +16,7 @@ mod events;
 mod finish;
 mod helper;
 pub mod ledger;
+mod outcome;
 mod probe;
 pub mod saturation;
 mod send_lag;
@@ -24,12 +25,11 @@ mod target;
 mod view;
 
 pub use control::Control;
+pub use outcome::{Outcome, RunResult, SessionError, SessionIo};
 pub use stages::{FinishedStage, StagePlanner};
 pub use target::{CommandTarget, Readiness, supervise_target};
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -38,8 +38,8 @@ use crate::load::{self, EngineHandle, LoadCommand, LoadConfig, Model};
 use crate::monitor::{Monitor, MonitorConfig, ResourceSample};
 use crate::plan::RunPlan;
 use crate::profile::ModelKind;
-use crate::report::{EventKind, Report, RunOutcome};
-use crate::snapshot::{EventView, ServerView, Snapshot};
+use crate::report::EventKind;
+use crate::snapshot::{EventView, ServerView};
 
 use events::Event;
 use ledger::Ledger;
@@ -55,64 +55,6 @@ const SNAPSHOT_EVENTS: usize = 50;
 const INTERRUPT_GRACE: Duration = Duration::from_millis(200);
 /// Seconds of timeline kept in the snapshot.
 const SNAPSHOT_SECONDS: usize = 600;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error("{0}")]
-    Target(String),
-    #[error("interrupted before the run started")]
-    Interrupted,
-    #[error("cannot start the load engine: {0}")]
-    Engine(#[from] load::EngineError),
-    #[error(transparent)]
-    Report(#[from] crate::report::ReportError),
-}
-
-/// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Completed,
-    /// The user quit (dashboard `q`).
-    Quit,
-    /// SIGINT / SIGTERM.
-    Interrupted,
-    TargetExited(String),
-}
-
-impl Outcome {
-    /// The report's word for it (the reason goes to `outcome_detail`).
-    pub fn report_outcome(&self) -> RunOutcome {
-        match self {
-            Outcome::Completed => RunOutcome::Completed,
-            Outcome::Quit => RunOutcome::Quit,
-            Outcome::Interrupted => RunOutcome::Interrupted,
-            Outcome::TargetExited(_) => RunOutcome::TargetExited,
-        }
-    }
-}
-
-pub struct RunResult {
-    pub report: Report,
-    pub outcome: Outcome,
-    /// Where the report was written, if anywhere.
-    pub report_path: Option<PathBuf>,
-    /// The requested report path could not be written (and where it went instead).
-    pub report_failure: Option<String>,
-    /// Measured stages merged (for `--latency` and text summaries).
-    pub total: crate::stats::Interval,
-}
-
-/// What connects a session to its front end.
-pub struct SessionIo {
-    /// The binary that provides `loadtop serve` for the embedded target.
-    pub server_exe: PathBuf,
-    pub snapshots: Option<tokio::sync::watch::Sender<Snapshot>>,
-    pub controls: Option<Receiver<Control>>,
-    /// Set by the signal handler.
-    pub interrupted: Arc<AtomicBool>,
-    /// Written at the end of the run and on `Control::SaveReport`.
-    pub report_path: Option<PathBuf>,
-}
 
 /// Runs the plan to its end (or until stopped) and returns what was measured.
 pub fn run(plan: &RunPlan, io: SessionIo) -> Result<RunResult, SessionError> {

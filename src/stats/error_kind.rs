@@ -1,10 +1,7 @@
 //! The kinds of request failure, counted per kind (failures are data).
 
-use serde::{Deserialize, Serialize};
-
 /// Why a request produced no response. Failures are data, counted per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     ConnectRefused,
     ConnectTimeout,

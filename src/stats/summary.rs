@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
-
 use super::{ErrorKind, Interval, Phases};
+use hdrhistogram::Histogram;
 
 /// The percentiles every summary carries, as (label, quantile).
 pub const PERCENTILES: [(&str, f64); 7] = [
@@ -68,7 +66,7 @@ impl LatencyStat {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LatencySummary {
     pub count: u64,
     pub min_us: u64,
@@ -120,14 +118,14 @@ impl LatencySummary {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorCount {
     pub kind: ErrorKind,
     pub count: u64,
 }
 
 /// The summary of one request name of a mix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RequestSummary {
     pub name: String,
     pub summary: Summary,
@@ -155,14 +153,14 @@ impl RequestSummary {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatusCount {
     pub code: u16,
     pub count: u64,
 }
 
 /// Whole-run or per-stage figures.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
     pub duration_secs: f64,
     /// Completed responses, any status.
@@ -183,13 +181,10 @@ pub struct Summary {
     pub connects: u64,
     /// Open model: actual minus intended send time, the generator's own
     /// error (empty in the closed model and in per-name summaries).
-    #[serde(default)]
     pub send_lag: LatencySummary,
     /// TCP connect plus TLS handshake, one sample per connection opened.
-    #[serde(default)]
     pub connect: LatencySummary,
     /// From the actual send to the first response byte.
-    #[serde(default)]
     pub ttfb: LatencySummary,
 }
 

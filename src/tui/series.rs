@@ -88,18 +88,18 @@ impl WindowSeries {
             .iter()
             .find(|p| p.second > start)
             .or(visible.first())
-            .map(|p| stage_name(p.stage_index));
+            .map(|p| stage_name(p.stage));
         let mut previous_stage = None;
         for point in &visible {
             let x = point.second as f64;
-            if previous_stage.is_some_and(|s| s != point.stage_index) && x - 1.0 > series.x0 {
+            if previous_stage.is_some_and(|s| s != point.stage) && x - 1.0 > series.x0 {
                 series.marks.push(StageMark {
                     // The point closes its second, so the stage began one earlier.
                     second: x - 1.0,
-                    name: stage_name(point.stage_index),
+                    name: stage_name(point.stage),
                 });
             }
-            previous_stage = Some(point.stage_index);
+            previous_stage = Some(point.stage);
             series.rps.push((x, point.rps));
             if point.errors > 0 {
                 series.errors.push((x, point.errors as f64));
@@ -204,10 +204,10 @@ mod tests {
     use super::*;
     use crate::snapshot::StageRow;
 
-    fn point(second: u64, stage_index: usize) -> TimelinePoint {
+    fn point(second: u64, stage: usize) -> TimelinePoint {
         TimelinePoint {
             second,
-            stage_index,
+            stage,
             rps: 100.0,
             p50_us: 1_000,
             p99_us: 100_000,

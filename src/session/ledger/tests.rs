@@ -41,7 +41,7 @@ fn four_ticks_make_one_point_and_stages_split_counts() {
     assert!(ledger.pending_second_has_data());
     ledger.close_second(Duration::from_millis(1500), None, None);
     assert_eq!(ledger.timeline[1].rps, 40.0);
-    assert_eq!(ledger.timeline[1].stage_index, 1);
+    assert_eq!(ledger.timeline[1].stage, 1);
     assert!(ledger.stages[0].finished);
     assert_eq!(ledger.stages[0].interval.responses, 100);
     assert_eq!(ledger.stages[1].interval.responses, 20);

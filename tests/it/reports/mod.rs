@@ -86,6 +86,8 @@ pub fn build_report(
                 rss_target: Some(8 << 20),
                 rss_generator: Some(16 << 20),
                 mem_system_used: Some(1 << 30),
+                cpu_database: None,
+                rss_database: None,
                 requests: Vec::new(),
             });
         }

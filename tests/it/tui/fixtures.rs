@@ -29,7 +29,7 @@ fn healthy_point(second: u64, rate: f64, open: bool) -> TimelinePoint {
     let load = rate / 1000.0;
     TimelinePoint {
         second,
-        stage_index,
+        stage: stage_index,
         rps: rate * (0.995 + 0.005 * jitter(second, 1)),
         target_rps: open.then_some(rate),
         p50_us: (820.0 + 60.0 * jitter(second, 2)) as u64,
@@ -310,7 +310,7 @@ pub fn target_saturated() -> Snapshot {
 /// the bottleneck, and a threshold is failing.
 pub fn generator_saturated() -> Snapshot {
     let mut timeline = healthy_timeline(100, true);
-    for point in timeline.iter_mut().filter(|p| p.stage_index == 2) {
+    for point in timeline.iter_mut().filter(|p| p.stage == 2) {
         point.target_rps = Some(20_000.0);
         point.rps = 14_200.0 + 300.0 * jitter(point.second, 21);
         point.cpu_generator = Some((192.0 + 5.0 * jitter(point.second, 22)) as f32);
