@@ -192,6 +192,8 @@ pub struct Alerts {
     pub target_exited: Option<String>,
     /// Thresholds currently failing, as written in the profile.
     pub thresholds_failing: Vec<String>,
+    /// The bottleneck verdict that has held (see `session::diagnose`).
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
 }
 
 /// Who limits the run: loadtop itself, or the target.
@@ -244,4 +246,6 @@ pub struct StageRow {
     pub finished: bool,
     /// Ended before its planned length (skipped, or the run stopped).
     pub cut: bool,
+    /// The verdict of most of the stage's seconds.
+    pub bottleneck: Option<crate::diagnosis::Bottleneck>,
 }

@@ -10,6 +10,7 @@ use sysinfo::{MemoryRefreshKind, System};
 
 use super::process::{ProcessCpu, ProcessReading};
 use super::procfs::{self, WorkerCpu};
+use super::target_signals::TargetSignalReader;
 use super::{Control, ProcessSample, ResourceSample, SystemSample};
 
 pub(super) struct Sampler {
@@ -22,10 +23,14 @@ pub(super) struct Sampler {
     /// leaking into a new one.
     target: Option<ProcessCpu>,
     workers: WorkerCpu,
+    signals: TargetSignalReader,
 }
 
 impl Sampler {
-    pub(super) fn new(target_pid: Option<u32>) -> Result<Sampler, sysinfo::Error> {
+    pub(super) fn new(
+        target_pid: Option<u32>,
+        target_port: Option<u16>,
+    ) -> Result<Sampler, sysinfo::Error> {
         // CPU figures are differences: the readers take their baseline now,
         // so that the first sample, one interval later, is already meaningful.
         let mut sampler = Sampler {
@@ -33,6 +38,7 @@ impl Sampler {
             generator: ProcessCpu::new(std::process::id()),
             target: target_pid.map(ProcessCpu::new),
             workers: WorkerCpu::default(),
+            signals: TargetSignalReader::new(target_pid, target_port),
         };
         sampler.refresh_system();
         sampler.workers.sample();
@@ -44,6 +50,7 @@ impl Sampler {
             return;
         }
         self.target = pid.map(ProcessCpu::new);
+        self.signals.set_pid(pid);
     }
 
     fn refresh_system(&mut self) {
@@ -63,19 +70,25 @@ impl Sampler {
                 ..ProcessSample::default()
             },
         };
+        let mut allowed_cores = None;
         let (target, target_exited) = match self.target.as_mut() {
             None => (None, None),
             Some(process) => {
                 let pid = process.pid();
                 match process.read() {
-                    Some(reading) => (Some(process_sample(pid, reading)), None),
+                    Some(reading) => {
+                        allowed_cores = reading.allowed_cpus;
+                        (Some(process_sample(pid, reading)), None)
+                    }
                     None => {
                         self.target = None;
+                        self.signals.set_pid(None);
                         (None, Some(pid))
                     }
                 }
             }
         };
+        let signals = Box::new(self.signals.read(allowed_cores));
         let at = Instant::now();
         let cores = self.system.cpus();
         let system = SystemSample {
@@ -93,6 +106,7 @@ impl Sampler {
             target,
             target_exited,
             system,
+            signals,
         }
     }
 }

@@ -243,6 +243,9 @@ pub struct StageReport {
     /// Per request name of a mix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
+    /// What limited the stage (since 1.4; absent when no second was judged, and in merged reports: each shard judged its own machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<super::diagnosis::StageDiagnosis>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,6 +298,9 @@ pub struct TimelineEntry {
     /// Per request name of a mix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<TimelineRequest>,
+    /// The bottleneck verdict of this second (since 1.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck: Option<crate::diagnosis::Bottleneck>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

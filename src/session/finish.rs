@@ -205,6 +205,9 @@ impl Session<'_> {
                         .unwrap_or_default(),
                     phase_histograms: PhaseHistograms::encode(&record.interval).unwrap_or_default(),
                     requests: self.request_reports(&record.interval, record.active),
+                    diagnosis: record.verdicts.chosen().map(|(d, held, of)| {
+                        crate::report::diagnosis::StageDiagnosis::new(d, held, of)
+                    }),
                 })
                 .collect(),
             timeline: self
@@ -240,6 +243,7 @@ impl Session<'_> {
                             errors: r.errors,
                         })
                         .collect(),
+                    bottleneck: self.diagnoser.at_second(p.second),
                 })
                 .collect(),
             events: self

@@ -11,6 +11,7 @@
 
 pub mod control;
 mod controls;
+mod diagnose;
 mod events;
 mod finish;
 mod helper;
@@ -20,6 +21,7 @@ pub mod saturation;
 mod send_lag;
 mod stages;
 mod target;
+mod verdicts;
 mod view;
 
 pub use control::Control;
@@ -137,6 +139,7 @@ pub fn run_planned(
     let samples_forwarder = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,
+        target_port: target.addr.ip().is_loopback().then_some(target.addr.port()),
     })
     .ok()
     .and_then(|monitor| events::forward_samples(monitor, events_tx.clone()));
@@ -206,6 +209,7 @@ pub fn run_planned(
         saturation_announced: None,
         send_lag: send_lag::RecentSendLag::default(),
         thresholds_evaluated: true,
+        diagnoser: diagnose::Diagnoser::default(),
     };
     session.begin_stage(0);
     session.main_loop();
@@ -255,6 +259,8 @@ struct Session<'a> {
     send_lag: send_lag::RecentSendLag,
     /// False once a run that stopped before its plan ended has finished.
     thresholds_evaluated: bool,
+    /// The bottleneck verdicts, per second and as shown.
+    diagnoser: diagnose::Diagnoser,
 }
 
 mod report_event {
@@ -340,6 +346,7 @@ impl Session<'_> {
             self.latest_sample.as_ref(),
         );
         self.send_lag.add(&tick.interval);
+        self.observe_diagnosis_tick(&tick.interval);
         let done = tick.done;
         // The emptied interval goes back to the engine for the next tick.
         if let Some(engine) = &self.engine {
@@ -348,6 +355,7 @@ impl Session<'_> {
         if done {
             self.outcome = Some(Outcome::Completed);
         }
+        self.diagnose_second();
         self.judge_saturation();
         self.publish(false);
         // A process that exits without the monitor seeing it (no pid to

@@ -8,6 +8,7 @@
 mod app;
 mod axes;
 mod charts;
+mod diagnosis_line;
 mod format;
 mod header;
 mod help;

@@ -87,6 +87,7 @@ pub fn build_report(
                 rss_generator: Some(16 << 20),
                 mem_system_used: Some(1 << 30),
                 requests: Vec::new(),
+                bottleneck: None,
             });
         }
         stage_reports.push(StageReport {
@@ -100,6 +101,7 @@ pub fn build_report(
             service_histogram: encode_histogram(&interval.service).unwrap(),
             phase_histograms: None,
             requests: Vec::new(),
+            diagnosis: None,
         });
     }
     let total_secs = stages

@@ -69,6 +69,7 @@ fn stage_rows(upto: usize) -> Vec<StageRow> {
             verdict: Verdict::Pass,
             finished: i < upto,
             cut: false,
+            bottleneck: None,
         })
         .collect()
 }
