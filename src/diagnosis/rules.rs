@@ -304,10 +304,17 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
         "generator's busiest worker {:.0}%",
         inputs.generator.busiest_worker_cpu
     ));
+    // Without the target's process or pool in view, no saturated resource
+    // was found because none was looked at: say so rather than claim room.
+    let advice = if inputs.target.is_none() && inputs.pool.is_none() {
+        "nothing of the target is in view: give its --pid (or metrics) to judge its resources"
+    } else {
+        "room to spare: raise the rate (R) to find the limit"
+    };
     Diagnosis {
         bottleneck: Bottleneck::None,
         evidence,
-        advice: "room to spare: raise the rate (R) to find the limit".into(),
+        advice: advice.into(),
         runner_up: None,
     }
 }

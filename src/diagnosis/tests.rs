@@ -257,3 +257,19 @@ fn a_thread_that_never_idles_on_a_busy_machine_is_saturated_from_half_a_core() {
     inputs.target = Some(starved(40.0));
     assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::None);
 }
+
+#[test]
+fn no_bottleneck_without_the_target_in_view_claims_no_room() {
+    let mut inputs = calm();
+    inputs.target = None;
+    inputs.pool = None;
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::None);
+    assert!(
+        diagnosis
+            .advice
+            .starts_with("nothing of the target is in view"),
+        "{}",
+        diagnosis.advice
+    );
+}

@@ -54,12 +54,23 @@ pub struct Diagnoser {
     pending: Option<(Bottleneck, u32)>,
     /// Send lag p50 at the previous judgement, to see it grow.
     previous_lag_us: Option<u64>,
+    /// The last judgement saw the target's process or its pool.
+    target_visible: bool,
 }
 
 impl Diagnoser {
     /// The verdict the dashboard shows.
     pub fn shown(&self) -> Option<&Diagnosis> {
         self.shown.as_ref()
+    }
+
+    /// See [`banner_agrees`].
+    pub fn agrees_with(&self, banner: &SaturationAlert) -> bool {
+        banner_agrees(
+            banner,
+            self.shown.as_ref().map(|d| d.bottleneck),
+            self.target_visible,
+        )
     }
 
     /// The timeline verdict of run second `second`.
@@ -112,14 +123,24 @@ impl Diagnoser {
 /// the target while the verdict names the generator or finds the target
 /// with room to spare, blames the wrong party and is dropped (the verdict
 /// has the more specific evidence). A starved generator with a target at
-/// ease (`none`) is consistent and keeps its banner.
-pub fn banner_agrees(banner: &SaturationAlert, verdict: Option<Bottleneck>) -> bool {
+/// ease (`none`) is consistent and keeps its banner. So is a target banner
+/// beside `none` when nothing of the target was visible (a URL without
+/// `--pid`): that `none` found no saturated resource, it cleared nothing.
+pub fn banner_agrees(
+    banner: &SaturationAlert,
+    verdict: Option<Bottleneck>,
+    target_visible: bool,
+) -> bool {
     let Some(verdict) = verdict else {
         return true;
     };
     match banner.party {
         SaturatedParty::Generator => matches!(verdict, Bottleneck::Generator | Bottleneck::None),
-        SaturatedParty::Target => !matches!(verdict, Bottleneck::Generator | Bottleneck::None),
+        SaturatedParty::Target => match verdict {
+            Bottleneck::Generator => false,
+            Bottleneck::None => !target_visible,
+            _ => true,
+        },
     }
 }
 
@@ -157,6 +178,7 @@ impl Session<'_> {
         let inputs = self.diagnosis_inputs();
         let verdict = diagnosis::diagnose(&inputs);
         self.diagnoser.previous_lag_us = inputs.generator.send_lag_p50_us;
+        self.diagnoser.target_visible = inputs.target.is_some() || inputs.pool.is_some();
         self.diagnoser.per_second.push((second, verdict.bottleneck));
         if let Some(stage) = self.ledger.current_stage_mut() {
             stage.verdicts.add(&verdict);

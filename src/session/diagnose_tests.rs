@@ -44,15 +44,22 @@ fn a_verdict_shows_only_after_it_held_and_announces_once() {
 fn the_banner_never_blames_the_other_party_than_the_verdict() {
     let generator = banner(SaturatedParty::Generator);
     let target = banner(SaturatedParty::Target);
-    assert!(banner_agrees(&generator, None));
-    assert!(banner_agrees(&generator, Some(Bottleneck::Generator)));
-    assert!(banner_agrees(&generator, Some(Bottleneck::None)));
-    assert!(!banner_agrees(&generator, Some(Bottleneck::Pool)));
-    assert!(!banner_agrees(&generator, Some(Bottleneck::TargetCpu)));
-    assert!(banner_agrees(&target, Some(Bottleneck::Pool)));
-    assert!(banner_agrees(&target, Some(Bottleneck::Stall)));
-    assert!(!banner_agrees(&target, Some(Bottleneck::Generator)));
-    assert!(!banner_agrees(&target, Some(Bottleneck::None)));
+    assert!(banner_agrees(&generator, None, true));
+    assert!(banner_agrees(&generator, Some(Bottleneck::Generator), true));
+    assert!(banner_agrees(&generator, Some(Bottleneck::None), true));
+    assert!(!banner_agrees(&generator, Some(Bottleneck::Pool), true));
+    assert!(!banner_agrees(
+        &generator,
+        Some(Bottleneck::TargetCpu),
+        true
+    ));
+    assert!(banner_agrees(&target, Some(Bottleneck::Pool), true));
+    assert!(banner_agrees(&target, Some(Bottleneck::Stall), true));
+    assert!(!banner_agrees(&target, Some(Bottleneck::Generator), true));
+    assert!(!banner_agrees(&target, Some(Bottleneck::Generator), false));
+    assert!(!banner_agrees(&target, Some(Bottleneck::None), true));
+    // A `none` that saw nothing of the target cleared nothing.
+    assert!(banner_agrees(&target, Some(Bottleneck::None), false));
 }
 
 #[test]

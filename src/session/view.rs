@@ -338,9 +338,9 @@ impl Session<'_> {
     /// Judges the last second and records a new verdict in the events
     /// (once per stage and party), so a headless run's report says it too.
     pub(super) fn judge_saturation(&mut self) {
-        self.saturation = self.saturation().filter(|alert| {
-            super::diagnose::banner_agrees(alert, self.diagnoser.shown().map(|d| d.bottleneck))
-        });
+        self.saturation = self
+            .saturation()
+            .filter(|alert| self.diagnoser.agrees_with(alert));
         let Some(alert) = &self.saturation else {
             return;
         };
