@@ -176,6 +176,8 @@ pub struct ResourceView {
     pub sockets_generator: u64,
     pub mem_used: u64,
     pub mem_total: u64,
+    /// The target's threads, sockets on its port and the accept queue.
+    pub target_signals: crate::monitor::TargetSignals,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -203,6 +203,7 @@ pub fn to_view(sample: &ResourceSample) -> ResourceView {
         sockets_generator: sample.generator.sockets.unwrap_or(0),
         mem_used: sample.system.mem_used,
         mem_total: sample.system.mem_total,
+        target_signals: *sample.signals,
     }
 }
 

@@ -104,6 +104,7 @@ fn resources(point: &TimelinePoint) -> ResourceView {
         sockets_generator: 50,
         mem_used: point.mem_system_used.unwrap_or_default(),
         mem_total: 16 * GIB,
+        target_signals: Default::default(),
     }
 }
 
