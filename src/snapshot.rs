@@ -182,6 +182,8 @@ pub struct ResourceView {
     /// The database's processes together (memory as PSS), when one is watched.
     pub cpu_database: Option<f32>,
     pub rss_database: Option<u64>,
+    /// The target's threads, sockets on its port and the accept queue.
+    pub target_signals: crate::monitor::TargetSignals,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -198,6 +200,8 @@ pub struct Alerts {
     pub target_exited: Option<String>,
     /// Thresholds currently failing, as written in the profile.
     pub thresholds_failing: Vec<String>,
+    /// The bottleneck verdict that has held (see `session::diagnose`).
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
 }
 
 /// Who limits the run: loadtop itself, or the target.
@@ -250,4 +254,6 @@ pub struct StageRow {
     pub finished: bool,
     /// Ended before its planned length (skipped, or the run stopped).
     pub cut: bool,
+    /// The verdict of most of the stage's seconds.
+    pub bottleneck: Option<crate::diagnosis::Bottleneck>,
 }

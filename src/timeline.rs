@@ -40,6 +40,10 @@ pub struct Second<Stage, Request> {
     /// Per request name of a mix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<Request>,
+    /// This second's bottleneck verdict (since 1.4): the report's, filled
+    /// when the session writes it; the live timeline leaves it empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck: Option<crate::diagnosis::Bottleneck>,
 }
 
 impl<Stage, Request> Second<Stage, Request> {
@@ -65,6 +69,7 @@ impl<Stage, Request> Second<Stage, Request> {
             cpu_database: self.cpu_database,
             rss_database: self.rss_database,
             requests,
+            bottleneck: self.bottleneck,
         }
     }
 }

@@ -56,6 +56,14 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
     }
     out.push_str(&planner::conclusion(&state, &plan.slos));
     out.push('\n');
+    if let Some(limit) = state
+        .search
+        .first_fail()
+        .and_then(|rate| limited_by(&result.report, rate))
+    {
+        out.push_str(&limit);
+        out.push('\n');
+    }
     if let Some(detail) = &result.report.outcome_detail {
         out.push_str(&format!("run {}: {detail}\n", result.report.outcome));
     }
@@ -67,6 +75,33 @@ pub fn run_plan(plan: &MaxPlan, options: RunOptions) -> Result<u8, RunError> {
     );
     let all_written = run::after_run(&result, &outputs);
     Ok(run::with_outputs(exit_code(&result, &state), all_written))
+}
+
+/// What limited the answer: the verdict of the first probe that failed
+/// (the rate just above the answer), with its evidence and advice.
+fn limited_by(report: &crate::report::Report, failed_rate: f64) -> Option<String> {
+    let planned = report
+        .plan
+        .stages
+        .iter()
+        .find(|s| s.rate.is_some_and(|rate| (rate - failed_rate).abs() < 0.5))?;
+    let diagnosis = report
+        .stages
+        .iter()
+        .find(|s| s.name == planned.name)?
+        .diagnosis
+        .as_ref()
+        // `none` names nothing: the probe failed on latency alone.
+        .filter(|d| d.bottleneck != crate::diagnosis::Bottleneck::None)?;
+    let mut line = format!(
+        "limited by {} at {failed_rate:.0} req/s: {}",
+        diagnosis.bottleneck.label(),
+        diagnosis.evidence.join(", ")
+    );
+    if !diagnosis.advice.is_empty() {
+        line.push_str(&format!(" → {}", diagnosis.advice));
+    }
+    Some(line)
 }
 
 fn exit_code(result: &RunResult, state: &SearchState) -> u8 {

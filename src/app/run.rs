@@ -259,6 +259,7 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
                 verdict: stage_verdict(report, &stage.name),
                 cut: report.cut_stages.contains(&stage.name),
                 not_evaluated: !report.thresholds_evaluated,
+                bottleneck: stage.diagnosis.as_ref().map(|d| d.bottleneck.label()),
             })
             .collect();
         out.push_str(&format!(
@@ -270,6 +271,7 @@ fn print_results(plan: &RunPlan, result: &RunResult, output: Output) {
         out.push_str(&text::render_stage_table(&rows));
         out.push_str(&text::corrected_vs_service(&report.stages));
     }
+    out.push_str(&crate::report::diagnosis::stage_lines(&report.stages));
     out.push_str(&crate::report::requests::table(&report.requests));
     out.push_str(&text::requests_by_stage(&report.stages));
     for threshold in &report.thresholds {

@@ -26,6 +26,9 @@ pub struct CompareRow {
     pub cpu_mean: Option<f32>,
     pub cpu_max: Option<f32>,
     pub rss_peak_bytes: Option<u64>,
+    /// What limited the target in this stage (its report's verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck: Option<crate::diagnosis::Bottleneck>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -36,7 +39,7 @@ pub struct StageTable {
     pub rows: Vec<CompareRow>,
 }
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "target",
     "req/s",
     "mean",
@@ -47,6 +50,7 @@ const HEADER: [&str; 10] = [
     "mean CPU %",
     "max CPU %",
     "peak RSS MiB",
+    "bottleneck",
 ];
 
 /// One table per measured stage, in plan order; targets in the given order.
@@ -79,6 +83,7 @@ pub fn build(reports: &[(&str, &Report)]) -> Vec<StageTable> {
                 cpu_mean: r.target_cpu_mean,
                 cpu_max: r.target_cpu_max,
                 rss_peak_bytes: r.target_rss_peak,
+                bottleneck: stage.diagnosis.as_ref().map(|d| d.bottleneck),
             });
         }
     }
@@ -123,7 +128,7 @@ fn seconds(secs: f64) -> String {
     }
 }
 
-fn cells(row: &CompareRow) -> [String; 10] {
+fn cells(row: &CompareRow) -> [String; 11] {
     let opt = |v: Option<f32>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.0}"));
     [
         row.target.clone(),
@@ -139,6 +144,8 @@ fn cells(row: &CompareRow) -> [String; 10] {
             || "-".to_string(),
             |b| format!("{:.1}", b as f64 / crate::units::MIB),
         ),
+        row.bottleneck
+            .map_or_else(|| "-".to_string(), |b| b.label().to_string()),
     ]
 }
 
@@ -150,7 +157,7 @@ pub fn render_text(tables: &[StageTable]) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "stage `{}`: {}", table.stage, table.caption);
-        let body: Vec<[String; 10]> = table.rows.iter().map(cells).collect();
+        let body: Vec<[String; 11]> = table.rows.iter().map(cells).collect();
         let mut widths = HEADER.map(str::len);
         for line in &body {
             for (width, cell) in widths.iter_mut().zip(line) {
@@ -244,6 +251,7 @@ mod tests {
                 service_histogram: String::new(),
                 phase_histograms: None,
                 requests: Vec::new(),
+                diagnosis: None,
             });
         }
         report
@@ -282,28 +290,41 @@ mod tests {
         assert_eq!(lines[2].len(), lines[3].len(), "{text}");
         assert!(lines[2].contains("1.00ms"), "{text}");
         assert!(lines[3].contains("25.00ms"), "{text}");
-        assert!(lines[2].ends_with("97        120          12.0"), "{text}");
+        assert!(
+            lines[2].ends_with("97        120          12.0           -"),
+            "{text}"
+        );
     }
 
     #[test]
     fn markdown_has_a_header_an_alignment_row_and_a_row_per_target() {
-        let (a, b) = (report(1_000, 1000), report(25_000, 40));
+        let (a, mut b) = (report(1_000, 1000), report(25_000, 40));
+        b.stages[1].diagnosis = Some(crate::report::diagnosis::StageDiagnosis {
+            bottleneck: crate::diagnosis::Bottleneck::Pool,
+            evidence: vec!["16/16 slots busy".into()],
+            advice: String::new(),
+            runner_up: None,
+            seconds: 9,
+            of_seconds: 10,
+        });
         let md = render_markdown(&build(&[("fast", &a), ("slow|pipe", &b)]));
         let lines: Vec<&str> = md.lines().collect();
         assert!(lines[0].starts_with("#### Stage `steady`"), "{md}");
         assert_eq!(
             lines[2],
-            "| target | req/s | mean | p50 | p99 | p99.9 | errors | mean CPU % | max CPU % | peak RSS MiB |"
+            "| target | req/s | mean | p50 | p99 | p99.9 | errors | mean CPU % | max CPU % | peak RSS MiB | bottleneck |"
         );
         assert_eq!(
             lines[3],
-            "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         assert!(lines[4].starts_with("| fast | 100 | 1.00ms |"), "{md}");
         assert!(
             lines[5].starts_with("| slow\\|pipe | 4 | 25.00ms |"),
             "{md}"
         );
+        assert!(lines[4].ends_with("| - |"), "{md}");
+        assert!(lines[5].ends_with("| pool |"), "{md}");
         assert_eq!(lines.len(), 6);
     }
 
@@ -324,7 +345,7 @@ mod tests {
             text.lines()
                 .nth(2)
                 .unwrap()
-                .ends_with("-          -             -"),
+                .ends_with("-          -             -           -"),
             "{text}"
         );
     }

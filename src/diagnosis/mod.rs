@@ -82,6 +82,9 @@ pub struct ProcessLoad {
     /// Cores in the process's affinity mask.
     pub allowed_cores: u32,
     pub busiest_thread_cpu: f32,
+    /// The busiest thread's CPU plus its run-queue wait: near 100 it never
+    /// idles, even when the machine leaves it less than a core.
+    pub busiest_thread_busy: f32,
     pub threads_near_full_core: u32,
     pub io_wait_percent: Option<f32>,
 }

@@ -11,7 +11,8 @@ pub const SATURATED_SHARE: f32 = 0.9;
 /// One thread at or above this share of a core is saturated (same reason).
 pub const SATURATED_THREAD_PERCENT: f32 = 90.0;
 /// The generator is only ever blamed when its busiest worker uses at least
-/// half a core: below that it is waiting on the network, not working.
+/// half a core: below that it is waiting on the network, not working. The
+/// same floor applies to a target thread judged by its run-queue wait.
 pub const GENERATOR_MIN_WORKER_CPU: f32 = 50.0;
 /// Send lag at which the pacer is visibly late: above the microsecond
 /// pacer's worst tail on a quiet machine (~1 ms).
@@ -149,19 +150,26 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
     let target = inputs.target?;
     let share = target.cpu_percent / cores_percent(&target);
     // With one core, a saturated thread is a saturated process (target_cpu).
-    if target.allowed_cores < 2
-        || share >= SATURATED_SHARE
-        || target.busiest_thread_cpu < SATURATED_THREAD_PERCENT
-    {
+    // A thread that never idles is saturated even when the machine gives it
+    // less than a core (its run-queue wait fills the rest), as long as it
+    // runs half a core: below that it waits on something else.
+    let thread_saturated = target.busiest_thread_cpu >= SATURATED_THREAD_PERCENT
+        || (target.busiest_thread_busy >= SATURATED_THREAD_PERCENT
+            && target.busiest_thread_cpu >= GENERATOR_MIN_WORKER_CPU);
+    if target.allowed_cores < 2 || share >= SATURATED_SHARE || !thread_saturated {
         return None;
     }
     Some(Finding {
         bottleneck: Bottleneck::TargetThread,
-        capacity: scaled_capacity(inputs.achieved_rate, target.busiest_thread_cpu / 100.0),
+        capacity: scaled_capacity(
+            inputs.achieved_rate,
+            target.busiest_thread_busy.max(target.busiest_thread_cpu) / 100.0,
+        ),
         evidence: vec![
             format!(
-                "busiest target thread {:.0}% of a core",
-                target.busiest_thread_cpu
+                "busiest target thread {:.0}% of a core ({:.0}% with run-queue wait)",
+                target.busiest_thread_cpu,
+                target.busiest_thread_busy.max(target.busiest_thread_cpu)
             ),
             format!(
                 "process {:.0}% of {} cores",
@@ -296,10 +304,17 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
         "generator's busiest worker {:.0}%",
         inputs.generator.busiest_worker_cpu
     ));
+    // Without the target's process or pool in view, no saturated resource
+    // was found because none was looked at: say so rather than claim room.
+    let advice = if inputs.target.is_none() && inputs.pool.is_none() {
+        "nothing of the target is in view: give its --pid (or metrics) to judge its resources"
+    } else {
+        "room to spare: raise the rate (R) to find the limit"
+    };
     Diagnosis {
         bottleneck: Bottleneck::None,
         evidence,
-        advice: "room to spare: raise the rate (R) to find the limit".into(),
+        advice: advice.into(),
         runner_up: None,
     }
 }

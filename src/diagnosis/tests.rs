@@ -17,6 +17,7 @@ fn calm() -> Inputs {
             cpu_percent: 30.0,
             allowed_cores: 2,
             busiest_thread_cpu: 20.0,
+            busiest_thread_busy: 20.0,
             threads_near_full_core: 0,
             io_wait_percent: Some(0.0),
         }),
@@ -84,6 +85,7 @@ fn a_saturated_target_cpu_is_told_from_one_saturated_thread() {
         cpu_percent: 99.0,
         allowed_cores: 1,
         busiest_thread_cpu: 99.0,
+        busiest_thread_busy: 99.0,
         threads_near_full_core: 1,
         io_wait_percent: None,
     });
@@ -95,12 +97,16 @@ fn a_saturated_target_cpu_is_told_from_one_saturated_thread() {
         cpu_percent: 104.0,
         allowed_cores: 2,
         busiest_thread_cpu: 97.0,
+        busiest_thread_busy: 97.0,
         threads_near_full_core: 1,
         io_wait_percent: None,
     });
     let diagnosis = diagnose(&inputs);
     assert_eq!(diagnosis.bottleneck, Bottleneck::TargetThread);
-    assert_eq!(diagnosis.evidence[0], "busiest target thread 97% of a core");
+    assert_eq!(
+        diagnosis.evidence[0],
+        "busiest target thread 97% of a core (97% with run-queue wait)"
+    );
 }
 
 #[test]
@@ -180,6 +186,7 @@ fn the_lowest_capacity_wins_when_several_resources_saturate() {
         cpu_percent: 190.0,
         allowed_cores: 2,
         busiest_thread_cpu: 95.0,
+        busiest_thread_busy: 95.0,
         threads_near_full_core: 2,
         io_wait_percent: None,
     });
@@ -226,4 +233,43 @@ fn verdicts_serialize_as_snake_case_labels() {
         let label = serde_json::to_value(bottleneck).unwrap();
         assert_eq!(label, bottleneck.label());
     }
+}
+
+#[test]
+fn a_thread_that_never_idles_on_a_busy_machine_is_saturated_from_half_a_core() {
+    let mut inputs = calm();
+    let starved = |cpu: f32| ProcessLoad {
+        cpu_percent: cpu + 2.0,
+        allowed_cores: 2,
+        busiest_thread_cpu: cpu,
+        busiest_thread_busy: 98.0,
+        threads_near_full_core: 0,
+        io_wait_percent: None,
+    };
+    inputs.target = Some(starved(69.0));
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::TargetThread);
+    assert_eq!(
+        diagnosis.evidence[0],
+        "busiest target thread 69% of a core (98% with run-queue wait)"
+    );
+    // Below half a core the thread waits on something else.
+    inputs.target = Some(starved(40.0));
+    assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::None);
+}
+
+#[test]
+fn no_bottleneck_without_the_target_in_view_claims_no_room() {
+    let mut inputs = calm();
+    inputs.target = None;
+    inputs.pool = None;
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::None);
+    assert!(
+        diagnosis
+            .advice
+            .starts_with("nothing of the target is in view"),
+        "{}",
+        diagnosis.advice
+    );
 }

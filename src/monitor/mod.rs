@@ -13,9 +13,11 @@ mod database;
 mod process;
 mod procfs;
 mod sampler;
+mod signal_stats;
 mod signals;
 mod sockets;
 mod stats;
+mod target_signals;
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
@@ -26,9 +28,11 @@ use crate::snapshot::ResourceView;
 pub use database::DatabaseSample;
 pub use process::CLOCK_TICKS_PER_SEC;
 pub use procfs::WORKER_THREAD_PREFIX;
+pub use signal_stats::SignalStats;
 pub use signals::{NEAR_FULL_CORE_PERCENT, ProcessSignals, SignalSampler};
 pub use sockets::{ListenQueue, SocketStates, socket_states};
 pub use stats::ResourceStats;
+pub use target_signals::TargetSignals;
 
 /// CPU figures are differences between two reads (sysinfo's for the system,
 /// the tick counters of `/proc` for processes, which advance in 1/100 s
@@ -45,6 +49,8 @@ pub struct MonitorConfig {
     /// Clamped to at least [`MINIMUM_INTERVAL`].
     pub interval: Duration,
     pub target_pid: Option<u32>,
+    /// The target's port on this machine, for its socket states.
+    pub target_port: Option<u16>,
 }
 
 impl Default for MonitorConfig {
@@ -52,6 +58,7 @@ impl Default for MonitorConfig {
         MonitorConfig {
             interval: Duration::from_secs(1),
             target_pid: None,
+            target_port: None,
         }
     }
 }
@@ -107,6 +114,9 @@ pub struct ResourceSample {
     /// when none is watched, on its first sample and once it is gone.
     pub database: Option<DatabaseSample>,
     pub system: SystemSample,
+    /// The target's threads, cores, sockets and the accept queue (boxed:
+    /// samples travel by value through the session's event channel).
+    pub signals: Box<TargetSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +149,7 @@ impl Monitor {
     pub fn spawn(config: MonitorConfig) -> Result<Monitor, MonitorError> {
         let interval = config.effective_interval();
         // Built here so that a failure reaches the caller instead of dying silently in the thread.
-        let sampler = sampler::Sampler::new(config.target_pid)?;
+        let sampler = sampler::Sampler::new(config.target_pid, config.target_port)?;
         let (samples_tx, samples_rx) = mpsc::sync_channel(SAMPLE_QUEUE_CAPACITY);
         let (control_tx, control_rx) = mpsc::channel();
         let sampler_thread = std::thread::Builder::new()
@@ -223,6 +233,7 @@ pub fn to_view(sample: &ResourceSample) -> ResourceView {
         mem_total: sample.system.mem_total,
         cpu_database: sample.database.as_ref().map(|d| d.cpu_percent),
         rss_database: sample.database.as_ref().map(|d| d.pss_bytes),
+        target_signals: *sample.signals,
     }
 }
 
@@ -263,6 +274,7 @@ mod tests {
             target_exited: exited,
             database: None,
             system: SystemSample::default(),
+            signals: Box::default(),
         }
     }
 
@@ -270,7 +282,7 @@ mod tests {
     fn interval_is_clamped_to_the_sysinfo_minimum() {
         let config = MonitorConfig {
             interval: Duration::from_millis(1),
-            target_pid: None,
+            ..MonitorConfig::default()
         };
         assert_eq!(config.effective_interval(), MINIMUM_INTERVAL);
         assert_eq!(

@@ -122,6 +122,8 @@ pub(crate) struct ProcessReading {
     /// `None` on the first read (no interval yet).
     pub cpu_percent: Option<f32>,
     pub rss_bytes: u64,
+    /// Cores in the affinity mask, where `/proc/PID/status` says.
+    pub allowed_cpus: Option<u32>,
 }
 
 impl ProcessCpu {
@@ -155,6 +157,7 @@ impl ProcessCpu {
         Some(ProcessReading {
             cpu_percent,
             rss_bytes: counters.rss_bytes,
+            allowed_cpus: counters.allowed_cpus,
         })
     }
 }

@@ -11,6 +11,7 @@ use sysinfo::{MemoryRefreshKind, System};
 use super::database::DatabaseSampler;
 use super::process::{ProcessCpu, ProcessReading};
 use super::procfs::{self, WorkerCpu};
+use super::target_signals::TargetSignalReader;
 use super::{Control, ProcessSample, ResourceSample, SystemSample};
 
 pub(super) struct Sampler {
@@ -25,10 +26,14 @@ pub(super) struct Sampler {
     /// A fresh reader per postmaster, like the target's.
     database: Option<DatabaseSampler>,
     workers: WorkerCpu,
+    signals: TargetSignalReader,
 }
 
 impl Sampler {
-    pub(super) fn new(target_pid: Option<u32>) -> Result<Sampler, sysinfo::Error> {
+    pub(super) fn new(
+        target_pid: Option<u32>,
+        target_port: Option<u16>,
+    ) -> Result<Sampler, sysinfo::Error> {
         // CPU figures are differences: the readers take their baseline now,
         // so that the first sample, one interval later, is already meaningful.
         let mut sampler = Sampler {
@@ -37,6 +42,7 @@ impl Sampler {
             target: target_pid.map(ProcessCpu::new),
             database: None,
             workers: WorkerCpu::default(),
+            signals: TargetSignalReader::new(target_pid, target_port),
         };
         sampler.refresh_system();
         sampler.workers.sample();
@@ -48,6 +54,7 @@ impl Sampler {
             return;
         }
         self.target = pid.map(ProcessCpu::new);
+        self.signals.set_pid(pid);
     }
 
     pub(super) fn set_database(&mut self, pid: Option<u32>) {
@@ -74,19 +81,25 @@ impl Sampler {
                 ..ProcessSample::default()
             },
         };
+        let mut allowed_cores = None;
         let (target, target_exited) = match self.target.as_mut() {
             None => (None, None),
             Some(process) => {
                 let pid = process.pid();
                 match process.read() {
-                    Some(reading) => (Some(process_sample(pid, reading)), None),
+                    Some(reading) => {
+                        allowed_cores = reading.allowed_cpus;
+                        (Some(process_sample(pid, reading)), None)
+                    }
                     None => {
                         self.target = None;
+                        self.signals.set_pid(None);
                         (None, Some(pid))
                     }
                 }
             }
         };
+        let signals = Box::new(self.signals.read(allowed_cores));
         let at = Instant::now();
         let cores = self.system.cpus();
         let system = SystemSample {
@@ -106,6 +119,7 @@ impl Sampler {
             target_exited,
             database,
             system,
+            signals,
         }
     }
 }

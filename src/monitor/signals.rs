@@ -27,6 +27,8 @@ pub const NEAR_FULL_CORE_PERCENT: f32 = 90.0;
 struct Counters {
     /// `utime + stime` per thread id, in clock ticks.
     thread_ticks: HashMap<u32, u64>,
+    /// Run-queue wait per thread id (schedstat), in nanoseconds.
+    thread_wait_ns: HashMap<u32, u64>,
     voluntary_switches: u64,
     involuntary_switches: u64,
     /// `delayacct_blkio_ticks` (stat field 42), when the kernel counts it.
@@ -42,6 +44,12 @@ pub struct ProcessSignals {
     pub busiest_thread_cpu: f32,
     /// Threads at or above [`NEAR_FULL_CORE_PERCENT`].
     pub threads_near_full_core: u32,
+    /// The highest share of the interval one thread wanted a CPU (on one,
+    /// or runnable and waiting), in percent: near 100 a thread never
+    /// idles, even on a machine whose other work leaves it less than a
+    /// core. Equals the CPU where the kernel keeps no schedstat.
+    #[serde(default)]
+    pub busiest_thread_busy: f32,
     pub voluntary_switches_per_sec: f64,
     pub involuntary_switches_per_sec: f64,
     /// Share of the interval the process spent waiting on block I/O, in
@@ -78,6 +86,7 @@ impl SignalSampler {
 fn signals_between(before: &Counters, now: &Counters, secs: f64) -> ProcessSignals {
     let percent_of_core = |ticks: u64| (ticks as f64 / CLOCK_TICKS_PER_SEC / secs * 100.0) as f32;
     let mut busiest: f32 = 0.0;
+    let mut busiest_busy: f32 = 0.0;
     let mut near_full = 0;
     // Threads seen in both reads only: one born mid-interval has no start.
     for (tid, &ticks) in &now.thread_ticks {
@@ -88,6 +97,11 @@ fn signals_between(before: &Counters, now: &Counters, secs: f64) -> ProcessSigna
         // steps, so a short interval can read one over.
         let cpu = percent_of_core(ticks.saturating_sub(earlier)).min(100.0);
         busiest = busiest.max(cpu);
+        let waited = match (now.thread_wait_ns.get(tid), before.thread_wait_ns.get(tid)) {
+            (Some(&now), Some(&then)) => now.saturating_sub(then) as f64 / 1e9 / secs * 100.0,
+            _ => 0.0,
+        };
+        busiest_busy = busiest_busy.max((cpu + waited as f32).min(100.0));
         if cpu >= NEAR_FULL_CORE_PERCENT {
             near_full += 1;
         }
@@ -96,6 +110,7 @@ fn signals_between(before: &Counters, now: &Counters, secs: f64) -> ProcessSigna
     ProcessSignals {
         busiest_thread_cpu: busiest,
         threads_near_full_core: near_full,
+        busiest_thread_busy: busiest_busy,
         voluntary_switches_per_sec: per_sec(now.voluntary_switches, before.voluntary_switches),
         involuntary_switches_per_sec: per_sec(
             now.involuntary_switches,
@@ -143,6 +158,12 @@ fn add_task(counters: &mut Counters, tid: u32, task: &Path) {
         .and_then(|stat| super::process::parse_stat(&stat))
     {
         counters.thread_ticks.insert(tid, ticks);
+    }
+    if let Some((_, waiting)) = fs::read_to_string(task.join("schedstat"))
+        .ok()
+        .and_then(|s| super::procfs::parse_schedstat(&s))
+    {
+        counters.thread_wait_ns.insert(tid, waiting);
     }
     if let Ok(status) = fs::read_to_string(task.join("status")) {
         let (voluntary, involuntary) = parse_switches(&status);
@@ -216,6 +237,8 @@ mod tests {
     fn the_busiest_thread_and_full_cores_come_from_per_thread_deltas() {
         let counters = |ticks: &[(u32, u64)], switches: (u64, u64), blkio: u64| Counters {
             thread_ticks: ticks.iter().copied().collect(),
+            // Thread 1 waits 0.5 s for a CPU in each second.
+            thread_wait_ns: [(1, blkio * 25_000_000)].into_iter().collect(),
             voluntary_switches: switches.0,
             involuntary_switches: switches.1,
             blkio_ticks: Some(blkio),
@@ -228,6 +251,8 @@ mod tests {
         let signals = signals_between(&before, &now, 2.0);
         assert_eq!(signals.busiest_thread_cpu, 98.0);
         assert_eq!(signals.threads_near_full_core, 1);
+        // Thread 1: 20 % on a CPU plus 50 % waiting for one; thread 2 has no schedstat.
+        assert_eq!(signals.busiest_thread_busy, 98.0);
         assert_eq!(signals.voluntary_switches_per_sec, 1_000.0);
         assert_eq!(signals.involuntary_switches_per_sec, 200.0);
         assert_eq!(signals.io_wait_percent, Some(20.0));

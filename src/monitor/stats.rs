@@ -44,6 +44,8 @@ pub struct ResourceStats {
     pub system_cpu_max: f32,
     pub mem_used_peak: u64,
     pub mem_total: u64,
+    /// The target's threads, sockets and the accept queue.
+    pub signals: super::SignalStats,
 }
 
 fn running_mean(mean: f32, value: f32, count: u64) -> f32 {
@@ -94,6 +96,7 @@ impl ResourceStats {
         self.system_cpu_max = self.system_cpu_max.max(system.cpu_percent);
         self.mem_used_peak = self.mem_used_peak.max(system.mem_used);
         self.mem_total = system.mem_total;
+        self.signals.add(&sample.signals);
     }
 
     fn add_database(&mut self, database: &DatabaseSample) {
@@ -149,6 +152,7 @@ mod tests {
                 mem_used: 500,
                 mem_total: 1000,
             },
+            signals: Box::default(),
         }
     }
 

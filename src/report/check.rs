@@ -113,6 +113,7 @@ mod tests {
             service_histogram: String::new(),
             phase_histograms: None,
             requests: Vec::new(),
+            diagnosis: None,
         });
         report
     }

@@ -298,6 +298,7 @@ mod tests {
                 service_histogram: encode_histogram(&hist).unwrap(),
                 phase_histograms: None,
                 requests: Vec::new(),
+                diagnosis: None,
             });
         }
         report

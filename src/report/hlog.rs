@@ -104,6 +104,7 @@ mod tests {
                 service_histogram: encode_histogram(&hist).unwrap(),
                 phase_histograms: None,
                 requests: Vec::new(),
+                diagnosis: None,
             });
         }
         let mut bytes = Vec::new();

@@ -247,6 +247,9 @@ pub struct StageReport {
     /// Per request name of a mix.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestReport>,
+    /// What limited the stage (since 1.4; absent when no second was judged, and in merged reports: each shard judged its own machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<super::diagnosis::StageDiagnosis>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -66,6 +66,7 @@ fn known_resources() -> ResourceStats {
         database_io_wait_pct: None,
         database_samples: 0,
         database_io_samples: 0,
+        signals: Default::default(),
     }
 }
 
@@ -143,6 +144,7 @@ fn known_report() -> Report {
             service_histogram: encode_histogram(&without_phases.service).unwrap(),
             phase_histograms: PhaseHistograms::encode(&without_phases).unwrap(),
             requests: Vec::new(),
+            diagnosis: None,
         },
         StageReport {
             name: "steady".into(),
@@ -155,6 +157,7 @@ fn known_report() -> Report {
             service_histogram: encode_histogram(&interval.service).unwrap(),
             phase_histograms: PhaseHistograms::encode(&interval).unwrap(),
             requests: requests.clone(),
+            diagnosis: None,
         },
     ];
     report.timeline = vec![
@@ -190,6 +193,7 @@ fn known_report() -> Report {
             mem_system_used: Some(2_000_000_000),
             cpu_database: None,
             rss_database: None,
+            bottleneck: None,
             requests: vec![
                 TimelineRequest {
                     name: "GET /a".into(),

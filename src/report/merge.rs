@@ -208,6 +208,8 @@ pub fn merge_reports(shards: &[(String, Report)]) -> Result<Merged, MergeError> 
             phase_histograms: PhaseHistograms::encode(&total)
                 .map_err(|e| histogram_error("merged", &first_stage.name, e.to_string()))?,
             requests,
+            // Each shard judged its own machine's resources: no one verdict.
+            diagnosis: None,
         });
     }
     // Shards run concurrently: the merged run lasts as long as the longest.

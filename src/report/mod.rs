@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod csv;
+pub mod diagnosis;
 pub mod files;
 pub mod hgrm;
 pub mod hlog;

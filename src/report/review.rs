@@ -60,6 +60,7 @@ pub fn render_review(report: &Report) -> String {
                 verdict: (!own.is_empty()).then(|| own.iter().all(|p| *p)),
                 cut: report.cut_stages.contains(&stage.name),
                 not_evaluated: !report.thresholds_evaluated,
+                bottleneck: stage.diagnosis.as_ref().map(|d| d.bottleneck.label()),
             }
         })
         .collect();

@@ -25,6 +25,7 @@ pub(super) mod summary {
 }
 
 pub(super) mod resources;
+mod signals;
 
 #[derive(Serialize, Deserialize)]
 struct SummaryJson {

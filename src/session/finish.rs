@@ -205,6 +205,9 @@ impl Session<'_> {
                         .unwrap_or_default(),
                     phase_histograms: PhaseHistograms::encode(&record.interval).unwrap_or_default(),
                     requests: self.request_reports(&record.interval, record.active),
+                    diagnosis: record.verdicts.chosen().map(|(d, held, of)| {
+                        crate::report::diagnosis::StageDiagnosis::new(d, held, of)
+                    }),
                 })
                 .collect(),
             timeline: self
@@ -224,7 +227,9 @@ impl Session<'_> {
                             errors: r.errors,
                         })
                         .collect();
-                    p.relabel(stage_name(p.stage), requests)
+                    let mut entry = p.relabel(stage_name(p.stage), requests);
+                    entry.bottleneck = self.diagnoser.at_second(p.second);
+                    entry
                 })
                 .collect(),
             events: self

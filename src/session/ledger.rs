@@ -22,6 +22,8 @@ pub struct StageRecord {
     pub active: Duration,
     pub interval: Interval,
     pub resources: ResourceStats,
+    /// The bottleneck verdict of each of its seconds, folded.
+    pub verdicts: super::verdicts::StageVerdicts,
     pub finished: bool,
     /// Ended before its planned length: skipped, or the run stopped.
     pub cut: bool,
@@ -143,6 +145,7 @@ impl Ledger {
             active: Duration::ZERO,
             interval: Interval::new(),
             resources: ResourceStats::default(),
+            verdicts: Default::default(),
             finished: false,
             cut: false,
             frozen: None,
@@ -226,6 +229,8 @@ impl Ledger {
             rss_database: resources
                 .and_then(|r| r.database.as_ref())
                 .map(|d| d.pss_bytes),
+            // Judged after the second closes; the report takes it from the diagnoser.
+            bottleneck: None,
             requests: second
                 .requests
                 .iter()

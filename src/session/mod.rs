@@ -12,6 +12,7 @@
 pub mod control;
 mod controls;
 mod database;
+mod diagnose;
 mod events;
 mod finish;
 mod helper;
@@ -22,6 +23,7 @@ pub mod saturation;
 mod send_lag;
 mod stages;
 mod target;
+mod verdicts;
 mod view;
 
 pub use control::Control;
@@ -80,6 +82,7 @@ pub fn run_planned(
     let monitor = Monitor::spawn(MonitorConfig {
         interval: plan.sample_interval,
         target_pid: target.pid,
+        target_port: target.addr.ip().is_loopback().then_some(target.addr.port()),
     })
     .ok();
     let database_watch = monitor.as_ref().map(Monitor::database_watch);
@@ -153,6 +156,7 @@ pub fn run_planned(
         saturation_announced: None,
         send_lag: send_lag::RecentSendLag::default(),
         thresholds_evaluated: true,
+        diagnoser: diagnose::Diagnoser::default(),
     };
     session.begin_stage(0);
     session.main_loop();
@@ -204,6 +208,8 @@ struct Session<'a> {
     send_lag: send_lag::RecentSendLag,
     /// False once a run that stopped before its plan ended has finished.
     thresholds_evaluated: bool,
+    /// The bottleneck verdicts, per second and as shown.
+    diagnoser: diagnose::Diagnoser,
 }
 
 mod report_event {
@@ -292,6 +298,7 @@ impl Session<'_> {
             self.latest_sample.as_ref(),
         );
         self.send_lag.add(&tick.interval);
+        self.observe_diagnosis_tick(&tick.interval);
         let done = tick.done;
         // The emptied interval goes back to the engine for the next tick.
         if let Some(engine) = &self.engine {
@@ -300,6 +307,7 @@ impl Session<'_> {
         if done {
             self.outcome = Some(Outcome::Completed);
         }
+        self.diagnose_second();
         self.judge_saturation();
         self.publish(false);
         // A process that exits without the monitor seeing it (no pid to

@@ -238,6 +238,7 @@ impl Session<'_> {
                     verdict,
                     finished: record.finished || finished,
                     cut: record.cut,
+                    bottleneck: record.verdicts.bottleneck(),
                 }
             })
             .collect();
@@ -314,6 +315,7 @@ impl Session<'_> {
                     _ => None,
                 },
                 thresholds_failing,
+                diagnosis: self.diagnoser.shown().cloned(),
             },
             thresholds,
             stage_rows,
@@ -337,7 +339,9 @@ impl Session<'_> {
     /// Judges the last second and records a new verdict in the events
     /// (once per stage and party), so a headless run's report says it too.
     pub(super) fn judge_saturation(&mut self) {
-        self.saturation = self.saturation();
+        self.saturation = self
+            .saturation()
+            .filter(|alert| self.diagnoser.agrees_with(alert));
         let Some(alert) = &self.saturation else {
             return;
         };

@@ -9,6 +9,7 @@ mod app;
 mod axes;
 mod charts;
 mod db_panel;
+mod diagnosis_line;
 mod format;
 mod header;
 mod help;

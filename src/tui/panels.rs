@@ -173,7 +173,25 @@ impl Widget for ConnectionsPanel<'_> {
                 format!("{} thr {} sock", r.threads_generator, r.sockets_generator),
             ));
             if let (Some(threads), Some(sockets)) = (r.threads_target, r.sockets_target) {
-                lines.push(kv("target", format!("{threads} thr {sockets} sock")));
+                let busiest = r.target_signals.process.map_or_else(String::new, |p| {
+                    format!(" · busiest {:.0}%", p.busiest_thread_cpu)
+                });
+                lines.push(kv(
+                    "target",
+                    format!("{threads} thr {sockets} sock{busiest}"),
+                ));
+            }
+            // The target port's sockets by state, and connections lost at
+            // a full accept queue: where a slow accept loop shows first.
+            if let Some(states) = r.target_signals.sockets {
+                let dropped = r.target_signals.listen.map_or(0, |listen| listen.overflows);
+                lines.push(kv(
+                    "sockets",
+                    format!(
+                        "est {} tw {} cw {} drop {dropped}",
+                        states.established, states.time_wait, states.close_wait
+                    ),
+                ));
             }
         }
         Paragraph::new(lines)

@@ -1,5 +1,5 @@
 //! The end-of-run screen: one row per stage (req/s, latency percentiles,
-//! errors, target CPU and peak RSS, verdict), the threshold verdicts and where
+//! errors, target CPU and peak RSS, bottleneck, verdict), the threshold verdicts and where
 //! the report was written. Shown once `snapshot.finished`, until quit.
 
 use ratatui::buffer::Buffer;
@@ -56,7 +56,16 @@ impl Widget for Summary<'_> {
 
         let header = Row::new(
             [
-                "stage", "req/s", "p50", "p99", "p99.9", "errors", "tgt CPU", "peak RSS", "verdict",
+                "stage",
+                "req/s",
+                "p50",
+                "p99",
+                "p99.9",
+                "errors",
+                "tgt CPU",
+                "peak RSS",
+                "bottleneck",
+                "verdict",
             ]
             .map(|h| Cell::from(Span::styled(h, t.label()))),
         );
@@ -84,6 +93,7 @@ impl Widget for Summary<'_> {
                 Cell::from(errors),
                 Cell::from(r.cpu_target_mean.map_or("-".into(), |c| format!("{c:.0}%"))),
                 Cell::from(r.rss_target_peak.map_or("-".into(), format::bytes)),
+                Cell::from(r.bottleneck.map_or("-", |b| b.label())),
                 Cell::from(verdict_cell(r.verdict, t)),
             ])
         });
@@ -123,6 +133,8 @@ impl Widget for Summary<'_> {
                 Constraint::Length(12),
                 Constraint::Length(7),
                 Constraint::Length(8),
+                // `target_thread`, the longest label.
+                Constraint::Length(13),
                 Constraint::Length(13),
             ],
         )

@@ -42,9 +42,16 @@ pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffe
     let theme = Theme::new(state.no_color);
     let mut banners = banner_list(snapshot);
     banners.truncate(MAX_BANNERS);
-    let [header_area, banner_area, body_area, footer_area] = Layout::vertical([
+    let [
+        header_area,
+        banner_area,
+        diagnosis_area,
+        body_area,
+        footer_area,
+    ] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(banners.len() as u16),
+        Constraint::Length(super::diagnosis_line::wanted_height(snapshot)),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -61,6 +68,14 @@ pub fn render(state: &AppState, snapshot: &Snapshot, area: Rect, buf: &mut Buffe
         theme,
     }
     .render(banner_area, buf);
+    if let Some(diagnosis) = snapshot
+        .alerts
+        .diagnosis
+        .as_ref()
+        .filter(|_| !snapshot.finished)
+    {
+        super::diagnosis_line::DiagnosisLine { diagnosis, theme }.render(diagnosis_area, buf);
+    }
 
     let series = WindowSeries::build(state, snapshot);
     if snapshot.finished {

@@ -246,6 +246,7 @@ fn the_monitor_sums_a_real_clusters_processes() {
         let monitor = Monitor::spawn(MonitorConfig {
             interval: Duration::from_millis(500),
             target_pid: None,
+            target_port: None,
         })
         .unwrap();
         monitor.database_watch().set_database_pid(Some(postmaster));

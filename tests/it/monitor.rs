@@ -48,6 +48,7 @@ fn monitor(target_pid: Option<u32>) -> Monitor {
     Monitor::spawn(MonitorConfig {
         interval: Duration::from_millis(250),
         target_pid,
+        target_port: None,
     })
     .expect("monitor starts")
 }
@@ -238,6 +239,7 @@ fn interval_is_clamped_and_samples_are_spaced() {
     let monitor = Monitor::spawn(MonitorConfig {
         interval: Duration::from_millis(1),
         target_pid: None,
+        target_port: None,
     })
     .unwrap();
     assert_eq!(monitor.interval(), MINIMUM_INTERVAL);
@@ -254,6 +256,7 @@ fn drop_stops_the_sampler_without_waiting_an_interval() {
     let monitor = Monitor::spawn(MonitorConfig {
         interval: Duration::from_secs(30),
         target_pid: None,
+        target_port: None,
     })
     .unwrap();
     let started = Instant::now();
@@ -343,6 +346,7 @@ fn pinned_multi_threaded_target_reads_what_proc_reads_and_never_over_one_core() 
     let monitor = Monitor::spawn(MonitorConfig {
         interval: Duration::from_millis(500),
         target_pid: Some(pid),
+        target_port: None,
     })
     .unwrap();
     // Let the load reach the server before the measured window.

@@ -141,10 +141,10 @@ fn write_plan(out: &mut String, r: &Report) -> std::fmt::Result {
 fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(
         out,
-        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>measured</th><th>requests</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>err%</th><th>tgt cpu</th><th>tgt rss</th><th>verdict</th></tr>"
+        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>measured</th><th>requests</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>err%</th><th>tgt cpu</th><th>tgt rss</th><th>bottleneck</th><th>verdict</th></tr>"
     )?;
     // The scope is what thresholds name: a stage, or `None` for the whole run.
-    let whole = std::iter::once((None, true, &r.summary, None, None));
+    let whole = std::iter::once((None, true, &r.summary, None, None, None));
     let stages = r.stages.iter().map(|s| {
         (
             Some(s.name.as_str()),
@@ -152,9 +152,21 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
             &s.summary,
             s.resources.target_cpu_mean,
             s.resources.target_rss_peak,
+            s.diagnosis.as_ref(),
         )
     });
-    for (scope, measured, s, cpu, rss) in stages.chain(whole) {
+    for (scope, measured, s, cpu, rss, diagnosis) in stages.chain(whole) {
+        // The label, with the evidence and advice on hover.
+        let bottleneck = diagnosis.map_or_else(
+            || "-".to_string(),
+            |d| {
+                format!(
+                    "<span title=\"{}\">{}</span>",
+                    escape(&format!("{} → {}", d.evidence.join(", "), d.advice)),
+                    d.bottleneck.label()
+                )
+            },
+        );
         let own: Vec<bool> = r
             .thresholds
             .iter()
@@ -169,7 +181,7 @@ fn write_stages(out: &mut String, r: &Report) -> std::fmt::Result {
         let l = &s.latency;
         writeln!(
             out,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td></tr>",
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{bottleneck}</td><td>{verdict}</td></tr>",
             scope.map_or_else(|| "<i>all measured</i>".to_string(), escape),
             if measured { "yes" } else { "no" },
             s.requests,

@@ -40,6 +40,7 @@ fn shard(start: &str, offset: u64) -> Report {
         service_histogram: encode_histogram(&recorded.service).unwrap(),
         phase_histograms: PhaseHistograms::encode(&recorded).unwrap(),
         requests: Vec::new(),
+        diagnosis: None,
     }];
     report.timeline = (1..=2)
         .map(|second| TimelineEntry {

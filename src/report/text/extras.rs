@@ -139,6 +139,7 @@ mod tests {
             service_histogram: String::new(),
             phase_histograms: None,
             requests: Vec::new(),
+            diagnosis: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The per-stage summary table printed after a staged run: one row per
 //! stage with throughput, latency percentiles, failures, the target's
-//! resources and the threshold verdict, columns aligned for a terminal.
+//! resources, the bottleneck and the threshold verdict, columns aligned for a terminal.
 
 use crate::stats::summary::Summary;
 
@@ -22,10 +22,22 @@ pub struct StageTableRow {
     pub cut: bool,
     /// The run stopped before its plan ended: no verdict is given.
     pub not_evaluated: bool,
+    /// What limited the stage (`pool`, `none`, …), where it was judged.
+    pub bottleneck: Option<&'static str>,
 }
 
-const HEADER: [&str; 10] = [
-    "stage", "req/s", "p50", "p99", "p99.9", "errors", "err%", "tgt cpu", "tgt rss", "verdict",
+const HEADER: [&str; 11] = [
+    "stage",
+    "req/s",
+    "p50",
+    "p99",
+    "p99.9",
+    "errors",
+    "err%",
+    "tgt cpu",
+    "tgt rss",
+    "bottleneck",
+    "verdict",
 ];
 /// Where the `db cpu` column goes: after the target's, before the verdict.
 const DATABASE_COLUMN: usize = 9;
@@ -41,7 +53,7 @@ fn cells(row: &StageTableRow, database: bool) -> Vec<String> {
     cells
 }
 
-fn fixed_cells(row: &StageTableRow) -> [String; 10] {
+fn fixed_cells(row: &StageTableRow) -> [String; 11] {
     let s = &row.summary;
     [
         if row.cut {
@@ -59,6 +71,7 @@ fn fixed_cells(row: &StageTableRow) -> [String; 10] {
             .map_or_else(|| "-".to_string(), |cpu| format!("{cpu:.0}%")),
         row.target_rss_peak
             .map_or_else(|| "-".to_string(), format_bytes),
+        row.bottleneck.unwrap_or("-").to_string(),
         match row.verdict {
             Some(_) if row.not_evaluated => "not evaluated".to_string(),
             Some(true) => "pass".to_string(),
@@ -117,6 +130,7 @@ mod tests {
             verdict,
             cut: false,
             not_evaluated: false,
+            bottleneck: verdict.map(|_| "pool"),
         }
     }
 
@@ -141,7 +155,10 @@ mod tests {
         assert!(lines[2].starts_with("pool-exhaustion-long-name  "));
         assert!(lines[2].contains("1.52s") && lines[2].contains("100.00%"));
         assert!(lines[2].contains("153%") && lines[2].contains("3.00MiB"));
-        assert!(lines[2].ends_with("FAIL"));
+        assert!(
+            lines[2].ends_with("FAIL") && lines[2].contains(" pool "),
+            "{table}"
+        );
         assert!(lines[3].contains("4.21ms") && lines[3].ends_with("pass"));
         assert!(lines[3].contains("  0.00%"));
     }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::monitor::ResourceStats;
 
+use super::signals::SignalsJson;
+
 pub fn serialize<S: Serializer>(value: &ResourceStats, serializer: S) -> Result<S::Ok, S::Error> {
     ResourcesJson::from(value).serialize(serializer)
 }
@@ -41,6 +43,8 @@ struct ResourcesJson {
     database_rss_peak: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     database_io_wait_pct: Option<f32>,
+    #[serde(flatten)]
+    signals: SignalsJson,
 }
 
 impl From<&ResourceStats> for ResourcesJson {
@@ -71,6 +75,7 @@ impl From<&ResourceStats> for ResourcesJson {
             // Running-mean counts, not figures.
             database_samples: _,
             database_io_samples: _,
+            ref signals,
         } = stats;
         ResourcesJson {
             samples,
@@ -93,6 +98,7 @@ impl From<&ResourceStats> for ResourcesJson {
             database_cpu_max,
             database_rss_peak,
             database_io_wait_pct,
+            signals: SignalsJson::from(signals),
         }
     }
 }
@@ -120,6 +126,7 @@ impl From<ResourcesJson> for ResourceStats {
             database_cpu_max,
             database_rss_peak,
             database_io_wait_pct,
+            signals,
         } = json;
         ResourceStats {
             samples,
@@ -145,6 +152,7 @@ impl From<ResourcesJson> for ResourceStats {
             database_io_wait_pct,
             database_samples: u64::from(database_cpu_mean.is_some()),
             database_io_samples: u64::from(database_io_wait_pct.is_some()),
+            signals: signals.into(),
         }
     }
 }

@@ -89,6 +89,7 @@ pub fn build_report(
                 cpu_database: None,
                 rss_database: None,
                 requests: Vec::new(),
+                bottleneck: None,
             });
         }
         stage_reports.push(StageReport {
@@ -102,6 +103,7 @@ pub fn build_report(
             service_histogram: encode_histogram(&interval.service).unwrap(),
             phase_histograms: None,
             requests: Vec::new(),
+            diagnosis: None,
         });
     }
     let total_secs = stages

@@ -70,6 +70,11 @@ fn stage_rows(upto: usize) -> Vec<StageRow> {
             verdict: Verdict::Pass,
             finished: i < upto,
             cut: false,
+            bottleneck: Some(if *name == "high" {
+                loadtop::diagnosis::Bottleneck::Pool
+            } else {
+                loadtop::diagnosis::Bottleneck::None
+            }),
         })
         .collect()
 }
