@@ -185,13 +185,14 @@ mod tests {
     }
 
     #[test]
-    fn a_database_adds_its_column_before_the_verdict() {
+    fn a_database_adds_its_column_after_the_targets() {
         let mut with_db = row("slow", 40_000, 200, Some(true));
         with_db.database_cpu_mean = Some(87.6);
         let table = render_stage_table(&[row("warmup", 812, 200, None), with_db]);
         let lines: Vec<&str> = table.lines().collect();
-        assert!(lines[0].contains("tgt rss  db cpu  verdict"), "{table}");
-        assert!(lines[2].ends_with("88%     pass"), "{table}");
+        assert!(lines[0].contains("tgt rss  db cpu  bottleneck  verdict"), "{table}");
+        assert!(lines[2].contains("  88%  "), "{table}");
+        assert!(lines[2].ends_with("pass"), "{table}");
         assert!(lines[1].ends_with("-        -"), "{table}");
         assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{table}");
     }
