@@ -16,6 +16,7 @@ mod help;
 mod keys;
 mod panels;
 mod requests;
+mod resource_charts;
 mod series;
 mod server_panel;
 mod state;

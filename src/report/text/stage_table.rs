@@ -190,7 +190,10 @@ mod tests {
         with_db.database_cpu_mean = Some(87.6);
         let table = render_stage_table(&[row("warmup", 812, 200, None), with_db]);
         let lines: Vec<&str> = table.lines().collect();
-        assert!(lines[0].contains("tgt rss  db cpu  bottleneck  verdict"), "{table}");
+        assert!(
+            lines[0].contains("tgt rss  db cpu  bottleneck  verdict"),
+            "{table}"
+        );
         assert!(lines[2].contains("  88%  "), "{table}");
         assert!(lines[2].ends_with("pass"), "{table}");
         assert!(lines[1].ends_with("-        -"), "{table}");
