@@ -23,6 +23,15 @@ pub const DELIVERED_SHARE: f64 = 0.95;
 /// A process waiting on block I/O this much of the time is disk-bound:
 /// interactive services rarely wait on disk more than a few percent.
 pub const IO_WAIT_PERCENT: f32 = 30.0;
+/// Database CPU spent per answered request at or above which the queries
+/// are slow in themselves, whether or not the database's cores are full: a
+/// primary-key lookup costs a backend well under a millisecond, and 20 ms of
+/// CPU per request bounds a core at 50 req/s, so the database is where the
+/// time goes (a sequential scan of a large table, a missing index).
+pub const SLOW_QUERY_CPU_MS: f64 = 20.0;
+/// ... but only when the database is visibly busy, so an idle database's
+/// tick noise at a very low rate cannot read as a slow query.
+pub const SLOW_QUERY_MIN_CPU_SHARE: f32 = 0.1;
 /// Failed requests above this share of all are a verdict of their own.
 pub const ERROR_SHARE: f64 = 0.05;
 /// No response for this long while requests are outstanding is a stall:
@@ -221,13 +230,22 @@ fn database(inputs: &Inputs) -> Option<Finding> {
     let db = inputs.database?;
     let share = db.cpu_percent / cores_percent(&db);
     let io = db.io_wait_percent.unwrap_or(0.0);
-    if share < SATURATED_SHARE && io < IO_WAIT_PERCENT {
+    // Milliseconds of database CPU per answered request (percent of a core
+    // is 10 ms of CPU per second).
+    let cpu_ms_per_request = (inputs.achieved_rate > 0.0)
+        .then(|| f64::from(db.cpu_percent) * 10.0 / inputs.achieved_rate);
+    let slow_queries = share >= SLOW_QUERY_MIN_CPU_SHARE
+        && cpu_ms_per_request.is_some_and(|ms| ms >= SLOW_QUERY_CPU_MS);
+    if share < SATURATED_SHARE && io < IO_WAIT_PERCENT && !slow_queries {
         return None;
     }
     let mut evidence = vec![format!(
         "database CPU {:.0}% of {} cores",
         db.cpu_percent, db.allowed_cores
     )];
+    if let Some(ms) = cpu_ms_per_request.filter(|_| slow_queries) {
+        evidence.push(format!("{} of database CPU per request", millis(ms)));
+    }
     if let Some(io) = db.io_wait_percent {
         evidence.push(format!("database I/O wait {io:.0}%"));
     }
@@ -322,6 +340,10 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
 fn millis(ms: f64) -> String {
     if ms >= 1000.0 {
         format!("{:.1} s", ms / 1000.0)
+    } else if ms < 10.0 && (ms - ms.round()).abs() >= 0.05 {
+        // A measured hold of 6.7 ms: rounding it to 7 would make the
+        // capacity beside it look miscomputed.
+        format!("{ms:.1} ms")
     } else {
         format!("{ms:.0} ms")
     }

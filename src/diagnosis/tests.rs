@@ -225,6 +225,46 @@ fn disk_database_and_accept_queue_each_have_a_verdict() {
 }
 
 #[test]
+fn a_database_spending_tens_of_ms_per_request_is_slow_queries_before_its_cores_fill() {
+    // The missing-index orders query: 10 req/s, each a sequential scan of
+    // ~110 ms of database CPU, on 2 cores: 55 % busy, not saturated.
+    let mut inputs = calm();
+    inputs.offered_rate = Some(10.0);
+    inputs.achieved_rate = 10.0;
+    inputs.database = Some(ProcessLoad {
+        cpu_percent: 111.0,
+        allowed_cores: 2,
+        ..ProcessLoad::default()
+    });
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::Database);
+    assert_eq!(
+        diagnosis.evidence,
+        [
+            "database CPU 111% of 2 cores",
+            "111 ms of database CPU per request"
+        ]
+    );
+
+    // The same rate with the index: ~1 ms of CPU per request.
+    inputs.database = Some(ProcessLoad {
+        cpu_percent: 1.1,
+        allowed_cores: 2,
+        ..ProcessLoad::default()
+    });
+    assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::None);
+
+    // A busy database serving many cheap queries is not slow queries.
+    inputs.achieved_rate = 5_000.0;
+    inputs.database = Some(ProcessLoad {
+        cpu_percent: 120.0,
+        allowed_cores: 2,
+        ..ProcessLoad::default()
+    });
+    assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::None);
+}
+
+#[test]
 fn verdicts_serialize_as_snake_case_labels() {
     let json = serde_json::to_value(diagnose(&calm())).unwrap();
     assert_eq!(json["bottleneck"], "none");

@@ -6,8 +6,7 @@
 //! (never the whole process table), and pushes a [`ResourceSample`] into a
 //! bounded channel with `try_send`: the sampler never blocks on a slow reader.
 //! The session reads the samples, folds them into per-stage [`ResourceStats`]
-//! and turns the latest one into a [`crate::snapshot::ResourceView`] with
-//! [`to_view`]. A target that exits is an event in a sample, never an error.
+//! and turns the latest one into the dashboard's resource view. A target that exits is an event in a sample, never an error.
 
 mod database;
 mod process;
@@ -22,8 +21,6 @@ mod target_signals;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use crate::snapshot::ResourceView;
 
 pub use database::DatabaseSample;
 pub use process::CLOCK_TICKS_PER_SEC;
@@ -215,28 +212,6 @@ impl Drop for Monitor {
     }
 }
 
-/// The dashboard's view of one sample.
-pub fn to_view(sample: &ResourceSample) -> ResourceView {
-    let target = sample.target.as_ref();
-    ResourceView {
-        cpu_target: target.map(|t| t.cpu_percent),
-        cpu_generator: sample.generator.cpu_percent,
-        cpu_system: sample.system.cpu_percent,
-        cpu_per_core: sample.system.per_core.clone(),
-        rss_target: target.map(|t| t.rss_bytes),
-        rss_generator: sample.generator.rss_bytes,
-        threads_target: target.and_then(|t| t.threads),
-        threads_generator: sample.generator.threads.unwrap_or(0),
-        sockets_target: target.and_then(|t| t.sockets),
-        sockets_generator: sample.generator.sockets.unwrap_or(0),
-        mem_used: sample.system.mem_used,
-        mem_total: sample.system.mem_total,
-        cpu_database: sample.database.as_ref().map(|d| d.cpu_percent),
-        rss_database: sample.database.as_ref().map(|d| d.pss_bytes),
-        target_signals: *sample.signals,
-    }
-}
-
 /// Hand a sample to the reader without blocking. A full queue drops the
 /// sample but keeps its exit event in `pending_exit` for the next one, so the
 /// event is delivered exactly once. Returns false when the reader is gone.
@@ -307,34 +282,5 @@ mod tests {
         assert_eq!(rx.try_recv().unwrap().target_exited, None);
         drop(rx);
         assert!(!deliver(sample(None), &tx, &mut pending));
-    }
-
-    #[test]
-    fn view_copies_target_and_defaults_missing_counts() {
-        let mut s = sample(None);
-        s.generator = ProcessSample {
-            pid: 1,
-            cpu_percent: 12.5,
-            rss_bytes: 100,
-            threads: Some(3),
-            sockets: None,
-        };
-        s.target = Some(ProcessSample {
-            pid: 2,
-            cpu_percent: 150.0,
-            rss_bytes: 200,
-            threads: None,
-            sockets: Some(7),
-        });
-        s.system.per_core = vec![10.0, 20.0];
-        let view = to_view(&s);
-        assert_eq!(view.cpu_generator, 12.5);
-        assert_eq!(view.cpu_target, Some(150.0));
-        assert_eq!(view.rss_target, Some(200));
-        assert_eq!(view.threads_generator, 3);
-        assert_eq!(view.sockets_generator, 0);
-        assert_eq!(view.threads_target, None);
-        assert_eq!(view.sockets_target, Some(7));
-        assert_eq!(view.cpu_per_core, vec![10.0, 20.0]);
     }
 }

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use crate::diagnosis::ProcessLoad;
 use crate::diagnosis::{self, Bottleneck, Diagnosis, GeneratorLoad, Inputs, PoolGauges};
 use crate::report::EventKind;
-use crate::snapshot::{SaturatedParty, SaturationAlert};
+use crate::snapshot::{SaturatedParty, SaturationAlert, ServerView};
 
 use super::{Session, TICK};
 
@@ -221,21 +221,24 @@ impl Session<'_> {
                 io_wait_percent: signals.io_wait_percent,
             })
         });
+        let database = sample.and_then(|s| {
+            let db = s.database.as_ref()?;
+            Some(ProcessLoad {
+                cpu_percent: db.cpu_percent,
+                allowed_cores: (s.system.per_core.len() as u32).max(1),
+                io_wait_percent: db.io_wait_percent,
+                ..ProcessLoad::default()
+            })
+        });
+        let achieved_rate = attempts.saturating_sub(failed) as f64 / window_secs;
         let pool = self
             .server_view
             .as_ref()
-            .filter(|view| view.pool_size > 0)
-            .map(|view| PoolGauges {
-                size: u32::try_from(view.pool_size).unwrap_or(u32::MAX),
-                in_use: u32::try_from(view.pool_in_use).unwrap_or(u32::MAX),
-                waiting: u32::try_from(view.pool_waiters).unwrap_or(u32::MAX),
-                wait_p99_ms: None,
-                hold_ms: (view.hold_ms > 0).then_some(view.hold_ms as f64),
-            });
+            .and_then(|view| server_pool(view, achieved_rate));
         Inputs {
             window_secs,
             offered_rate: self.current.target_rate(),
-            achieved_rate: attempts.saturating_sub(failed) as f64 / window_secs,
+            achieved_rate,
             failed_rate: failed as f64 / window_secs,
             longest_silence_secs: longest_silent as f64 * TICK.as_secs_f64(),
             generator: GeneratorLoad {
@@ -245,12 +248,61 @@ impl Session<'_> {
                 send_lag_p50_us_before: self.diagnoser.previous_lag_us,
             },
             target,
-            database: None,
+            database,
             pool,
             listen_overflows: sample
                 .and_then(|s| s.signals.listen)
                 .map_or(0, |listen| listen.overflows),
         }
+    }
+}
+
+/// The server's pool that is nearer exhaustion: the simulated `/pool` or the
+/// real database pool behind `/db/*` (a server can have both).
+fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
+    // Little's law: slots held over the rate they serve is how long each is
+    // really held (timer overshoot, slow requests and all), which the
+    // `hold_ms` knob only sets a floor for; the knob stands in while
+    // nothing is held.
+    let held_ms = |in_use: u32| {
+        (in_use > 0 && achieved_rate > 0.0).then(|| f64::from(in_use) / achieved_rate * 1000.0)
+    };
+    let simulated = (view.pool_size > 0).then(|| {
+        let in_use = u32::try_from(view.pool_in_use).unwrap_or(u32::MAX);
+        PoolGauges {
+            size: u32::try_from(view.pool_size).unwrap_or(u32::MAX),
+            in_use,
+            waiting: u32::try_from(view.pool_waiters).unwrap_or(u32::MAX),
+            wait_p99_ms: None,
+            hold_ms: held_ms(in_use).or((view.hold_ms > 0).then_some(view.hold_ms as f64)),
+        }
+    });
+    let database = view
+        .db
+        .as_ref()
+        .filter(|db| db.up && db.pool_size > 0)
+        .map(|db| {
+            let in_use = u32::try_from(db.in_use).unwrap_or(u32::MAX);
+            PoolGauges {
+                size: u32::try_from(db.pool_size).unwrap_or(u32::MAX),
+                in_use,
+                waiting: u32::try_from(db.waiting).unwrap_or(u32::MAX),
+                wait_p99_ms: Some(db.acquire_wait_p99_us as f64 / 1000.0),
+                // Only the `/db` routes hold a connection, so this is the
+                // hold time when they carry the traffic.
+                hold_ms: held_ms(in_use),
+            }
+        });
+    let pressure = |pool: &PoolGauges| {
+        let exhausted = pool.in_use >= pool.size && pool.waiting > 0;
+        (
+            exhausted,
+            f64::from(pool.in_use) / f64::from(pool.size.max(1)),
+        )
+    };
+    match (simulated, database) {
+        (Some(a), Some(b)) => Some(if pressure(&b) > pressure(&a) { b } else { a }),
+        (a, b) => a.or(b),
     }
 }
 

@@ -77,3 +77,52 @@ fn the_window_restarts_with_each_stage() {
     diagnoser.observe_tick(1, tick);
     assert_eq!(diagnoser.ticks.len(), 1);
 }
+
+#[test]
+fn the_real_database_pool_is_judged_when_it_is_the_one_exhausted() {
+    let mut view = ServerView {
+        pool_size: 16,
+        pool_in_use: 2,
+        hold_ms: 5,
+        ..ServerView::default()
+    };
+    let simulated = server_pool(&view, 80.0).unwrap();
+    assert_eq!((simulated.size, simulated.in_use), (16, 2));
+
+    view.db = Some(crate::snapshot::DbView {
+        up: true,
+        pool_size: 4,
+        in_use: 4,
+        waiting: 37,
+        acquire_wait_p99_us: 480_000,
+        ..crate::snapshot::DbView::default()
+    });
+    let pool = server_pool(&view, 80.0).unwrap();
+    assert_eq!((pool.size, pool.in_use, pool.waiting), (4, 4, 37));
+    assert_eq!(pool.wait_p99_ms, Some(480.0));
+    // Little's law: 4 connections held at 80 served per second is 50 ms each.
+    assert!((pool.hold_ms.unwrap() - 50.0).abs() < 1e-9);
+    let mut inputs = Inputs {
+        window_secs: 2.0,
+        offered_rate: Some(160.0),
+        achieved_rate: 80.0,
+        failed_rate: 40.0,
+        pool: Some(pool),
+        ..Inputs::default()
+    };
+    let diagnosis = diagnosis::diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::Pool);
+    assert!(
+        diagnosis
+            .evidence
+            .contains(&"capacity ≈ 4 / 50 ms = 80 req/s < 160 offered".to_string()),
+        "{:?}",
+        diagnosis.evidence
+    );
+    assert_eq!(diagnosis.runner_up, Some(Bottleneck::Errors));
+
+    // A database that is down has no pool to judge.
+    view.db.as_mut().unwrap().up = false;
+    inputs.pool = server_pool(&view, 80.0);
+    assert_eq!(inputs.pool.map(|p| p.size), Some(16));
+}

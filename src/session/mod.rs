@@ -19,6 +19,7 @@ mod helper;
 pub mod ledger;
 mod outcome;
 mod probe;
+mod resource_view;
 pub mod saturation;
 mod send_lag;
 mod stages;

@@ -2,7 +2,6 @@
 //! (live for the dashboard, final for the report).
 
 use crate::load::Model;
-use crate::monitor;
 use crate::report::{EventKind, ThresholdResult};
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
@@ -306,7 +305,10 @@ impl Session<'_> {
                 reconnects: connects.saturating_sub(self.current.connections as u64),
             },
             server: self.server_view.clone(),
-            resources: self.latest_sample.as_ref().map(monitor::to_view),
+            resources: self
+                .latest_sample
+                .as_ref()
+                .map(super::resource_view::to_view),
             events: self.recent_events(),
             alerts: Alerts {
                 saturated: self.saturation.clone(),
