@@ -103,7 +103,9 @@ impl DbServer {
 }
 
 /// Median wall time of GETs of `paths` (each must answer 200).
-fn median_time(server: &DbServer, paths: &[String]) -> Duration {
+/// The fastest request: the query's own cost without a busy machine's
+/// scheduling delays (a scan can never beat reading the table).
+fn fastest_time(server: &DbServer, paths: &[String]) -> Duration {
     let mut times: Vec<Duration> = paths
         .iter()
         .map(|path| {
@@ -114,7 +116,7 @@ fn median_time(server: &DbServer, paths: &[String]) -> Duration {
         })
         .collect();
     times.sort();
-    times[times.len() / 2]
+    times[0]
 }
 
 #[test]
@@ -152,7 +154,7 @@ fn db_routes_answer_and_the_orders_index_makes_the_query_ten_times_faster() {
     let paths: Vec<String> = (100..109)
         .map(|u| format!("/db/orders?user_id={u}&status=pending"))
         .collect();
-    let scanned = median_time(&server, &paths);
+    let scanned = fastest_time(&server, &paths);
     let response = server.patch(r#"{"orders_index":true}"#);
     assert_eq!(response.status, 200, "{}", response.text());
     let knobs: Value = serde_json::from_slice(&response.body).unwrap();
@@ -165,7 +167,7 @@ fn db_routes_answer_and_the_orders_index_makes_the_query_ten_times_faster() {
         "{}",
         stats.orders_plan
     );
-    let indexed = median_time(&server, &paths);
+    let indexed = fastest_time(&server, &paths);
     assert!(
         indexed * 10 <= scanned,
         "the indexed query took {indexed:?}, the scan {scanned:?}: not 10x faster"
