@@ -51,7 +51,7 @@ rate = {rate}
 /// the run's pid while it runs; the run is bounded by [`RUN_LIMIT`].
 fn run_profile(dir: &Path, profile: &Path, during: impl FnOnce(u32)) -> (Output, Value) {
     let report_path = dir.join("report.json");
-    let mut child = Command::new(loadtop_bin())
+    let child = Command::new(loadtop_bin())
         .args(["run", profile.to_str().unwrap(), "--headless", "--json"])
         .arg(&report_path)
         .current_dir(dir)
@@ -61,16 +61,7 @@ fn run_profile(dir: &Path, profile: &Path, during: impl FnOnce(u32)) -> (Output,
         .spawn()
         .unwrap();
     during(child.id());
-    let deadline = Instant::now() + RUN_LIMIT;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the run did not finish within {RUN_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::finish(child, RUN_LIMIT);
     assert!(
         out.status.success(),
         "run failed ({:?}): is PostgreSQL installed (apt-get install postgresql)?\n{}",
