@@ -138,6 +138,10 @@ pub struct ServerView {
     pub shed: u64,
     pub rate_limited: u64,
     pub timeouts: u64,
+    /// `/cpu`'s gate: workers allowed (0: unlimited), computing, waiting.
+    pub cpu_workers: u64,
+    pub cpu_in_use: u64,
+    pub cpu_waiting: u64,
     /// The real database behind `/db/*`, when the server has one.
     pub db: Option<DbView>,
 }

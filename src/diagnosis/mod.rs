@@ -89,10 +89,22 @@ pub struct ProcessLoad {
     pub io_wait_percent: Option<f32>,
 }
 
+/// What a pool's slots are: the words of its evidence and the knob to turn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PoolKind {
+    /// Connections to a database (or the simulated `/pool`'s slots).
+    #[default]
+    Connections,
+    /// Worker threads a CPU-bound route may run on at once (`/cpu`'s
+    /// `cpu_workers`): a pool of threads rather than of connections.
+    Workers,
+}
+
 /// A connection pool's gauges (the embedded `/pool`, the real database
 /// pool, or an external target's pool read from its metrics).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PoolGauges {
+    pub kind: PoolKind,
     pub size: u32,
     pub in_use: u32,
     pub waiting: u32,

@@ -1,7 +1,7 @@
 //! One rule per verdict, and the thresholds they share. Every threshold
 //! says why it sits where it does.
 
-use super::{Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, ProcessLoad};
+use super::{Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, PoolKind, ProcessLoad};
 
 /// A CPU at or above this share of what it may use is saturated: queues
 /// grow without bound as utilisation nears 1 (an M/D/1 queue waits 4.5
@@ -192,6 +192,7 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
 
 fn pool(inputs: &Inputs) -> Option<Finding> {
     let PoolGauges {
+        kind,
         size,
         in_use,
         waiting,
@@ -204,8 +205,12 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
     let capacity = hold_ms
         .filter(|hold| *hold > 0.0)
         .map(|hold| f64::from(size) / (hold / 1000.0));
+    let slots = match kind {
+        PoolKind::Connections => "slots",
+        PoolKind::Workers => "CPU workers",
+    };
     let mut evidence = vec![
-        format!("{in_use}/{size} slots busy"),
+        format!("{in_use}/{size} {slots} busy"),
         format!("{waiting} waiting"),
     ];
     if let Some(p99) = wait_p99_ms {
@@ -222,7 +227,11 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         bottleneck: Bottleneck::Pool,
         capacity,
         evidence,
-        advice: "raise pool_size (P) or shed load (s)".into(),
+        advice: match kind {
+            PoolKind::Connections => "raise pool_size (P) or shed load (s)",
+            PoolKind::Workers => "raise cpu_workers (the admin knob) or shed load (s)",
+        }
+        .into(),
     })
 }
 

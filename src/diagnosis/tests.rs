@@ -22,6 +22,7 @@ fn calm() -> Inputs {
             io_wait_percent: Some(0.0),
         }),
         pool: Some(PoolGauges {
+            kind: PoolKind::Connections,
             size: 16,
             in_use: 6,
             waiting: 0,
@@ -57,6 +58,7 @@ fn an_exhausted_pool_names_its_capacity_by_littles_law() {
     inputs.offered_rate = Some(5_000.0);
     inputs.achieved_rate = 3_150.0;
     inputs.pool = Some(PoolGauges {
+        kind: PoolKind::Connections,
         size: 16,
         in_use: 16,
         waiting: 240,
@@ -72,6 +74,7 @@ fn an_exhausted_pool_names_its_capacity_by_littles_law() {
     );
     // A full pool with nobody waiting is busy, not exhausted.
     inputs.pool = Some(PoolGauges {
+        kind: PoolKind::Connections,
         waiting: 0,
         ..inputs.pool.unwrap()
     });
@@ -142,6 +145,7 @@ fn errors_rank_after_the_resource_that_causes_them() {
     assert_eq!(diagnosis.evidence, ["33% of requests failed (500/s)"]);
     // Shedding under an exhausted pool: the pool is the cause.
     inputs.pool = Some(PoolGauges {
+        kind: PoolKind::Connections,
         size: 16,
         in_use: 16,
         waiting: 12,
@@ -176,6 +180,7 @@ fn the_lowest_capacity_wins_when_several_resources_saturate() {
     inputs.achieved_rate = 1_000.0;
     // The pool allows 16 / 5 ms = 3,200 req/s; the CPU, at 95 %, ~1,050.
     inputs.pool = Some(PoolGauges {
+        kind: PoolKind::Connections,
         size: 16,
         in_use: 16,
         waiting: 30,

@@ -144,6 +144,7 @@ async fn cpu(shared: &Shared, query: Option<&str>) -> Response<ResponseBody> {
     };
     let limited = LiveKnobs::get(&shared.knobs.cpu_workers) > 0;
     let _slot = if limited {
+        let _waiting = InflightGuard::new(&shared.counters.cpu_waiting);
         match shared.cpu_gate.acquire(Duration::from_secs(3600)).await {
             Some(slot) => Some(slot),
             None => return text_response(StatusCode::SERVICE_UNAVAILABLE, "no cpu worker\n"),

@@ -85,6 +85,7 @@ impl Shared {
         let uptime_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut stats = self.counters.snapshot(uptime_ms, self.pool.stats());
         stats.db = self.db.as_ref().map(|db| db.stats());
+        stats.cpu_workers = LiveKnobs::get(&self.knobs.cpu_workers);
         stats
     }
 }

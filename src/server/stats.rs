@@ -39,6 +39,9 @@ pub struct ServerStats {
     pub per_route: BTreeMap<String, u64>,
     pub pool: PoolStats,
     pub cpu_inflight: u64,
+    /// `/cpu` requests waiting for one of the `cpu_workers` (0: unlimited).
+    pub cpu_waiting: u64,
+    pub cpu_workers: u64,
     /// Answered 503 by load shedding.
     pub shed: u64,
     /// Answered 429 by the rate limiter.
@@ -63,6 +66,7 @@ pub(crate) struct Counters {
     pub inflight: AtomicU64,
     pub per_route: [AtomicU64; Route::COUNT],
     pub cpu_inflight: AtomicU64,
+    pub cpu_waiting: AtomicU64,
     pub shed: AtomicU64,
     pub rate_limited: AtomicU64,
     pub timeouts: AtomicU64,
@@ -98,6 +102,9 @@ impl Counters {
             per_route,
             pool,
             cpu_inflight: read(&self.cpu_inflight),
+            cpu_waiting: read(&self.cpu_waiting),
+            // A knob, not a counter: the server fills it in.
+            cpu_workers: 0,
             shed: read(&self.shed),
             rate_limited: read(&self.rate_limited),
             timeouts: read(&self.timeouts),

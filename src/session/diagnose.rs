@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use crate::diagnosis::ProcessLoad;
-use crate::diagnosis::{self, Bottleneck, Diagnosis, GeneratorLoad, Inputs, PoolGauges};
+use crate::diagnosis::{self, Bottleneck, Diagnosis, GeneratorLoad, Inputs, PoolGauges, PoolKind};
 use crate::report::EventKind;
 use crate::snapshot::{SaturatedParty, SaturationAlert, ServerView};
 
@@ -257,8 +257,10 @@ impl Session<'_> {
     }
 }
 
-/// The server's pool that is nearer exhaustion: the simulated `/pool` or the
-/// real database pool behind `/db/*` (a server can have both).
+/// The server's pool nearest exhaustion: the simulated `/pool`, the real
+/// database pool behind `/db/*`, or `/cpu`'s `cpu_workers` gate (a gate of
+/// one passes the work between runtime threads, so no thread and not the
+/// process looks saturated: only the gate's queue shows the limit).
 fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
     // Little's law: slots held over the rate they serve is how long each is
     // really held (timer overshoot, slow requests and all), which the
@@ -270,6 +272,7 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
     let simulated = (view.pool_size > 0).then(|| {
         let in_use = u32::try_from(view.pool_in_use).unwrap_or(u32::MAX);
         PoolGauges {
+            kind: PoolKind::Connections,
             size: u32::try_from(view.pool_size).unwrap_or(u32::MAX),
             in_use,
             waiting: u32::try_from(view.pool_waiters).unwrap_or(u32::MAX),
@@ -284,6 +287,7 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
         .map(|db| {
             let in_use = u32::try_from(db.in_use).unwrap_or(u32::MAX);
             PoolGauges {
+                kind: PoolKind::Connections,
                 size: u32::try_from(db.pool_size).unwrap_or(u32::MAX),
                 in_use,
                 waiting: u32::try_from(db.waiting).unwrap_or(u32::MAX),
@@ -293,6 +297,17 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
                 hold_ms: held_ms(in_use),
             }
         });
+    let cpu_workers = (view.cpu_workers > 0).then(|| {
+        let in_use = u32::try_from(view.cpu_in_use).unwrap_or(u32::MAX);
+        PoolGauges {
+            kind: PoolKind::Workers,
+            size: u32::try_from(view.cpu_workers).unwrap_or(u32::MAX),
+            in_use,
+            waiting: u32::try_from(view.cpu_waiting).unwrap_or(u32::MAX),
+            wait_p99_ms: None,
+            hold_ms: held_ms(in_use),
+        }
+    });
     let pressure = |pool: &PoolGauges| {
         let exhausted = pool.in_use >= pool.size && pool.waiting > 0;
         (
@@ -300,10 +315,10 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
             f64::from(pool.in_use) / f64::from(pool.size.max(1)),
         )
     };
-    match (simulated, database) {
-        (Some(a), Some(b)) => Some(if pressure(&b) > pressure(&a) { b } else { a }),
-        (a, b) => a.or(b),
-    }
+    [simulated, database, cpu_workers]
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| if pressure(&b) > pressure(&a) { b } else { a })
 }
 
 #[cfg(test)]

@@ -126,3 +126,55 @@ fn the_real_database_pool_is_judged_when_it_is_the_one_exhausted() {
     inputs.pool = server_pool(&view, 80.0);
     assert_eq!(inputs.pool.map(|p| p.size), Some(16));
 }
+
+#[test]
+fn a_cpu_worker_gate_with_a_queue_is_a_pool_of_workers() {
+    // One /cpu worker asked for 600 req/s, serving 456: the work moves
+    // between runtime threads, so only the gate's queue shows the limit.
+    let view = ServerView {
+        pool_size: 16,
+        hold_ms: 5,
+        cpu_workers: 1,
+        cpu_in_use: 1,
+        cpu_waiting: 30,
+        ..ServerView::default()
+    };
+    let pool = server_pool(&view, 456.0).unwrap();
+    assert_eq!(pool.kind, PoolKind::Workers);
+    let inputs = Inputs {
+        window_secs: 2.0,
+        offered_rate: Some(600.0),
+        achieved_rate: 456.0,
+        pool: Some(pool),
+        ..Inputs::default()
+    };
+    let diagnosis = diagnosis::diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::Pool);
+    assert_eq!(diagnosis.evidence[0], "1/1 CPU workers busy");
+    assert!(
+        diagnosis
+            .evidence
+            .contains(&"capacity ≈ 1 / 2.2 ms = 456 req/s < 600 offered".to_string()),
+        "{:?}",
+        diagnosis.evidence
+    );
+    assert!(
+        diagnosis.advice.contains("cpu_workers"),
+        "{}",
+        diagnosis.advice
+    );
+
+    // Without a queue the gate is not the limit.
+    let calm = ServerView {
+        cpu_waiting: 0,
+        ..view
+    };
+    assert_eq!(
+        diagnosis::diagnose(&Inputs {
+            pool: server_pool(&calm, 456.0),
+            ..inputs
+        })
+        .bottleneck,
+        Bottleneck::None
+    );
+}

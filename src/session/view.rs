@@ -63,6 +63,9 @@ pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
         shed: stats.shed,
         rate_limited: stats.rate_limited,
         timeouts: stats.timeouts,
+        cpu_workers: stats.cpu_workers,
+        cpu_in_use: stats.cpu_inflight,
+        cpu_waiting: stats.cpu_waiting,
         db: stats.db.as_ref().map(super::database::db_view),
     }
 }

@@ -167,6 +167,9 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
             shed: 0,
             rate_limited: 0,
             timeouts: 0,
+            cpu_workers: 0,
+            cpu_in_use: 0,
+            cpu_waiting: 0,
             db: None,
         }),
         resources: Some(resources(&last)),
@@ -257,6 +260,9 @@ pub fn pool_exhaustion() -> Snapshot {
         shed: 0,
         rate_limited: 0,
         timeouts: 41,
+        cpu_workers: 0,
+        cpu_in_use: 0,
+        cpu_waiting: 0,
         db: None,
     });
     snapshot.events.push(EventView {
