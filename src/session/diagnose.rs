@@ -269,44 +269,48 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
     let held_ms = |in_use: u32| {
         (in_use > 0 && achieved_rate > 0.0).then(|| f64::from(in_use) / achieved_rate * 1000.0)
     };
-    let simulated = (view.pool_size > 0).then(|| {
-        let in_use = u32::try_from(view.pool_in_use).unwrap_or(u32::MAX);
+    let gauges = |kind, size: u64, in_use: u64, waiting: u64| {
+        let in_use = u32::try_from(in_use).unwrap_or(u32::MAX);
         PoolGauges {
-            kind: PoolKind::Connections,
-            size: u32::try_from(view.pool_size).unwrap_or(u32::MAX),
+            kind,
+            size: u32::try_from(size).unwrap_or(u32::MAX),
             in_use,
-            waiting: u32::try_from(view.pool_waiters).unwrap_or(u32::MAX),
+            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
             wait_p99_ms: None,
-            hold_ms: held_ms(in_use).or((view.hold_ms > 0).then_some(view.hold_ms as f64)),
+            hold_ms: held_ms(in_use),
+        }
+    };
+    let simulated = (view.pool_size > 0).then(|| {
+        let pool = gauges(
+            PoolKind::Connections,
+            view.pool_size,
+            view.pool_in_use,
+            view.pool_waiters,
+        );
+        PoolGauges {
+            hold_ms: pool
+                .hold_ms
+                .or((view.hold_ms > 0).then_some(view.hold_ms as f64)),
+            ..pool
         }
     });
+    // Only the `/db` routes hold a connection, so its measured hold is the
+    // query's when they carry the traffic.
     let database = view
         .db
         .as_ref()
         .filter(|db| db.up && db.pool_size > 0)
-        .map(|db| {
-            let in_use = u32::try_from(db.in_use).unwrap_or(u32::MAX);
-            PoolGauges {
-                kind: PoolKind::Connections,
-                size: u32::try_from(db.pool_size).unwrap_or(u32::MAX),
-                in_use,
-                waiting: u32::try_from(db.waiting).unwrap_or(u32::MAX),
-                wait_p99_ms: Some(db.acquire_wait_p99_us as f64 / 1000.0),
-                // Only the `/db` routes hold a connection, so this is the
-                // hold time when they carry the traffic.
-                hold_ms: held_ms(in_use),
-            }
+        .map(|db| PoolGauges {
+            wait_p99_ms: Some(db.acquire_wait_p99_us as f64 / 1000.0),
+            ..gauges(PoolKind::Connections, db.pool_size, db.in_use, db.waiting)
         });
     let cpu_workers = (view.cpu_workers > 0).then(|| {
-        let in_use = u32::try_from(view.cpu_in_use).unwrap_or(u32::MAX);
-        PoolGauges {
-            kind: PoolKind::Workers,
-            size: u32::try_from(view.cpu_workers).unwrap_or(u32::MAX),
-            in_use,
-            waiting: u32::try_from(view.cpu_waiting).unwrap_or(u32::MAX),
-            wait_p99_ms: None,
-            hold_ms: held_ms(in_use),
-        }
+        gauges(
+            PoolKind::Workers,
+            view.cpu_workers,
+            view.cpu_in_use,
+            view.cpu_waiting,
+        )
     });
     let pressure = |pool: &PoolGauges| {
         let exhausted = pool.in_use >= pool.size && pool.waiting > 0;
