@@ -4,6 +4,7 @@
 //! accept-queue losses summed over the stage.
 
 use super::TargetSignals;
+use super::stats::max_opt as peak;
 
 /// Absent figures were never read (no target, no loopback port, an
 /// unreadable `/proc` file); they are left out of the report.
@@ -25,13 +26,6 @@ pub struct SignalStats {
     /// Machine-wide accept-queue overflows and drops during the stage.
     pub listen_overflows: Option<u64>,
     pub listen_drops: Option<u64>,
-}
-
-fn peak<T: PartialOrd + Copy>(current: Option<T>, value: Option<T>) -> Option<T> {
-    match (current, value) {
-        (Some(a), Some(b)) => Some(if b > a { b } else { a }),
-        (a, b) => a.or(b),
-    }
 }
 
 impl SignalStats {

@@ -53,7 +53,7 @@ fn running_mean(mean: f32, value: f32, count: u64) -> f32 {
     (mean + (f64::from(value) - mean) / count as f64) as f32
 }
 
-fn max_opt<T: PartialOrd + Copy>(current: Option<T>, value: Option<T>) -> Option<T> {
+pub(super) fn max_opt<T: PartialOrd + Copy>(current: Option<T>, value: Option<T>) -> Option<T> {
     match (current, value) {
         (Some(a), Some(b)) => Some(if b > a { b } else { a }),
         (a, b) => a.or(b),
