@@ -9,6 +9,7 @@
 //! progress line reads. It never does network I/O itself: the target probe
 //! thread ([`probe`]) owns the admin client.
 
+mod alerts;
 pub mod control;
 mod controls;
 mod database;
@@ -20,10 +21,12 @@ pub mod ledger;
 mod outcome;
 mod probe;
 mod resource_view;
+mod run_report;
 pub mod saturation;
 mod send_lag;
 mod stages;
 mod target;
+mod thresholds;
 mod verdicts;
 mod view;
 

@@ -1,23 +1,16 @@
-//! Building the [`Snapshot`] the front ends read, and evaluating thresholds
-//! (live for the dashboard, final for the report).
+//! Building the [`Snapshot`] the front ends read.
 
 use crate::load::Model;
-use crate::report::{EventKind, ThresholdResult};
 use crate::server::knobs::Knobs;
 use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, RequestRow, SaturatedParty, SaturationAlert, ServerView, Snapshot,
-    StageRow, StageView, ThresholdView, Verdict,
+    Alerts, ConnectionView, RequestRow, ServerView, Snapshot, StageRow, StageView, ThresholdView,
+    Verdict,
 };
 use crate::stats::Interval;
-use crate::stats::summary::{RequestSummary, Summary};
 
 use super::ledger::{latency_view, phase_views};
-use super::saturation::{self, LoadSignals, Party};
 use super::{SNAPSHOT_SECONDS, Session};
-
-/// How long a verdict waits for the monitor's first worker figures.
-const WORKER_FIGURES_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The engine's settings as last reported or set.
 #[derive(Clone, Debug)]
@@ -69,72 +62,7 @@ pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
         db: stats.db.as_ref().map(super::database::db_view),
     }
 }
-
-/// One threshold's verdict, with the stage it belongs to (`None`: whole run).
-pub struct Verdicts {
-    pub results: Vec<ThresholdResult>,
-    /// Parallel to `results`: decided (stage finished or run over) or still live.
-    pub decided: Vec<bool>,
-}
-
 impl Session<'_> {
-    pub(super) fn evaluate_thresholds(&self, run_over: bool) -> Verdicts {
-        let mut results = Vec::new();
-        let mut decided = Vec::new();
-        for (index, stage) in self.clock.stages.iter().enumerate() {
-            for threshold in &stage.thresholds {
-                let Some(record) = self.ledger.stages.get(index) else {
-                    results.push(ThresholdResult::not_run(
-                        &threshold.expr,
-                        &stage.name,
-                        threshold.limit,
-                    ));
-                    decided.push(run_over);
-                    continue;
-                };
-                let summary = record.summary();
-                let parts = self.request_summaries(&record.interval, record.active);
-                let eval = threshold.evaluate_in(&summary, &parts);
-                results.push(ThresholdResult {
-                    expr: threshold.expr.clone(),
-                    stage: Some(stage.name.clone()),
-                    passed: eval.passed,
-                    observed: Some(eval.observed),
-                    observed_text: eval.observed_text,
-                    limit: threshold.limit,
-                });
-                decided.push(record.finished || run_over);
-            }
-        }
-        if !self.plan.thresholds.is_empty() {
-            let (total, active) = self.ledger.measured();
-            let summary = Summary::from_interval(total, active);
-            let parts = self.request_summaries(total, active);
-            for threshold in &self.plan.thresholds {
-                let eval = threshold.evaluate_in(&summary, &parts);
-                results.push(ThresholdResult {
-                    expr: threshold.expr.clone(),
-                    stage: None,
-                    passed: eval.passed,
-                    observed: Some(eval.observed),
-                    observed_text: eval.observed_text,
-                    limit: threshold.limit,
-                });
-                decided.push(run_over);
-            }
-        }
-        Verdicts { results, decided }
-    }
-
-    /// One summary per request name of the mix (empty for one request).
-    pub(super) fn request_summaries(
-        &self,
-        interval: &Interval,
-        active: std::time::Duration,
-    ) -> Vec<RequestSummary> {
-        RequestSummary::all(interval, &self.request_names, active)
-    }
-
     fn request_rows(&self) -> Vec<RequestRow> {
         let Some(stage) = self.ledger.current_stage() else {
             return Vec::new();
@@ -329,78 +257,5 @@ impl Session<'_> {
             totals: self.ledger.totals,
             requests: self.request_rows(),
         }
-    }
-
-    /// Pacing units per connection: each HTTP/2 stream keeps its own schedule.
-    pub(super) fn streams_per_connection(&self) -> u32 {
-        match self.protocol {
-            crate::load::Protocol::Http1 => 1,
-            crate::load::Protocol::Http2 => {
-                u32::try_from(self.plan.transport.h2_streams).unwrap_or(u32::MAX)
-            }
-        }
-    }
-
-    /// Judges the last second and records a new verdict in the events
-    /// (once per stage and party), so a headless run's report says it too.
-    pub(super) fn judge_saturation(&mut self) {
-        self.saturation = self
-            .saturation()
-            .filter(|alert| self.diagnoser.agrees_with(alert));
-        let Some(alert) = &self.saturation else {
-            return;
-        };
-        let stage = self.ledger.stages.len().saturating_sub(1);
-        if self.saturation_announced == Some((stage, alert.party)) {
-            return;
-        }
-        self.saturation_announced = Some((stage, alert.party));
-        let party = match alert.party {
-            SaturatedParty::Generator => "generator",
-            SaturatedParty::Target => "target",
-        };
-        let message = format!("{party} saturated: {}", alert.reason);
-        self.event(EventKind::Warning, message);
-    }
-
-    /// Whose limit the last second shows, if anyone's (the rule itself is
-    /// [`saturation::judge`]).
-    fn saturation(&self) -> Option<SaturationAlert> {
-        let sample = self.latest_sample.as_ref();
-        // Whose limit it is cannot be told before the monitor has measured
-        // the worker threads (its second sample), unless it never does.
-        if sample.is_none_or(|s| s.worker_busy_max.is_none())
-            && self.run_elapsed < WORKER_FIGURES_GRACE
-        {
-            return None;
-        }
-        let last = self.ledger.timeline.last();
-        let service = self.ledger.last_second_service;
-        let sent_rate = last.map_or(0.0, |p| p.rps);
-        let signals = LoadSignals {
-            worker_cpu: sample.and_then(|s| s.worker_cpu_max),
-            worker_busy: sample.and_then(|s| s.worker_busy_max),
-            asked_rate: last.and_then(|p| p.target_rps),
-            sent_rate,
-            attempts: self.ledger.last_second_attempts,
-            late_sends: self.ledger.last_second_late,
-            send_lag_p50_us: self.send_lag.p50_us(),
-            in_flight: sent_rate * service.mean_us / 1e6,
-            open_connections: self.current.open_connections,
-            streams_per_connection: self.streams_per_connection(),
-            service_p50_us: service.p50_us,
-            service_baseline_us: self.ledger.service_floor_us,
-            // A timeline point's rate is over the time it really covers: no
-            // tick quantisation to allow for.
-            rate_allowance: saturation::FAR_BELOW,
-        };
-        let verdict = saturation::judge(&signals)?;
-        Some(SaturationAlert {
-            party: match verdict.party() {
-                Party::Generator => SaturatedParty::Generator,
-                Party::Target => SaturatedParty::Target,
-            },
-            reason: verdict.reason(),
-        })
     }
 }
