@@ -25,6 +25,9 @@ mod run_report;
 pub mod saturation;
 mod send_lag;
 mod stages;
+mod state;
+#[cfg(test)]
+mod state_fixture;
 mod target;
 mod thresholds;
 mod verdicts;
@@ -45,7 +48,7 @@ use crate::monitor::{Monitor, MonitorConfig, ResourceSample};
 use crate::plan::RunPlan;
 use crate::profile::ModelKind;
 use crate::report::EventKind;
-use crate::snapshot::{EventView, ServerView};
+use crate::snapshot::ServerView;
 
 use events::Event;
 use ledger::Ledger;
@@ -351,16 +354,5 @@ impl Session<'_> {
         if let Some(tx) = &self.io.snapshots {
             tx.send_replace(snapshot);
         }
-    }
-
-    fn recent_events(&self) -> Vec<EventView> {
-        let skip = self.events.len().saturating_sub(SNAPSHOT_EVENTS);
-        self.events[skip..]
-            .iter()
-            .map(|e| EventView {
-                at: e.at,
-                text: e.message.clone(),
-            })
-            .collect()
     }
 }
