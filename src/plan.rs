@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::load::Model;
 use crate::profile::{
     self, MixRequest, ModelKind, Profile, ProfileError, Target, Threshold, url::HttpUrl,
 };
@@ -58,10 +59,11 @@ impl TargetPlan {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StagePlan {
     pub name: String,
-    pub model: ModelKind,
+    /// The engine's own model type: an open stage carries its rate (a
+    /// ramp's end; it starts from the previous stage's).
+    pub model: Model,
     /// `None`: until the request budget is spent (`bench -n`).
     pub duration: Option<Duration>,
-    pub rate: Option<f64>,
     pub connections: Option<usize>,
     pub ramp: bool,
     /// Knobs the embedded server takes when the stage starts.
@@ -192,13 +194,11 @@ impl RunPlan {
             let first = profile.stages.first();
             stages.push(StagePlan {
                 name: "warmup".into(),
-                model: first.map_or(profile.load.model, |s| s.model),
+                model: stage_model(
+                    first.map_or(profile.load.model, |s| s.model),
+                    first.and_then(|s| s.rate).or(profile.load.rate),
+                ),
                 duration: Some(scale(profile.load.warmup)?),
-                rate: if first.is_some_and(|s| s.model == ModelKind::Open) {
-                    first.and_then(|s| s.rate).or(profile.load.rate)
-                } else {
-                    None
-                },
                 connections: first.and_then(|s| s.connections),
                 ramp: false,
                 knobs: KnobPatch::default(),
@@ -209,13 +209,8 @@ impl RunPlan {
         for s in profile.stages {
             stages.push(StagePlan {
                 name: s.name,
-                model: s.model,
+                model: stage_model(s.model, s.rate.or(profile.load.rate)),
                 duration: Some(scale(s.duration)?),
-                rate: if s.model == ModelKind::Open {
-                    s.rate.or(profile.load.rate)
-                } else {
-                    None
-                },
                 connections: s.connections,
                 ramp: s.ramp,
                 knobs: s.knobs,
@@ -265,6 +260,17 @@ impl RunPlan {
                 parsed.add_authorization(&mut request.headers);
             }
         }
+    }
+}
+
+/// A profile stage's model with its rate; validation saw to it that an
+/// open stage has one (its own or `[load]`'s), so the fallback is not reached.
+fn stage_model(kind: ModelKind, rate: Option<f64>) -> Model {
+    match kind {
+        ModelKind::Open => Model::Open {
+            rate: rate.unwrap_or(1.0),
+        },
+        ModelKind::Closed => Model::Closed,
     }
 }
 

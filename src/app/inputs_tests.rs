@@ -5,6 +5,7 @@ use clap::Parser;
 
 use super::*;
 use crate::cli::{Cli, Command};
+use crate::load::Model;
 use crate::plan::{PlanError, RunPlan};
 use crate::profile::ModelKind;
 
@@ -46,7 +47,7 @@ fn bench_rate_selects_the_open_model_and_warmup_adds_a_stage() {
     assert_eq!(plan.model, ModelKind::Open);
     assert_eq!(plan.stages.len(), 2);
     assert!(!plan.stages[0].measured);
-    assert_eq!(plan.stages[1].rate, Some(500.0));
+    assert_eq!(plan.stages[1].model, Model::Open { rate: 500.0 });
     assert_eq!(plan.total_duration(), Some(Duration::from_secs(7)));
 }
 

@@ -12,8 +12,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::load::Model;
 use crate::plan::StagePlan;
-use crate::profile::{ModelKind, Threshold};
+use crate::profile::Threshold;
 use crate::server::knobs::KnobPatch;
 use crate::session::{FinishedStage, StagePlanner};
 
@@ -86,10 +87,9 @@ impl CapacityPlanner {
     /// The stage for probe `number` at `rate`.
     pub fn probe_stage(&self, number: usize, rate: f64) -> StagePlan {
         StagePlan {
-            model: ModelKind::Open,
+            model: Model::Open { rate },
             name: format!("probe {number}: {rate:.0} req/s"),
             duration: Some(self.step_time),
-            rate: Some(rate),
             connections: None,
             ramp: false,
             knobs: KnobPatch::default(),
@@ -110,10 +110,9 @@ impl CapacityPlanner {
             longest
         };
         StagePlan {
-            model: ModelKind::Open,
+            model: Model::Open { rate: SETTLE_RATE },
             name: "settle".into(),
             duration: Some(drain.clamp(SHORTEST_SETTLE, longest)),
-            rate: Some(SETTLE_RATE),
             connections: None,
             ramp: false,
             knobs: KnobPatch::default(),
@@ -134,7 +133,8 @@ impl StagePlanner for CapacityPlanner {
         }
         let rate = finished
             .stage
-            .rate
+            .model
+            .rate()
             .or_else(|| state.search.next_rate())
             .unwrap_or(0.0);
         let judged = probe::judge(

@@ -33,6 +33,14 @@ impl Model {
     pub fn corrected(&self) -> bool {
         matches!(self, Model::Open { .. })
     }
+
+    /// The open model's rate.
+    pub fn rate(&self) -> Option<f64> {
+        match self {
+            Model::Open { rate } => Some(*rate),
+            Model::Closed => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

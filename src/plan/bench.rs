@@ -10,6 +10,7 @@ use super::{
     ModelKind, PlanError, RunKind, RunPlan, StagePlan, TargetPlan, TransportPlan, invalid,
     parse_header, sample_interval, urls,
 };
+use crate::load::Model;
 use crate::profile;
 use crate::server::knobs::KnobPatch;
 
@@ -85,10 +86,9 @@ impl RunPlan {
             (None, Some(_)) => None,
             (None, None) => Some(Duration::from_secs(10)),
         };
-        let model = if args.rate.is_some() {
-            ModelKind::Open
-        } else {
-            ModelKind::Closed
+        let model = match args.rate {
+            Some(rate) => Model::Open { rate },
+            None => Model::Closed,
         };
         let mut stages = Vec::new();
         if let Some(warmup) = args.warmup.filter(|w| !w.is_zero()) {
@@ -96,7 +96,6 @@ impl RunPlan {
                 name: "warmup".into(),
                 model,
                 duration: Some(warmup),
-                rate: args.rate,
                 connections: None,
                 ramp: false,
                 knobs: KnobPatch::default(),
@@ -108,7 +107,6 @@ impl RunPlan {
             name: "bench".into(),
             model,
             duration,
-            rate: args.rate,
             connections: None,
             ramp: false,
             knobs: KnobPatch::default(),
@@ -131,7 +129,7 @@ impl RunPlan {
             headers,
             body,
             requests,
-            model,
+            model: ModelKind::of(model),
             threads: args.threads,
             connections: args.connections,
             timeout: args.timeout,

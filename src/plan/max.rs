@@ -10,6 +10,7 @@ use bytes::Bytes;
 use super::{
     MaxInput, PlanError, RunKind, RunPlan, StagePlan, TargetPlan, invalid, sample_interval,
 };
+use crate::load::Model;
 use crate::profile::threshold::Metric;
 use crate::profile::{self, ModelKind, Profile, Threshold};
 use crate::server::knobs::KnobPatch;
@@ -113,10 +114,9 @@ impl RunPlan {
         }
         let start_rate = args.start_rate.min(args.max_rate);
         run.stages = vec![StagePlan {
-            model: ModelKind::Open,
+            model: Model::Open { rate: start_rate },
             name: "warmup".into(),
             duration: Some((args.step_time / 2).clamp(SHORTEST_STEP, Duration::from_secs(2))),
-            rate: Some(start_rate),
             connections: None,
             ramp: false,
             knobs: KnobPatch::default(),

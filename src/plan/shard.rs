@@ -3,8 +3,8 @@
 //! splits the rate, the closed model the connections, a request budget its
 //! count; reports of all shards merge exactly with `loadtop merge`.
 
+use crate::load::Model;
 use crate::parse::Shard;
-use crate::profile::ModelKind;
 
 use super::{PlanError, RunPlan};
 
@@ -29,7 +29,7 @@ impl RunPlan {
             Ok(part)
         };
         for stage in &mut self.stages {
-            if let Some(rate) = stage.rate.as_mut() {
+            if let Model::Open { rate } = &mut stage.model {
                 *rate *= fraction;
                 if *rate < 1.0 {
                     return Err(PlanError::Invalid(format!(
@@ -38,7 +38,7 @@ impl RunPlan {
                     )));
                 }
             }
-            if stage.model == ModelKind::Closed
+            if stage.model == Model::Closed
                 && let Some(connections) = stage.connections
             {
                 stage.connections = Some(closed_connections(connections)?);
@@ -47,7 +47,7 @@ impl RunPlan {
         if self
             .stages
             .iter()
-            .any(|s| s.model == ModelKind::Closed && s.connections.is_none())
+            .any(|s| s.model == Model::Closed && s.connections.is_none())
         {
             self.connections = closed_connections(self.connections)?;
         }

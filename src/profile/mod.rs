@@ -170,6 +170,16 @@ pub enum ModelKind {
     Closed,
 }
 
+impl ModelKind {
+    /// The kind of an engine model, its rate aside.
+    pub fn of(model: crate::load::Model) -> ModelKind {
+        match model {
+            crate::load::Model::Open { .. } => ModelKind::Open,
+            crate::load::Model::Closed => ModelKind::Closed,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadSettings {
     pub model: ModelKind,

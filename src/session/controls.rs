@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use crate::load::LoadCommand;
-use crate::profile::ModelKind;
 use crate::server::knobs::KnobPatch;
 
 use super::probe::KnobRequest;
@@ -23,11 +22,7 @@ impl Session<'_> {
                 self.event(EventKind::Control, format!("connections set to {n}"));
             }
             Control::SetRate(rate)
-                if rate >= 1.0
-                    && self
-                        .clock
-                        .current()
-                        .is_some_and(|s| s.model == ModelKind::Open) =>
+                if rate >= 1.0 && self.clock.current().is_some_and(|s| s.model.corrected()) =>
             {
                 self.send_load(LoadCommand::SetRate(rate));
                 self.clock.override_rate(rate);

@@ -103,7 +103,12 @@ pub fn run_planned(
         requests: target.requests.clone(),
         threads: plan.threads,
         connections: clock.planned_connections(0),
-        model: match plan.stages.first().map_or(plan.model, |s| s.model) {
+        // A ramp starts from its planned rate, not the stage's own.
+        model: match plan
+            .stages
+            .first()
+            .map_or(plan.model, |s| ModelKind::of(s.model))
+        {
             ModelKind::Open => Model::Open {
                 rate: clock.planned_rate(0).unwrap_or(1.0),
             },

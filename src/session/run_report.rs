@@ -78,9 +78,9 @@ pub fn report(
                 .iter()
                 .map(|s| PlannedStage {
                     name: s.name.clone(),
-                    model: model_name(s.model).into(),
+                    model: model_name(ModelKind::of(s.model)).into(),
                     duration_secs: s.duration.map(|d| d.as_secs_f64()),
-                    rate: s.rate,
+                    rate: s.model.rate(),
                     connections: s.connections,
                     ramp: s.ramp,
                     measured: s.measured,
@@ -112,7 +112,7 @@ pub fn report(
                     .clock
                     .stages
                     .get(index)
-                    .is_some_and(|s| s.model == ModelKind::Open),
+                    .is_some_and(|s| s.model.corrected()),
                 started_secs: record.started.as_secs_f64(),
                 summary: Summary::from_interval(&record.interval, record.active),
                 resources: record.resources.clone(),

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use crate::load::{LoadCommand, Model};
 use crate::plan::{RunPlan, StagePlan};
-use crate::profile::ModelKind;
 use crate::stats::summary::Summary;
 
 use super::{Outcome, Session};
@@ -76,7 +75,7 @@ impl StageClock {
     }
 
     fn stage_rate(&self, index: usize) -> Option<f64> {
-        self.stages.get(index).and_then(|s| s.rate)
+        self.stages.get(index).and_then(|s| s.model.rate())
     }
 
     fn stage_connections(&self, index: usize) -> usize {
@@ -97,13 +96,13 @@ impl StageClock {
                     .unwrap_or(1.0),
             )
         } else {
-            stage.rate
+            stage.model.rate()
         }
     }
 
     pub fn planned_connections(&self, index: usize) -> usize {
         match self.stages.get(index) {
-            Some(stage) if stage.ramp && stage.model == ModelKind::Closed => index
+            Some(stage) if stage.ramp && stage.model == Model::Closed => index
                 .checked_sub(1)
                 .map_or(1, |i| self.stage_connections(i)),
             _ => self.stage_connections(index),
@@ -189,7 +188,7 @@ impl StageClock {
     }
 
     fn ramp_connections(&mut self) -> Option<usize> {
-        let closed = self.current().is_some_and(|s| s.model == ModelKind::Closed);
+        let closed = self.current().is_some_and(|s| s.model == Model::Closed);
         if self.connections_override.is_some() || !closed {
             return None;
         }
@@ -225,8 +224,8 @@ impl Session<'_> {
             .start_stage(&stage.name, stage.measured, self.run_elapsed);
         if index > 0 {
             match (stage.model, self.clock.planned_rate(index)) {
-                (ModelKind::Open, Some(rate)) => self.send_load(LoadCommand::SetRate(rate)),
-                (ModelKind::Closed, _) if self.current.model != Model::Closed => {
+                (Model::Open { .. }, Some(rate)) => self.send_load(LoadCommand::SetRate(rate)),
+                (Model::Closed, _) if self.current.model != Model::Closed => {
                     self.send_load(LoadCommand::SetClosed);
                 }
                 _ => {}
@@ -237,9 +236,9 @@ impl Session<'_> {
             }
         }
         self.current.rate = self.clock.planned_rate(index);
-        let what = match (stage.model, stage.rate) {
-            (ModelKind::Open, Some(rate)) => format!("{rate:.0} req/s"),
-            _ => format!("{} connections", self.clock.stage_connections(index)),
+        let what = match stage.model {
+            Model::Open { rate } => format!("{rate:.0} req/s"),
+            Model::Closed => format!("{} connections", self.clock.stage_connections(index)),
         };
         self.event(
             EventKind::Stage,

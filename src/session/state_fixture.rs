@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::load::{self, Model};
+use crate::load;
 use crate::plan::{LoadOptions, RunPlan};
 use crate::profile::Profile;
 use crate::stats::{ErrorKind, Interval};
@@ -80,10 +80,8 @@ impl Fixture {
         self.clock.elapsed = Duration::ZERO;
         self.ledger
             .start_stage(&stage.name, stage.measured, self.run_elapsed);
-        self.current.rate = stage.rate;
-        self.current.model = Model::Open {
-            rate: stage.rate.unwrap_or(0.0),
-        };
+        self.current.rate = stage.model.rate();
+        self.current.model = stage.model;
     }
 
     /// One engine tick of `responses` answered in `latency_us`, `errors`
