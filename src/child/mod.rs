@@ -8,8 +8,9 @@
 //! The child's side of the lifeline, a stdin pipe from the parent that the
 //! kernel closes however the parent ends, is [`watch_parent`].
 //!
-//! Signals go through the system `kill` (`signal`), since signal calls need
-//! `unsafe` libc (forbidden here) or a whole crate for one call.
+//! Signals go through `nix` (`signal`, `signal_group`); `stop_by_signal`
+//! is the same stop for a child that is not a [`Supervised`] one (the
+//! database keeper's postmaster, asked with SIGQUIT).
 
 mod parent;
 mod stop;
@@ -19,8 +20,9 @@ use std::process::{Child, ChildStdin};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+pub use nix::sys::signal::Signal;
 pub use parent::watch_parent;
-pub use stop::{signal, signal_group, stop_with_grace};
+pub use stop::{signal, signal_group, stop_by_signal, stop_with_grace};
 pub use tail::Tail;
 
 /// How a [`Supervised`] child is asked to stop before it is killed.
@@ -98,7 +100,7 @@ impl Supervised {
             &mut child,
             self.grace,
             |child| match ask {
-                Ask::Term => signal(child.id(), "-TERM"),
+                Ask::Term => signal(child.id(), Signal::SIGTERM),
                 Ask::CloseStdin { .. } => {
                     drop(child.stdin.take());
                     true
@@ -110,7 +112,7 @@ impl Supervised {
                     return;
                 }
                 if let Ask::CloseStdin { group } = ask {
-                    signal_group(group, "-KILL");
+                    signal_group(group, Signal::SIGKILL);
                 }
                 let _ = child.kill();
             },

@@ -21,8 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::Pid;
+use crate::child::{Signal, signal, signal_group, stop_by_signal};
 
 /// Where the cluster lives (a fresh directory `loadtop serve` made).
 pub const DIR_ENV: &str = "LOADTOP_DB_DIR";
@@ -176,16 +175,16 @@ fn shared_memory_id(pid_file: &str) -> Option<u64> {
 /// group does not hold them, and once the postmaster is gone they are no
 /// longer its children; they end by themselves on its death, and this
 /// makes sure.)
-fn cluster_processes(dir: &Path) -> Vec<Pid> {
+fn cluster_processes(dir: &Path) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let cwd = std::fs::read_link(entry.path().join("cwd")).ok()?;
-            cwd.starts_with(dir).then_some(Pid::from_raw(pid))
+            cwd.starts_with(dir).then_some(pid)
         })
         .collect()
 }
@@ -200,7 +199,7 @@ fn sweep(dir: &Path) {
         }
         if Instant::now() > deadline {
             for pid in left {
-                let _ = kill(pid, Signal::SIGKILL);
+                signal(pid, Signal::SIGKILL);
             }
             std::thread::sleep(POLL);
             return;
@@ -311,31 +310,11 @@ fn wait_unless_gone(child: &mut Child, parent_gone: &AtomicBool) -> Option<ExitS
 }
 
 /// Immediate shutdown (SIGQUIT: backends end at once, no checkpoint, shared
-/// memory released), then SIGKILL to the group after the grace; reaps.
+/// memory released), then SIGKILL after the grace; reaps. A postmaster that
+/// ignored SIGQUIT leaves backends, swept by their working directory
+/// before the directory goes.
 fn stop(postgres: &mut Child) {
-    if let Ok(Some(_)) = postgres.try_wait() {
-        return;
-    }
-    if let Ok(pid) = i32::try_from(postgres.id()) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGQUIT);
-    }
-    let deadline = Instant::now() + STOP_GRACE;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = postgres.try_wait() {
-            break;
-        }
-        std::thread::sleep(POLL);
-    }
-    // A postmaster that ignored SIGQUIT; backends left behind are swept
-    // by their working directory before the directory goes.
-    let _ = postgres.kill();
-    let _ = postgres.wait();
-}
-
-fn signal_group(leader: u32, signal: Signal) {
-    if let Ok(pid) = i32::try_from(leader) {
-        let _ = killpg(Pid::from_raw(pid), signal);
-    }
+    stop_by_signal(postgres, Signal::SIGQUIT, STOP_GRACE);
 }
 
 fn last_line(log: &Path) -> String {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::child::{signal_group, stop_with_grace, watch_parent};
+use crate::child::{Signal, signal_group, stop_with_grace, watch_parent};
 
 /// The command travels in the environment, so process listings show
 /// `loadtop supervise-target` and the command itself once each.
@@ -86,7 +86,7 @@ pub fn supervise_target() -> u8 {
         if leader_exited(&mut child) {
             // Signalled while the leader is still unreaped (a zombie at
             // worst), so the group id cannot have been reused.
-            signal_group(pid, "-KILL");
+            signal_group(pid, Signal::SIGKILL);
             let status = child.wait();
             return finish(status.ok());
         }
@@ -126,14 +126,14 @@ fn stop(child: &mut Child) {
         child,
         TERM_GRACE,
         |_| {
-            signal_group(pid, "-TERM");
+            signal_group(pid, Signal::SIGTERM);
             true
         },
         leader_exited,
         |child, _| {
-            signal_group(pid, "-KILL");
-            // The leader directly too, in case the system `kill` could not
-            // run: `wait` must never block on a live process.
+            signal_group(pid, Signal::SIGKILL);
+            // The leader directly too, in case the group signal could not
+            // be sent: `wait` must never block on a live process.
             let _ = child.kill();
         },
     );
