@@ -12,6 +12,7 @@ mod sweep;
 mod targets;
 pub mod threshold;
 pub use crate::load::url;
+mod settings;
 mod validate;
 
 use std::path::Path;
