@@ -160,7 +160,7 @@ pub fn run_planned(
         database: database::DatabaseState::new(database_watch),
         outcome: None,
         paused: false,
-        current: view::LiveSettings::default(),
+        current: state::LiveSettings::default(),
         planner,
         protocol,
         request_names: load::reported_names(&target_requests),
@@ -205,7 +205,7 @@ struct Session<'a> {
     database: database::DatabaseState,
     outcome: Option<Outcome>,
     paused: bool,
-    current: view::LiveSettings,
+    current: state::LiveSettings,
     planner: Option<Box<dyn StagePlanner>>,
     /// The mix's names, indexing every interval's per-request parts.
     request_names: Vec<String>,

@@ -13,7 +13,7 @@ use crate::server::knobs::KnobPatch;
 
 use super::events::Event;
 use super::helper::Helper;
-use super::view;
+use super::resource_view;
 
 /// How often the server's stats and knobs are read.
 const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -74,7 +74,7 @@ fn run(admin: &AdminClient, inbox: &Receiver<KnobRequest>, events: &Sender<Event
                 next_poll = Instant::now() + POLL_EVERY;
                 if let (Ok(stats), Ok(knobs)) = (admin.stats(), admin.get_knobs())
                     && events
-                        .send(Event::Server(view::server_view(&stats, &knobs)))
+                        .send(Event::Server(resource_view::server_view(&stats, &knobs)))
                         .is_err()
                 {
                     return;

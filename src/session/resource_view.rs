@@ -1,9 +1,12 @@
-//! The dashboard's view of one resource sample. It lives on the session's
-//! side so that `monitor` (which samples) and `snapshot` (which the front
-//! ends read) do not import each other.
+//! The dashboard's views of one resource sample and of the server's
+//! stats. They live on the session's side so that `monitor` and `server`
+//! (which measure) and `snapshot` (which the front ends read) do not
+//! import each other.
 
 use crate::monitor::ResourceSample;
-use crate::snapshot::ResourceView;
+use crate::server::knobs::Knobs;
+use crate::server::stats::ServerStats;
+use crate::snapshot::{ResourceView, ServerView};
 
 /// The dashboard's view of one sample.
 pub fn to_view(sample: &ResourceSample) -> ResourceView {
@@ -24,6 +27,27 @@ pub fn to_view(sample: &ResourceSample) -> ResourceView {
         cpu_database: sample.database.as_ref().map(|d| d.cpu_percent),
         rss_database: sample.database.as_ref().map(|d| d.pss_bytes),
         target_signals: *sample.signals,
+    }
+}
+
+/// The server panel's view of the embedded server's stats and knobs.
+pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
+    ServerView {
+        inflight: stats.inflight,
+        pool_size: stats.pool.size,
+        pool_in_use: stats.pool.in_use,
+        pool_waiters: stats.pool.waiters,
+        pool_timeouts: stats.pool.timeouts,
+        hold_ms: knobs.hold_ms,
+        load_shedding: knobs.load_shedding,
+        max_inflight: knobs.max_inflight,
+        shed: stats.shed,
+        rate_limited: stats.rate_limited,
+        timeouts: stats.timeouts,
+        cpu_workers: stats.cpu_workers,
+        cpu_in_use: stats.cpu_inflight,
+        cpu_waiting: stats.cpu_waiting,
+        db: stats.db.as_ref().map(super::database::db_view),
     }
 }
 

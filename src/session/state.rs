@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::load;
+use crate::load::{self, Model};
 use crate::monitor::ResourceSample;
 use crate::plan::RunPlan;
 use crate::snapshot::{SaturationAlert, ServerView};
@@ -15,7 +15,6 @@ use super::diagnose::Diagnoser;
 use super::ledger::Ledger;
 use super::report_event::Event;
 use super::stages::StageClock;
-use super::view::LiveSettings;
 use super::{Outcome, Session};
 
 /// Everything a snapshot or a report reads, borrowed from the session.
@@ -71,6 +70,37 @@ impl Session<'_> {
             started_wall: self.started_wall,
             wall_elapsed: self.started.elapsed(),
             tls: self.target.tls_host.is_some(),
+        }
+    }
+}
+
+/// The engine's settings as last reported or set.
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    pub threads: usize,
+    pub connections: usize,
+    pub open_connections: u64,
+    pub model: Model,
+    pub rate: Option<f64>,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        LiveSettings {
+            threads: 0,
+            connections: 0,
+            open_connections: 0,
+            model: Model::Closed,
+            rate: None,
+        }
+    }
+}
+
+impl LiveSettings {
+    pub fn target_rate(&self) -> Option<f64> {
+        match self.model {
+            Model::Open { .. } => self.rate,
+            Model::Closed => None,
         }
     }
 }

@@ -13,8 +13,8 @@ use super::diagnose::Diagnoser;
 use super::ledger::Ledger;
 use super::report_event::Event;
 use super::stages::StageClock;
+use super::state::LiveSettings;
 use super::state::RunState;
-use super::view::LiveSettings;
 use super::{Outcome, TICK};
 
 /// A warm-up second, then `low` (2 s at 100 req/s) and `high` (2 s at 200 req/s).

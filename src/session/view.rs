@@ -1,11 +1,9 @@
 //! Building the [`Snapshot`] the front ends read.
 
 use crate::load::Model;
-use crate::server::knobs::Knobs;
-use crate::server::stats::ServerStats;
 use crate::snapshot::{
-    Alerts, ConnectionView, EventView, RequestRow, ServerView, Snapshot, StageRow, StageView,
-    ThresholdView, Verdict,
+    Alerts, ConnectionView, EventView, RequestRow, Snapshot, StageRow, StageView, ThresholdView,
+    Verdict,
 };
 use crate::stats::Interval;
 
@@ -15,56 +13,6 @@ use super::state::RunState;
 use super::thresholds;
 use super::{SNAPSHOT_EVENTS, SNAPSHOT_SECONDS, Session};
 
-/// The engine's settings as last reported or set.
-#[derive(Clone, Debug)]
-pub struct LiveSettings {
-    pub threads: usize,
-    pub connections: usize,
-    pub open_connections: u64,
-    pub model: Model,
-    pub rate: Option<f64>,
-}
-
-impl Default for LiveSettings {
-    fn default() -> Self {
-        LiveSettings {
-            threads: 0,
-            connections: 0,
-            open_connections: 0,
-            model: Model::Closed,
-            rate: None,
-        }
-    }
-}
-
-impl LiveSettings {
-    pub fn target_rate(&self) -> Option<f64> {
-        match self.model {
-            Model::Open { .. } => self.rate,
-            Model::Closed => None,
-        }
-    }
-}
-
-pub fn server_view(stats: &ServerStats, knobs: &Knobs) -> ServerView {
-    ServerView {
-        inflight: stats.inflight,
-        pool_size: stats.pool.size,
-        pool_in_use: stats.pool.in_use,
-        pool_waiters: stats.pool.waiters,
-        pool_timeouts: stats.pool.timeouts,
-        hold_ms: knobs.hold_ms,
-        load_shedding: knobs.load_shedding,
-        max_inflight: knobs.max_inflight,
-        shed: stats.shed,
-        rate_limited: stats.rate_limited,
-        timeouts: stats.timeouts,
-        cpu_workers: stats.cpu_workers,
-        cpu_in_use: stats.cpu_inflight,
-        cpu_waiting: stats.cpu_waiting,
-        db: stats.db.as_ref().map(super::database::db_view),
-    }
-}
 fn request_rows(run: &RunState<'_>) -> Vec<RequestRow> {
     let Some(stage) = run.ledger.current_stage() else {
         return Vec::new();
