@@ -22,7 +22,7 @@ fn report_of(profile: &str) -> Value {
 
 /// The stage's verdict, after checking its evidence carries figures and
 /// the timeline carries per-second verdicts.
-fn stage_verdict(report: &Value, stage: &str) -> (String, Vec<String>) {
+pub(crate) fn stage_verdict(report: &Value, stage: &str) -> (String, Vec<String>) {
     let stages = report["stages"].as_array().unwrap();
     let record = stages
         .iter()
