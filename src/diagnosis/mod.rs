@@ -16,6 +16,8 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use rules::SATURATED_THREAD_PERCENT;
+
 use serde::{Deserialize, Serialize};
 
 /// The closed set of verdicts.
