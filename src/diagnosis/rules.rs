@@ -34,6 +34,13 @@ pub const SLOW_QUERY_CPU_MS: f64 = 20.0;
 pub const SLOW_QUERY_MIN_CPU_SHARE: f32 = 0.1;
 /// Failed requests above this share of all are a verdict of their own.
 pub const ERROR_SHARE: f64 = 0.05;
+/// A shedding server keeps its pool full with nobody waiting: requests
+/// beyond `max_inflight` are refused at once (503) instead of queueing. A
+/// one-instant read of the gauges often catches a slot freed a moment
+/// before the next request takes it, so while the server sheds (at least
+/// [`ERROR_SHARE`] of the requests) this many idle slots still count as a
+/// full pool.
+pub const SHEDDING_IDLE_SLOTS: u32 = 1;
 /// No response for this long while requests are outstanding is a stall:
 /// several times any healthy service time on loopback, and longer than the
 /// ticks (250 ms) that measure it.
@@ -199,7 +206,14 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         wait_p99_ms,
         hold_ms,
     } = inputs.pool?;
-    if size == 0 || in_use < size || waiting == 0 {
+    let exhausted = in_use >= size && waiting > 0;
+    let requests = inputs.achieved_rate + inputs.failed_rate;
+    let shedding = inputs.shed_rate > 0.0
+        && requests > 0.0
+        && inputs.shed_rate / requests >= ERROR_SHARE
+        && in_use > 0
+        && in_use + SHEDDING_IDLE_SLOTS >= size;
+    if size == 0 || !(exhausted || shedding) {
         return None;
     }
     let capacity = hold_ms
@@ -216,6 +230,9 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
     if let Some(p99) = wait_p99_ms {
         evidence.push(format!("wait p99 {}", millis(p99)));
     }
+    if inputs.shed_rate > 0.0 {
+        evidence.push(format!("{:.0} shed/s (503)", inputs.shed_rate));
+    }
     if let (Some(capacity), Some(hold)) = (capacity, hold_ms) {
         let mut line = format!("capacity ≈ {size} / {} = {capacity:.0} req/s", millis(hold));
         if let Some(offered) = inputs.offered_rate.filter(|o| *o > capacity) {
@@ -227,9 +244,17 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         bottleneck: Bottleneck::Pool,
         capacity,
         evidence,
-        advice: match kind {
-            PoolKind::Connections => "raise pool_size (P) or shed load (s)",
-            PoolKind::Workers => "raise cpu_workers (the admin knob) or shed load (s)",
+        // Shedding already turns the wait into fast 503s: the choice left is
+        // more slots or accepting the refusals.
+        advice: match (kind, exhausted) {
+            (PoolKind::Connections, true) => "raise pool_size (P) or shed load (s)",
+            (PoolKind::Workers, true) => "raise cpu_workers (the admin knob) or shed load (s)",
+            (PoolKind::Connections, false) => {
+                "raise pool_size (P), or accept the shed: the excess is refused at once"
+            }
+            (PoolKind::Workers, false) => {
+                "raise cpu_workers (the admin knob), or accept the shed: the excess is refused at once"
+            }
         }
         .into(),
     })
