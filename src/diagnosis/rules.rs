@@ -208,12 +208,10 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
     } = inputs.pool?;
     let exhausted = in_use >= size && waiting > 0;
     let requests = inputs.achieved_rate + inputs.failed_rate;
-    let shedding = inputs.shed_rate > 0.0
-        && requests > 0.0
-        && inputs.shed_rate / requests >= ERROR_SHARE
-        && in_use > 0
-        && in_use + SHEDDING_IDLE_SLOTS >= size;
-    if size == 0 || !(exhausted || shedding) {
+    let sheds =
+        inputs.shed_rate > 0.0 && requests > 0.0 && inputs.shed_rate / requests >= ERROR_SHARE;
+    let full_and_shedding = sheds && in_use > 0 && in_use + SHEDDING_IDLE_SLOTS >= size;
+    if size == 0 || !(exhausted || full_and_shedding) {
         return None;
     }
     let capacity = hold_ms
@@ -246,13 +244,13 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         evidence,
         // Shedding already turns the wait into fast 503s: the choice left is
         // more slots or accepting the refusals.
-        advice: match (kind, exhausted) {
-            (PoolKind::Connections, true) => "raise pool_size (P) or shed load (s)",
-            (PoolKind::Workers, true) => "raise cpu_workers (the admin knob) or shed load (s)",
-            (PoolKind::Connections, false) => {
+        advice: match (kind, sheds) {
+            (PoolKind::Connections, false) => "raise pool_size (P) or shed load (s)",
+            (PoolKind::Workers, false) => "raise cpu_workers (the admin knob) or shed load (s)",
+            (PoolKind::Connections, true) => {
                 "raise pool_size (P), or accept the shed: the excess is refused at once"
             }
-            (PoolKind::Workers, false) => {
+            (PoolKind::Workers, true) => {
                 "raise cpu_workers (the admin knob), or accept the shed: the excess is refused at once"
             }
         }

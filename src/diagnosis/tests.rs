@@ -367,7 +367,7 @@ fn a_full_pool_shedding_its_excess_is_the_pool_not_errors() {
 }
 
 #[test]
-fn an_exhausted_pool_that_also_sheds_says_so_and_keeps_its_advice() {
+fn an_exhausted_pool_that_also_sheds_says_so_and_does_not_advise_shedding() {
     let mut inputs = calm();
     inputs.offered_rate = Some(2_000.0);
     inputs.achieved_rate = 1_250.0;
@@ -388,5 +388,8 @@ fn an_exhausted_pool_that_also_sheds_says_so_and_keeps_its_advice() {
         "{:?}",
         diagnosis.evidence
     );
-    assert_eq!(diagnosis.advice, "raise pool_size (P) or shed load (s)");
+    assert_eq!(
+        diagnosis.advice,
+        "raise pool_size (P), or accept the shed: the excess is refused at once"
+    );
 }
