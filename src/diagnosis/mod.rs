@@ -16,7 +16,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use rules::SATURATED_THREAD_PERCENT;
+pub use rules::{SATURATED_THREAD_PERCENT, thread_saturated};
 
 use serde::{Deserialize, Serialize};
 

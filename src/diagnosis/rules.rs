@@ -166,12 +166,7 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
     let target = inputs.target?;
     let share = target.cpu_percent / cores_percent(&target);
     // With one core, a saturated thread is a saturated process (target_cpu).
-    // A thread that never idles is saturated even when the machine gives it
-    // less than a core (its run-queue wait fills the rest), as long as it
-    // runs half a core: below that it waits on something else.
-    let thread_saturated = target.busiest_thread_cpu >= SATURATED_THREAD_PERCENT
-        || (target.busiest_thread_busy >= SATURATED_THREAD_PERCENT
-            && target.busiest_thread_cpu >= GENERATOR_MIN_WORKER_CPU);
+    let thread_saturated = thread_saturated(target.busiest_thread_cpu, target.busiest_thread_busy);
     if target.allowed_cores < 2 || share >= SATURATED_SHARE || !thread_saturated {
         return None;
     }
@@ -195,6 +190,16 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
         advice: "one thread serializes the work: more server threads or workers, or move the work off the event loop"
             .into(),
     })
+}
+
+/// Whether one thread is saturated, from its CPU and its CPU plus run-queue
+/// wait (both in percent of a core). A thread that never idles is
+/// saturated even when the machine gives it less than a core (its run-queue
+/// wait fills the rest), as long as it runs half a core: below that it
+/// waits on something else.
+pub fn thread_saturated(cpu: f32, busy: f32) -> bool {
+    cpu >= SATURATED_THREAD_PERCENT
+        || (busy >= SATURATED_THREAD_PERCENT && cpu >= GENERATOR_MIN_WORKER_CPU)
 }
 
 fn pool(inputs: &Inputs) -> Option<Finding> {

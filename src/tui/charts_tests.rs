@@ -83,8 +83,9 @@ fn legend_shortens_to_fit() {
     assert!(shown[0].starts_with("CPU (100% = 1 core)"), "{}", shown[0]);
 }
 
-/// `flat` with the target's CPU and its busiest thread's.
-fn with_busiest_thread(target: f32, busiest: f32) -> Snapshot {
+/// `flat` with the target's CPU and its busiest thread's (CPU, and CPU
+/// plus run-queue wait).
+fn with_busiest_thread(target: f32, busiest: f32, busy: f32) -> Snapshot {
     let mut snapshot = flat(1_000, 30);
     for point in &mut snapshot.timeline {
         point.cpu_target = Some(target);
@@ -94,7 +95,7 @@ fn with_busiest_thread(target: f32, busiest: f32) -> Snapshot {
         target_signals: crate::monitor::TargetSignals {
             process: Some(crate::monitor::ProcessSignals {
                 busiest_thread_cpu: busiest,
-                busiest_thread_busy: busiest,
+                busiest_thread_busy: busy,
                 ..crate::monitor::ProcessSignals::default()
             }),
             ..crate::monitor::TargetSignals::default()
@@ -108,7 +109,12 @@ fn with_busiest_thread(target: f32, busiest: f32) -> Snapshot {
 fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
     // 0..100 % over 11 rows: 50 % is the middle row, dashed where no
     // series is drawn.
-    let shown = rows(ChartKind::Cpu, &with_busiest_thread(60.0, 50.0), 100, 12);
+    let shown = rows(
+        ChartKind::Cpu,
+        &with_busiest_thread(60.0, 50.0, 60.0),
+        100,
+        12,
+    );
     assert!(
         shown[0].contains("⣿ target 60%  ┄ busiest thread 50%  • loadtop"),
         "{}",
@@ -119,7 +125,7 @@ fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
     assert_eq!(level_row, mid_label, "{}", shown.join("\n"));
 
     // At 96 % one thread is a full core: said in words and as a warning.
-    let hot = with_busiest_thread(110.0, 96.0);
+    let hot = with_busiest_thread(110.0, 96.0, 97.0);
     let shown = rows(ChartKind::Cpu, &hot, 100, 12);
     assert!(
         shown[0].contains("┄ busiest thread 96% (a full core)"),
@@ -141,6 +147,20 @@ fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
     // Narrow: the short form keeps the mark.
     let shown = rows(ChartKind::Cpu, &hot, 44, 6);
     assert!(shown[0].contains("┄ thr 96%!"), "{}", shown[0]);
+
+    // Below a core but never idle (the machine's other work takes the rest),
+    // as the diagnosis's target_thread judges it.
+    let starved = with_busiest_thread(70.0, 64.0, 100.0);
+    let shown = rows(ChartKind::Cpu, &starved, 110, 12);
+    assert!(
+        shown[0].contains("┄ busiest thread 64% (100% with run-queue wait)"),
+        "{}",
+        shown[0]
+    );
+    // Below half a core a waiting thread is not saturated.
+    let waiting = with_busiest_thread(45.0, 40.0, 100.0);
+    let shown = rows(ChartKind::Cpu, &waiting, 110, 12);
+    assert!(shown[0].contains("┄ busiest thread 40%  •"), "{}", shown[0]);
 
     // Without the target's threads in view there is no mark.
     let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 100, 12);

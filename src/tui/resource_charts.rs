@@ -8,7 +8,8 @@ use super::charts::{
 use super::format;
 use super::series::{max_y, nice_ceiling};
 use super::theme::colors;
-use crate::diagnosis::SATURATED_THREAD_PERCENT;
+use crate::diagnosis::{SATURATED_THREAD_PERCENT, thread_saturated};
+use crate::monitor::ProcessSignals;
 
 impl<'a> TimeChart<'a> {
     pub(super) fn cpu(&self) -> ChartSpec<'a> {
@@ -70,10 +71,9 @@ impl<'a> TimeChart<'a> {
         // under its cores can still be bound by one thread at a full core.
         let busiest = res
             .filter(|r| r.cpu_target.is_some())
-            .and_then(|r| r.target_signals.process)
-            .map(|signals| signals.busiest_thread_cpu);
-        if let Some(busiest) = busiest {
-            let (item, level) = busiest_thread_mark(busiest);
+            .and_then(|r| r.target_signals.process);
+        if let Some(signals) = busiest {
+            let (item, level) = busiest_thread_mark(&signals);
             spec.legend.insert(1, item);
             spec.level = Some(level);
         }
@@ -146,23 +146,30 @@ impl<'a> TimeChart<'a> {
 }
 
 /// The busiest target thread's legend entry and its dashed level on the
-/// CPU chart; at or above the diagnosis's saturated thread (a full core for
-/// one thread) both turn to a warning.
-fn busiest_thread_mark(cpu: f32) -> (LegendItem, Level) {
-    let full = cpu >= SATURATED_THREAD_PERCENT;
+/// CPU chart. When the diagnosis would call that thread saturated (a full
+/// core, or never idle while it runs half a core or more) both turn to a
+/// warning that says which.
+fn busiest_thread_mark(signals: &ProcessSignals) -> (LegendItem, Level) {
+    let cpu = signals.busiest_thread_cpu;
+    let busy = signals.busiest_thread_busy.max(cpu);
+    let saturated = thread_saturated(cpu, busy);
+    let why = if !saturated {
+        String::new()
+    } else if cpu >= SATURATED_THREAD_PERCENT {
+        " (a full core)".to_string()
+    } else {
+        format!(" ({busy:.0}% with run-queue wait)")
+    };
     let item = LegendItem {
         glyph: GLYPH_LEVEL,
-        color: if full {
+        color: if saturated {
             colors::ERRORS
         } else {
             colors::TARGET_PROCESS
         },
-        long: format!(
-            "busiest thread {cpu:.0}%{}",
-            if full { " (a full core)" } else { "" }
-        ),
-        short: format!("thr {cpu:.0}%{}", if full { "!" } else { "" }),
-        warn: full,
+        long: format!("busiest thread {cpu:.0}%{why}"),
+        short: format!("thr {cpu:.0}%{}", if saturated { "!" } else { "" }),
+        warn: saturated,
     };
     let level = Level {
         value: f64::from(cpu),
