@@ -54,8 +54,9 @@ pub(super) struct LegendItem {
 }
 
 /// A horizontal reference at one value (the target's busiest thread on the
-/// CPU chart), drawn dashed on the graph's blank cells after the series, so
-/// it never hides one.
+/// CPU chart), drawn dashed after the series on the graph's blank cells and
+/// over the `░` area (the machine's CPU, which is always at least as high,
+/// so it would hide the level), never over a line or a mark.
 pub(super) struct Level {
     pub(super) value: f64,
     pub(super) color: Color,
@@ -282,7 +283,7 @@ pub(super) fn linear_ticks(top: f64, label: impl Fn(f64) -> String) -> Vec<(f64,
 }
 
 /// Dashes across `graph` on the row where the canvas plots `level.value`,
-/// on blank cells only.
+/// on blank and area cells only.
 fn draw_level(level: &Level, bounds: [f64; 2], graph: Rect, theme: Theme, buf: &mut Buffer) {
     let Some(row) = row_of(level.value, bounds, graph.height) else {
         return;
@@ -290,7 +291,7 @@ fn draw_level(level: &Level, bounds: [f64; 2], graph: Rect, theme: Theme, buf: &
     let style = Style::default().fg(theme.series(level.color));
     for x in graph.left()..graph.right() {
         let cell = &mut buf[(x, graph.y + row)];
-        if cell.symbol() == " " {
+        if cell.symbol() == " " || cell.symbol() == GLYPH_AREA {
             cell.set_symbol(GLYPH_LEVEL).set_style(style);
         }
     }

@@ -123,6 +123,18 @@ fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
     let level_row = shown.iter().position(|r| r.contains("┄┄┄┄")).unwrap();
     let mid_label = shown.iter().position(|r| r.starts_with("  50%")).unwrap();
     assert_eq!(level_row, mid_label, "{}", shown.join("\n"));
+    // The machine's CPU, an area always at least as high, does not hide it.
+    let mut busy_machine = with_busiest_thread(60.0, 50.0, 60.0);
+    for point in &mut busy_machine.timeline {
+        point.cpu_system = Some(95.0);
+    }
+    let shown = rows(ChartKind::Cpu, &busy_machine, 100, 12);
+    assert!(shown[mid_label].contains("┄┄┄┄"), "{}", shown.join("\n"));
+    assert!(
+        shown[mid_label + 1].contains("░░░░"),
+        "{}",
+        shown.join("\n")
+    );
 
     // At 96 % one thread is a full core: said in words and as a warning.
     let hot = with_busiest_thread(110.0, 96.0, 97.0);
@@ -146,7 +158,7 @@ fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
     assert_eq!(buf[(text_x, 0)].style().fg, Theme::new(false).warn().fg);
     // Narrow: the short form keeps the mark.
     let shown = rows(ChartKind::Cpu, &hot, 44, 6);
-    assert!(shown[0].contains("┄ thr 96%!"), "{}", shown[0]);
+    assert!(shown[0].contains("tgt 110% ┄ 96%! • gen"), "{}", shown[0]);
 
     // Below a core but never idle (the machine's other work takes the rest),
     // as the diagnosis's target_thread judges it.

@@ -168,7 +168,8 @@ fn busiest_thread_mark(signals: &ProcessSignals) -> (LegendItem, Level) {
             colors::TARGET_PROCESS
         },
         long: format!("busiest thread {cpu:.0}%{why}"),
-        short: format!("thr {cpu:.0}%{}", if saturated { "!" } else { "" }),
+        // Bare, so the short CPU legend still fits half an 80-column screen.
+        short: format!("{cpu:.0}%{}", if saturated { "!" } else { "" }),
         warn: saturated,
     };
     let level = Level {
