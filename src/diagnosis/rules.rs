@@ -219,6 +219,14 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
     if size == 0 || !(exhausted || full_and_shedding) {
         return None;
     }
+    // Counted full while it sheds, the pool holds `size` requests: by
+    // Little's law each is held size / rate served, which a read that
+    // caught an idle slot would understate.
+    let hold_ms = if full_and_shedding && !exhausted && inputs.achieved_rate > 0.0 {
+        Some(f64::from(size) / inputs.achieved_rate * 1000.0)
+    } else {
+        hold_ms
+    };
     let capacity = hold_ms
         .filter(|hold| *hold > 0.0)
         .map(|hold| f64::from(size) / (hold / 1000.0));
