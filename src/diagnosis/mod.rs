@@ -16,6 +16,8 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use rules::{SATURATED_THREAD_PERCENT, thread_saturated};
+
 use serde::{Deserialize, Serialize};
 
 /// The closed set of verdicts.
@@ -123,6 +125,9 @@ pub struct Inputs {
     pub achieved_rate: f64,
     /// Failed requests (transport errors and 5xx) per second.
     pub failed_rate: f64,
+    /// Of those, requests the server refused at its in-flight limit (load
+    /// shedding's 503) per second, where the server counts them.
+    pub shed_rate: f64,
     /// The longest time in the window with requests outstanding and no
     /// response arriving.
     pub longest_silence_secs: f64,

@@ -34,6 +34,13 @@ pub const SLOW_QUERY_CPU_MS: f64 = 20.0;
 pub const SLOW_QUERY_MIN_CPU_SHARE: f32 = 0.1;
 /// Failed requests above this share of all are a verdict of their own.
 pub const ERROR_SHARE: f64 = 0.05;
+/// A shedding server keeps its pool full with nobody waiting: requests
+/// beyond `max_inflight` are refused at once (503) instead of queueing. A
+/// one-instant read of the gauges often catches a slot freed a moment
+/// before the next request takes it, so while the server sheds (at least
+/// [`ERROR_SHARE`] of the requests) this many idle slots still count as a
+/// full pool.
+pub const SHEDDING_IDLE_SLOTS: u32 = 1;
 /// No response for this long while requests are outstanding is a stall:
 /// several times any healthy service time on loopback, and longer than the
 /// ticks (250 ms) that measure it.
@@ -159,12 +166,7 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
     let target = inputs.target?;
     let share = target.cpu_percent / cores_percent(&target);
     // With one core, a saturated thread is a saturated process (target_cpu).
-    // A thread that never idles is saturated even when the machine gives it
-    // less than a core (its run-queue wait fills the rest), as long as it
-    // runs half a core: below that it waits on something else.
-    let thread_saturated = target.busiest_thread_cpu >= SATURATED_THREAD_PERCENT
-        || (target.busiest_thread_busy >= SATURATED_THREAD_PERCENT
-            && target.busiest_thread_cpu >= GENERATOR_MIN_WORKER_CPU);
+    let thread_saturated = thread_saturated(target.busiest_thread_cpu, target.busiest_thread_busy);
     if target.allowed_cores < 2 || share >= SATURATED_SHARE || !thread_saturated {
         return None;
     }
@@ -190,6 +192,16 @@ fn target_thread(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
+/// Whether one thread is saturated, from its CPU and its CPU plus run-queue
+/// wait (both in percent of a core). A thread that never idles is
+/// saturated even when the machine gives it less than a core (its run-queue
+/// wait fills the rest), as long as it runs half a core: below that it
+/// waits on something else.
+pub fn thread_saturated(cpu: f32, busy: f32) -> bool {
+    cpu >= SATURATED_THREAD_PERCENT
+        || (busy >= SATURATED_THREAD_PERCENT && cpu >= GENERATOR_MIN_WORKER_CPU)
+}
+
 fn pool(inputs: &Inputs) -> Option<Finding> {
     let PoolGauges {
         kind,
@@ -199,9 +211,22 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         wait_p99_ms,
         hold_ms,
     } = inputs.pool?;
-    if size == 0 || in_use < size || waiting == 0 {
+    let exhausted = in_use >= size && waiting > 0;
+    let requests = inputs.achieved_rate + inputs.failed_rate;
+    let sheds =
+        inputs.shed_rate > 0.0 && requests > 0.0 && inputs.shed_rate / requests >= ERROR_SHARE;
+    let full_and_shedding = sheds && in_use > 0 && in_use + SHEDDING_IDLE_SLOTS >= size;
+    if size == 0 || !(exhausted || full_and_shedding) {
         return None;
     }
+    // Counted full while it sheds, the pool holds `size` requests: by
+    // Little's law each is held size / rate served, which a read that
+    // caught an idle slot would understate.
+    let hold_ms = if full_and_shedding && !exhausted && inputs.achieved_rate > 0.0 {
+        Some(f64::from(size) / inputs.achieved_rate * 1000.0)
+    } else {
+        hold_ms
+    };
     let capacity = hold_ms
         .filter(|hold| *hold > 0.0)
         .map(|hold| f64::from(size) / (hold / 1000.0));
@@ -216,6 +241,9 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
     if let Some(p99) = wait_p99_ms {
         evidence.push(format!("wait p99 {}", millis(p99)));
     }
+    if inputs.shed_rate > 0.0 {
+        evidence.push(format!("{:.0} shed/s (503)", inputs.shed_rate));
+    }
     if let (Some(capacity), Some(hold)) = (capacity, hold_ms) {
         let mut line = format!("capacity ≈ {size} / {} = {capacity:.0} req/s", millis(hold));
         if let Some(offered) = inputs.offered_rate.filter(|o| *o > capacity) {
@@ -227,9 +255,17 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         bottleneck: Bottleneck::Pool,
         capacity,
         evidence,
-        advice: match kind {
-            PoolKind::Connections => "raise pool_size (P) or shed load (s)",
-            PoolKind::Workers => "raise cpu_workers (the admin knob) or shed load (s)",
+        // Shedding already turns the wait into fast 503s: the choice left is
+        // more slots or accepting the refusals.
+        advice: match (kind, sheds) {
+            (PoolKind::Connections, false) => "raise pool_size (P) or shed load (s)",
+            (PoolKind::Workers, false) => "raise cpu_workers (the admin knob) or shed load (s)",
+            (PoolKind::Connections, true) => {
+                "raise pool_size (P), or accept the shed: the excess is refused at once"
+            }
+            (PoolKind::Workers, true) => {
+                "raise cpu_workers (the admin knob), or accept the shed: the excess is refused at once"
+            }
         }
         .into(),
     })

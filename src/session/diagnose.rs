@@ -28,6 +28,8 @@ pub const WINDOW_TICKS: usize = 8;
 /// saturated and not from one second to the next, and an event a second
 /// would bury the ones that matter.
 pub const VERDICT_HOLD_SECS: u32 = 2;
+/// Seconds the shed rate is measured over: the window's.
+const SHED_WINDOW_SECS: usize = WINDOW_TICKS * TICK.as_millis() as usize / 1000;
 
 /// One engine tick's counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -56,6 +58,9 @@ pub struct Diagnoser {
     previous_lag_us: Option<u64>,
     /// The last judgement saw the target's process or its pool.
     target_visible: bool,
+    /// (run second, the server's shed count) at the judgements of the
+    /// window, to tell how many requests a second load shedding refuses.
+    shed_counts: VecDeque<(u64, u64)>,
 }
 
 impl Diagnoser {
@@ -86,11 +91,34 @@ impl Diagnoser {
         if stage != self.stage {
             self.stage = stage;
             self.ticks.clear();
+            self.shed_counts.clear();
         }
         if self.ticks.len() == WINDOW_TICKS {
             self.ticks.pop_front();
         }
         self.ticks.push_back(counts);
+    }
+
+    /// Keeps the server's shed count of run second `second` (the counts
+    /// of the window's seconds and the one before it).
+    fn observe_shed(&mut self, second: u64, shed: u64) {
+        if self.shed_counts.len() > SHED_WINDOW_SECS {
+            self.shed_counts.pop_front();
+        }
+        self.shed_counts.push_back((second, shed));
+    }
+
+    /// Requests refused by load shedding per second over the window. The
+    /// server's stats are read once a second, not in step with the
+    /// judgements, so one second's difference may hold none or two reads:
+    /// the window's two seconds smooth that.
+    fn shed_rate(&self) -> f64 {
+        match (self.shed_counts.front(), self.shed_counts.back()) {
+            (Some(&(from, before)), Some(&(to, now))) if to > from => {
+                now.saturating_sub(before) as f64 / (to - from) as f64
+            }
+            _ => 0.0,
+        }
     }
 
     /// Keeps `diagnosis` as the shown verdict once it held long enough;
@@ -175,6 +203,9 @@ impl Session<'_> {
         let Some(second) = self.ledger.timeline.last().map(|p| p.second) else {
             return;
         };
+        if let Some(view) = &self.server_view {
+            self.diagnoser.observe_shed(second, view.shed);
+        }
         let inputs = self.diagnosis_inputs();
         let verdict = diagnosis::diagnose(&inputs);
         self.diagnoser.previous_lag_us = inputs.generator.send_lag_p50_us;
@@ -240,6 +271,7 @@ impl Session<'_> {
             offered_rate: self.current.target_rate(),
             achieved_rate,
             failed_rate: failed as f64 / window_secs,
+            shed_rate: self.diagnoser.shed_rate(),
             longest_silence_secs: longest_silent as f64 * TICK.as_secs_f64(),
             generator: GeneratorLoad {
                 busiest_worker_cpu: sample.and_then(|s| s.worker_cpu_max).unwrap_or(0.0),

@@ -178,3 +178,70 @@ fn a_cpu_worker_gate_with_a_queue_is_a_pool_of_workers() {
         Bottleneck::None
     );
 }
+
+#[test]
+fn the_shed_rate_is_the_servers_count_over_the_window_and_restarts_with_a_stage() {
+    let mut diagnoser = Diagnoser::default();
+    assert_eq!(diagnoser.shed_rate(), 0.0);
+    diagnoser.observe_shed(4, 100);
+    // One read says nothing of a rate.
+    assert_eq!(diagnoser.shed_rate(), 0.0);
+    diagnoser.observe_shed(5, 100);
+    diagnoser.observe_shed(6, 2_600);
+    assert_eq!(diagnoser.shed_rate(), 1_250.0);
+    // The window keeps two seconds: the read of second 4 falls out.
+    diagnoser.observe_shed(7, 3_600);
+    assert_eq!(diagnoser.shed_rate(), 1_750.0);
+    let tick = TickCounts::default();
+    diagnoser.observe_tick(1, tick);
+    assert_eq!(diagnoser.shed_rate(), 0.0);
+}
+
+#[test]
+fn a_database_pool_shedding_at_its_in_flight_limit_is_the_pool() {
+    // db-pool-exhaustion's shedding stage: 4 connections of 50 ms, at most 4
+    // in flight, 160 asked: 80 served, 80 refused at once, nobody waiting.
+    let view = ServerView {
+        pool_size: 16,
+        hold_ms: 5,
+        load_shedding: true,
+        max_inflight: 4,
+        db: Some(crate::snapshot::DbView {
+            up: true,
+            pool_size: 4,
+            in_use: 3,
+            acquire_wait_p99_us: 2_000,
+            ..crate::snapshot::DbView::default()
+        }),
+        ..ServerView::default()
+    };
+    let inputs = Inputs {
+        window_secs: 2.0,
+        offered_rate: Some(160.0),
+        achieved_rate: 80.0,
+        failed_rate: 80.0,
+        shed_rate: 80.0,
+        pool: server_pool(&view, 80.0),
+        ..Inputs::default()
+    };
+    let diagnosis = diagnosis::diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::Pool);
+    assert_eq!(
+        &diagnosis.evidence[..3],
+        ["3/4 slots busy", "0 waiting", "wait p99 2 ms"]
+    );
+    // The slot idle at the read does not shorten the hold: 4 held over 80
+    // served a second is 50 ms each.
+    assert_eq!(
+        &diagnosis.evidence[3..],
+        [
+            "80 shed/s (503)",
+            "capacity ≈ 4 / 50 ms = 80 req/s < 160 offered"
+        ]
+    );
+    assert!(
+        diagnosis.advice.contains("accept the shed"),
+        "{}",
+        diagnosis.advice
+    );
+}

@@ -14,7 +14,9 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
-use super::axes::{MIN_CHART_WIDTH, draw_y_ticks, graph_area, mark_stage_changes, pad_label};
+use super::axes::{
+    MIN_CHART_WIDTH, draw_y_ticks, graph_area, mark_stage_changes, pad_label, row_of,
+};
 use super::format;
 use super::series::{WindowSeries, max_y, nice_ceiling};
 use super::theme::{Theme, colors};
@@ -25,6 +27,7 @@ pub const GLYPH_DOT: &str = "•";
 pub const GLYPH_TARGET: &str = "┈";
 pub const GLYPH_AREA: &str = "░";
 pub const GLYPH_ERROR: &str = "×";
+pub const GLYPH_LEVEL: &str = "┄";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartKind {
@@ -46,6 +49,17 @@ pub(super) struct LegendItem {
     pub(super) color: Color,
     pub(super) long: String,
     pub(super) short: String,
+    /// The figure is at a limit: its text is drawn as a warning.
+    pub(super) warn: bool,
+}
+
+/// A horizontal reference at one value (the target's busiest thread on the
+/// CPU chart), drawn dashed after the series on the graph's blank cells and
+/// over the `░` area (the machine's CPU, which is always at least as high,
+/// so it would hide the level), never over a line or a mark.
+pub(super) struct Level {
+    pub(super) value: f64,
+    pub(super) color: Color,
 }
 
 /// Everything that differs between the four charts.
@@ -57,6 +71,7 @@ pub(super) struct ChartSpec<'a> {
     pub(super) y_bounds: [f64; 2],
     /// (value, label): drawn on the row where the canvas plots that value.
     pub(super) y_ticks: Vec<(f64, String)>,
+    pub(super) level: Option<Level>,
 }
 
 impl Widget for TimeChart<'_> {
@@ -79,6 +94,7 @@ impl Widget for TimeChart<'_> {
         let labels = [blank.clone(), blank];
         let y_bounds = spec.y_bounds;
         let ticks = spec.y_ticks;
+        let level = spec.level;
         Chart::new(spec.datasets)
             .legend_position(None)
             .x_axis(Axis::default().bounds([self.series.x0, self.series.x1]))
@@ -90,6 +106,9 @@ impl Widget for TimeChart<'_> {
                     .style(self.theme.border()),
             )
             .render(plot, buf);
+        if let Some(level) = level {
+            draw_level(&level, y_bounds, graph_area(plot), self.theme, buf);
+        }
         mark_stage_changes(self.series, graph_area(plot), self.theme, buf);
         draw_y_ticks(&ticks, y_bounds, plot, self.theme, buf);
     }
@@ -120,6 +139,7 @@ impl<'a> TimeChart<'a> {
             color: colors::ACHIEVED,
             long: format!("{} req/s", format::count(achieved)),
             short: format::count(achieved),
+            warn: false,
         }];
         if let Some(target) = last.and_then(|p| p.target_rps) {
             legend.push(LegendItem {
@@ -127,6 +147,7 @@ impl<'a> TimeChart<'a> {
                 color: colors::TARGET_RATE,
                 long: format!("target {}", format::count(target)),
                 short: format::count(target),
+                warn: false,
             });
         }
         if !s.errors.is_empty() {
@@ -136,6 +157,7 @@ impl<'a> TimeChart<'a> {
                 color: colors::ERRORS,
                 long: format!("errors {}/s", format::count(last_errors)),
                 short: format!("err {}", format::count(last_errors)),
+                warn: false,
             });
         }
         ChartSpec {
@@ -161,6 +183,7 @@ impl<'a> TimeChart<'a> {
             ],
             y_bounds: [0.0, top],
             y_ticks: linear_ticks(top, format::count),
+            level: None,
         }
     }
 
@@ -198,12 +221,14 @@ impl<'a> TimeChart<'a> {
                     color: colors::P99,
                     long: format!("p99 {}", shown(interval.p99_us)),
                     short: format!("p99 {}", shown(interval.p99_us)),
+                    warn: false,
                 },
                 LegendItem {
                     glyph: GLYPH_DOT,
                     color: colors::P50,
                     long: format!("p50 {}", shown(interval.p50_us)),
                     short: format!("p50 {}", shown(interval.p50_us)),
+                    warn: false,
                 },
             ],
             datasets: vec![
@@ -220,6 +245,7 @@ impl<'a> TimeChart<'a> {
             ],
             y_bounds: [lo, hi],
             y_ticks,
+            level: None,
         }
     }
 
@@ -256,6 +282,21 @@ pub(super) fn linear_ticks(top: f64, label: impl Fn(f64) -> String) -> Vec<(f64,
         .collect()
 }
 
+/// Dashes across `graph` on the row where the canvas plots `level.value`,
+/// on blank and area cells only.
+fn draw_level(level: &Level, bounds: [f64; 2], graph: Rect, theme: Theme, buf: &mut Buffer) {
+    let Some(row) = row_of(level.value, bounds, graph.height) else {
+        return;
+    };
+    let style = Style::default().fg(theme.series(level.color));
+    for x in graph.left()..graph.right() {
+        let cell = &mut buf[(x, graph.y + row)];
+        if cell.symbol() == " " || cell.symbol() == GLYPH_AREA {
+            cell.set_symbol(GLYPH_LEVEL).set_style(style);
+        }
+    }
+}
+
 fn decade_label(exponent: u32) -> String {
     match exponent {
         0 => "1µs",
@@ -285,7 +326,12 @@ fn legend_line(spec: &ChartSpec<'_>, theme: Theme, width: u16) -> Line<'static> 
                 Style::default().fg(theme.series(item.color)),
             ));
             let text = if long { &item.long } else { &item.short };
-            spans.push(Span::styled(format!(" {text}"), theme.value()));
+            let style = if item.warn {
+                theme.warn()
+            } else {
+                theme.value()
+            };
+            spans.push(Span::styled(format!(" {text}"), style));
         }
         Line::from(spans)
     };

@@ -82,3 +82,99 @@ fn legend_shortens_to_fit() {
     let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 90, 6);
     assert!(shown[0].starts_with("CPU (100% = 1 core)"), "{}", shown[0]);
 }
+
+/// `flat` with the target's CPU and its busiest thread's (CPU, and CPU
+/// plus run-queue wait).
+fn with_busiest_thread(target: f32, busiest: f32, busy: f32) -> Snapshot {
+    let mut snapshot = flat(1_000, 30);
+    for point in &mut snapshot.timeline {
+        point.cpu_target = Some(target);
+    }
+    snapshot.resources = Some(crate::snapshot::ResourceView {
+        cpu_target: Some(target),
+        target_signals: crate::monitor::TargetSignals {
+            process: Some(crate::monitor::ProcessSignals {
+                busiest_thread_cpu: busiest,
+                busiest_thread_busy: busy,
+                ..crate::monitor::ProcessSignals::default()
+            }),
+            ..crate::monitor::TargetSignals::default()
+        },
+        ..crate::snapshot::ResourceView::default()
+    });
+    snapshot
+}
+
+#[test]
+fn the_cpu_chart_marks_the_target_s_busiest_thread_and_warns_at_a_full_core() {
+    // 0..100 % over 11 rows: 50 % is the middle row, dashed where no
+    // series is drawn.
+    let shown = rows(
+        ChartKind::Cpu,
+        &with_busiest_thread(60.0, 50.0, 60.0),
+        100,
+        12,
+    );
+    assert!(
+        shown[0].contains("⣿ target 60%  ┄ busiest thread 50%  • loadtop"),
+        "{}",
+        shown[0]
+    );
+    let level_row = shown.iter().position(|r| r.contains("┄┄┄┄")).unwrap();
+    let mid_label = shown.iter().position(|r| r.starts_with("  50%")).unwrap();
+    assert_eq!(level_row, mid_label, "{}", shown.join("\n"));
+    // The machine's CPU, an area always at least as high, does not hide it.
+    let mut busy_machine = with_busiest_thread(60.0, 50.0, 60.0);
+    for point in &mut busy_machine.timeline {
+        point.cpu_system = Some(95.0);
+    }
+    let shown = rows(ChartKind::Cpu, &busy_machine, 100, 12);
+    assert!(shown[mid_label].contains("┄┄┄┄"), "{}", shown.join("\n"));
+    assert!(
+        shown[mid_label + 1].contains("░░░░"),
+        "{}",
+        shown.join("\n")
+    );
+
+    // At 96 % one thread is a full core: said in words and as a warning.
+    let hot = with_busiest_thread(110.0, 96.0, 97.0);
+    let shown = rows(ChartKind::Cpu, &hot, 100, 12);
+    assert!(
+        shown[0].contains("┄ busiest thread 96% (a full core)"),
+        "{}",
+        shown[0]
+    );
+    let series = WindowSeries::build(&AppState::default(), &hot);
+    let area = Rect::new(0, 0, 100, 12);
+    let mut buf = Buffer::empty(area);
+    TimeChart {
+        kind: ChartKind::Cpu,
+        series: &series,
+        snapshot: &hot,
+        theme: Theme::new(false),
+    }
+    .render(area, &mut buf);
+    let text_x = shown[0].chars().position(|c| c == '┄').unwrap() as u16 + 2;
+    assert_eq!(buf[(text_x, 0)].style().fg, Theme::new(false).warn().fg);
+    // Narrow: the short form keeps the mark.
+    let shown = rows(ChartKind::Cpu, &hot, 44, 6);
+    assert!(shown[0].contains("tgt 110% ┄ 96%! • gen"), "{}", shown[0]);
+
+    // Below a core but never idle (the machine's other work takes the rest),
+    // as the diagnosis's target_thread judges it.
+    let starved = with_busiest_thread(70.0, 64.0, 100.0);
+    let shown = rows(ChartKind::Cpu, &starved, 110, 12);
+    assert!(
+        shown[0].contains("┄ busiest thread 64% (100% with run-queue wait)"),
+        "{}",
+        shown[0]
+    );
+    // Below half a core a waiting thread is not saturated.
+    let waiting = with_busiest_thread(45.0, 40.0, 100.0);
+    let shown = rows(ChartKind::Cpu, &waiting, 110, 12);
+    assert!(shown[0].contains("┄ busiest thread 40%  •"), "{}", shown[0]);
+
+    // Without the target's threads in view there is no mark.
+    let shown = rows(ChartKind::Cpu, &flat(1_000, 30), 100, 12);
+    assert!(!shown.join("\n").contains('┄'), "{}", shown.join("\n"));
+}

@@ -2,11 +2,14 @@
 //! generator, the machine and, when one is watched, the database.
 
 use super::charts::{
-    ChartSpec, GLYPH_AREA, GLYPH_DOT, GLYPH_LINE, LegendItem, TimeChart, linear_ticks,
+    ChartSpec, GLYPH_AREA, GLYPH_DOT, GLYPH_LEVEL, GLYPH_LINE, LegendItem, Level, TimeChart,
+    linear_ticks,
 };
 use super::format;
 use super::series::{max_y, nice_ceiling};
 use super::theme::colors;
+use crate::diagnosis::{SATURATED_THREAD_PERCENT, thread_saturated};
+use crate::monitor::ProcessSignals;
 
 impl<'a> TimeChart<'a> {
     pub(super) fn cpu(&self) -> ChartSpec<'a> {
@@ -32,18 +35,21 @@ impl<'a> TimeChart<'a> {
                     color: colors::TARGET_PROCESS,
                     long: format!("target {}", pct(target)),
                     short: format!("tgt {}", pct(target)),
+                    warn: false,
                 },
                 LegendItem {
                     glyph: GLYPH_DOT,
                     color: colors::GENERATOR,
                     long: format!("loadtop {}", pct(generator)),
                     short: format!("gen {}", pct(generator)),
+                    warn: false,
                 },
                 LegendItem {
                     glyph: GLYPH_AREA,
                     color: colors::SYSTEM,
                     long: format!("system {}", pct(system)),
                     short: format!("sys {}", pct(system)),
+                    warn: false,
                 },
             ],
             datasets: vec![
@@ -53,12 +59,23 @@ impl<'a> TimeChart<'a> {
             ],
             y_bounds: [0.0, top],
             y_ticks: linear_ticks(top, |v| format!("{v:.0}%")),
+            level: None,
         };
         let database = res.and_then(|r| r.cpu_database);
         if database.is_some() || !s.cpu_database.is_empty() {
             spec.legend.insert(1, database_legend(pct(database)));
             spec.datasets
                 .push(self.line(&s.cpu_database, colors::DATABASE));
+        }
+        // The target's busiest thread, beside the target: a process well
+        // under its cores can still be bound by one thread at a full core.
+        let busiest = res
+            .filter(|r| r.cpu_target.is_some())
+            .and_then(|r| r.target_signals.process);
+        if let Some(signals) = busiest {
+            let (item, level) = busiest_thread_mark(&signals);
+            spec.legend.insert(1, item);
+            spec.level = Some(level);
         }
         spec
     }
@@ -84,18 +101,21 @@ impl<'a> TimeChart<'a> {
                     color: colors::TARGET_PROCESS,
                     long: format!("target {}", rss(res.and_then(|r| r.rss_target))),
                     short: format!("tgt {}", rss(res.and_then(|r| r.rss_target))),
+                    warn: false,
                 },
                 LegendItem {
                     glyph: GLYPH_DOT,
                     color: colors::GENERATOR,
                     long: format!("loadtop {}", rss(res.map(|r| r.rss_generator))),
                     short: format!("gen {}", rss(res.map(|r| r.rss_generator))),
+                    warn: false,
                 },
                 LegendItem {
                     glyph: GLYPH_AREA,
                     color: colors::SYSTEM,
                     long: format!("system used {used_pct} of {total} (full height)"),
                     short: format!("sys {used_pct}"),
+                    warn: false,
                 },
             ],
             datasets: vec![
@@ -111,6 +131,7 @@ impl<'a> TimeChart<'a> {
                     "0".to_string()
                 }
             }),
+            level: None,
         };
         let database = res.and_then(|r| r.rss_database);
         if database.is_some() || !s.rss_database.is_empty() {
@@ -124,6 +145,40 @@ impl<'a> TimeChart<'a> {
     }
 }
 
+/// The busiest target thread's legend entry and its dashed level on the
+/// CPU chart. When the diagnosis would call that thread saturated (a full
+/// core, or never idle while it runs half a core or more) both turn to a
+/// warning that says which.
+fn busiest_thread_mark(signals: &ProcessSignals) -> (LegendItem, Level) {
+    let cpu = signals.busiest_thread_cpu;
+    let busy = signals.busiest_thread_busy.max(cpu);
+    let saturated = thread_saturated(cpu, busy);
+    let why = if !saturated {
+        String::new()
+    } else if cpu >= SATURATED_THREAD_PERCENT {
+        " (a full core)".to_string()
+    } else {
+        format!(" ({busy:.0}% with run-queue wait)")
+    };
+    let item = LegendItem {
+        glyph: GLYPH_LEVEL,
+        color: if saturated {
+            colors::ERRORS
+        } else {
+            colors::TARGET_PROCESS
+        },
+        long: format!("busiest thread {cpu:.0}%{why}"),
+        // Bare, so the short CPU legend still fits half an 80-column screen.
+        short: format!("{cpu:.0}%{}", if saturated { "!" } else { "" }),
+        warn: saturated,
+    };
+    let level = Level {
+        value: f64::from(cpu),
+        color: item.color,
+    };
+    (item, level)
+}
+
 /// The database's series in a CPU or memory legend (only when there is one).
 fn database_legend(value: String) -> LegendItem {
     LegendItem {
@@ -131,5 +186,6 @@ fn database_legend(value: String) -> LegendItem {
         color: colors::DATABASE,
         short: format!("db {value}"),
         long: format!("database {value}"),
+        warn: false,
     }
 }

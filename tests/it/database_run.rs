@@ -49,7 +49,7 @@ rate = {rate}
 
 /// Starts `loadtop run PROFILE --headless --json REPORT`; `during` is given
 /// the run's pid while it runs; the run is bounded by [`RUN_LIMIT`].
-fn run_profile(dir: &Path, profile: &Path, during: impl FnOnce(u32)) -> (Output, Value) {
+pub(crate) fn run_profile(dir: &Path, profile: &Path, during: impl FnOnce(u32)) -> (Output, Value) {
     let report_path = dir.join("report.json");
     let child = Command::new(loadtop_bin())
         .args(["run", profile.to_str().unwrap(), "--headless", "--json"])

@@ -5,6 +5,7 @@
 mod capacity;
 mod compare;
 mod database;
+mod database_diagnosis;
 mod database_run;
 mod headless;
 mod load;

@@ -22,7 +22,7 @@ fn report_of(profile: &str) -> Value {
 
 /// The stage's verdict, after checking its evidence carries figures and
 /// the timeline carries per-second verdicts.
-fn stage_verdict(report: &Value, stage: &str) -> (String, Vec<String>) {
+pub(crate) fn stage_verdict(report: &Value, stage: &str) -> (String, Vec<String>) {
     let stages = report["stages"].as_array().unwrap();
     let record = stages
         .iter()
@@ -168,6 +168,31 @@ fn half_the_requests_failing_at_a_calm_rate_is_errors() {
     let (bottleneck, evidence) = stage_verdict(&report, "only");
     assert_eq!(bottleneck, "errors", "{evidence:?}");
     assert!(evidence[0].contains("% of requests failed"), "{evidence:?}");
+}
+
+#[test]
+fn a_full_pool_shedding_its_excess_is_the_pool_with_the_shed_rate() {
+    // 4 slots held 20 ms (about 200 req/s), at most 4 in flight, 800 asked:
+    // the excess is refused 503 at once and nobody waits for a slot.
+    let report = report_of(&profile(
+        "/pool",
+        "pool_size = 4\nhold_ms = 20\nload_shedding = true\nmax_inflight = 4",
+        "model = \"open\"\nconnections = 32\ntimeout = \"10s\"",
+        "duration = \"7s\"\nrate = 800",
+    ));
+    let (bottleneck, evidence) = stage_verdict(&report, "only");
+    assert_eq!(bottleneck, "pool", "{evidence:?}");
+    let shed = evidence
+        .iter()
+        .find_map(|e| e.strip_suffix(" shed/s (503)"))
+        .unwrap_or_else(|| panic!("no shed rate in {evidence:?}"));
+    assert!(shed.parse::<f64>().unwrap() > 0.0, "{evidence:?}");
+    assert!(
+        evidence.iter().any(|e| e.starts_with("capacity ≈ 4 / ")),
+        "{evidence:?}"
+    );
+    let advice = report["stages"][0]["diagnosis"]["advice"].as_str().unwrap();
+    assert!(advice.contains("accept the shed"), "{advice}");
 }
 
 #[test]

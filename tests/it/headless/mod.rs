@@ -13,7 +13,7 @@ pub(super) fn serve() -> (Spawned, String) {
 
 mod bench;
 mod completions;
-mod diagnosis;
+pub(crate) mod diagnosis;
 mod exact;
 mod inputs;
 mod knobs;

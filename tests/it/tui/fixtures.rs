@@ -270,6 +270,15 @@ pub fn pool_exhaustion() -> Snapshot {
         text: "server knobs: pool size 10 → 5".into(),
     });
     snapshot.thresholds[0].observed = "231ms".into();
+    // Waiting on the pool, the target's busiest thread is far from a core:
+    // the CPU chart's mark stays calm.
+    if let Some(resources) = snapshot.resources.as_mut() {
+        resources.target_signals.process = Some(loadtop::monitor::ProcessSignals {
+            busiest_thread_cpu: 31.0,
+            busiest_thread_busy: 33.0,
+            ..loadtop::monitor::ProcessSignals::default()
+        });
+    }
     snapshot
 }
 

@@ -7,6 +7,7 @@ mod fixtures;
 mod real;
 pub(crate) mod saturated;
 mod schedule;
+mod verdict;
 
 use loadtop::snapshot::Snapshot;
 use loadtop::tui::{AppState, KEY_GROUPS, draw};
