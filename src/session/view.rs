@@ -308,6 +308,7 @@ impl Session<'_> {
                 reconnects: connects.saturating_sub(self.current.connections as u64),
             },
             server: self.server_view.clone(),
+            scraped_pool: super::diagnose::nearest_scraped(&self.scraped_pools).cloned(),
             resources: self
                 .latest_sample
                 .as_ref()

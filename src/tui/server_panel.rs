@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::format;
 use super::theme::Theme;
 use super::theme::panel_block;
+use crate::diagnosis::pool_metrics::ScrapedPool;
 use crate::snapshot::Snapshot;
 
 /// Joins whole items with ` · ` while they fit in `width`; an item that
@@ -32,6 +33,25 @@ pub(super) fn fit(items: Vec<Vec<Span<'static>>>, width: usize, theme: Theme) ->
     Line::from(spans)
 }
 
+/// An external target's pool from its `metrics_url`: `pool "orders"
+/// 10/10 used · 37 pending`.
+fn scraped_pool_line(pool: &ScrapedPool, t: Theme) -> Line<'static> {
+    let (exhausted, _) = pool.pressure();
+    let used_style = if exhausted { t.bad() } else { t.value() };
+    let pending = pool.pending.unwrap_or(0);
+    let pending_style = if pending > 0 { t.warn() } else { t.value() };
+    Line::from(vec![
+        Span::styled(format!("{} ", pool.label()), t.label()),
+        Span::styled(
+            format!("{}/{}", pool.used.unwrap_or(0), pool.max.unwrap_or(0)),
+            used_style,
+        ),
+        Span::styled(" used · ", t.label()),
+        Span::styled(pending.to_string(), pending_style),
+        Span::styled(" pending", t.label()),
+    ])
+}
+
 /// Server lines shared by the full and the condensed panels.
 pub(super) fn server_lines(
     snapshot: &Snapshot,
@@ -40,10 +60,13 @@ pub(super) fn server_lines(
 ) -> Vec<Line<'static>> {
     let t = theme;
     let Some(sv) = &snapshot.server else {
-        return vec![Line::from(Span::styled(
-            "external target: no server stats",
-            t.label(),
-        ))];
+        return match &snapshot.scraped_pool {
+            Some(pool) => vec![scraped_pool_line(pool, t)],
+            None => vec![Line::from(Span::styled(
+                "external target: no server stats",
+                t.label(),
+            ))],
+        };
     };
     let exhausted = sv.pool_size > 0 && sv.pool_in_use >= sv.pool_size;
     let pool_style = if exhausted { t.bad() } else { t.value() };
