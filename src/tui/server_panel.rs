@@ -33,23 +33,34 @@ pub(super) fn fit(items: Vec<Vec<Span<'static>>>, width: usize, theme: Theme) ->
     Line::from(spans)
 }
 
-/// An external target's pool from its `metrics_url`: `pool "orders"
-/// 10/10 used · 37 pending`.
-fn scraped_pool_line(pool: &ScrapedPool, t: Theme) -> Line<'static> {
+/// An external target's pool from its `metrics_url`: its name on one
+/// line and `10/10 used · 37 pending` on the next (one line fitted to the
+/// width in the condensed panel).
+fn scraped_pool_lines(
+    pool: &ScrapedPool,
+    t: Theme,
+    condensed: Option<usize>,
+) -> Vec<Line<'static>> {
     let (exhausted, _) = pool.pressure();
     let used_style = if exhausted { t.bad() } else { t.value() };
     let pending = pool.pending.unwrap_or(0);
     let pending_style = if pending > 0 { t.warn() } else { t.value() };
-    Line::from(vec![
-        Span::styled(format!("{} ", pool.label()), t.label()),
+    let name = vec![Span::styled(pool.label(), t.label())];
+    let used = vec![
         Span::styled(
             format!("{}/{}", pool.used.unwrap_or(0), pool.max.unwrap_or(0)),
             used_style,
         ),
-        Span::styled(" used · ", t.label()),
+        Span::styled(" used", t.label()),
+    ];
+    let waiting = vec![
         Span::styled(pending.to_string(), pending_style),
         Span::styled(" pending", t.label()),
-    ])
+    ];
+    match condensed {
+        Some(width) => vec![fit(vec![name, used, waiting], width, t)],
+        None => vec![Line::from(name), fit(vec![used, waiting], usize::MAX, t)],
+    }
 }
 
 /// Server lines shared by the full and the condensed panels.
@@ -61,7 +72,7 @@ pub(super) fn server_lines(
     let t = theme;
     let Some(sv) = &snapshot.server else {
         return match &snapshot.scraped_pool {
-            Some(pool) => vec![scraped_pool_line(pool, t)],
+            Some(pool) => scraped_pool_lines(pool, t, condensed),
             None => vec![Line::from(Span::styled(
                 "external target: no server stats",
                 t.label(),
