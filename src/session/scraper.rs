@@ -112,9 +112,19 @@ fn scrape(url: &HttpUrl) -> Result<PoolPage, String> {
         headers.push(("Authorization", auth.as_str()));
     }
     let response = admin_client::request(addr, "GET", &url.path, &headers, b"", SCRAPE_TIMEOUT)
-        .map_err(|e| format!("{addr}: {e}"))?;
+        .map_err(|e| match e.kind() {
+            // A read timeout surfaces as EAGAIN ("Resource temporarily unavailable").
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                format!("{addr}: no answer within {} ms", SCRAPE_TIMEOUT.as_millis())
+            }
+            _ => format!("{addr}: {e}"),
+        })?;
     if response.status != 200 {
         return Err(format!("{addr}{} answered {}", url.path, response.status));
     }
     Ok(pool_metrics::parse(&response.text()))
 }
+
+#[cfg(test)]
+#[path = "scraper_tests.rs"]
+mod tests;
