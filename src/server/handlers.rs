@@ -187,7 +187,7 @@ pub(crate) async fn exempt(
         let mut response = text_response(StatusCode::OK, "");
         let stats = shared.stats();
         let mut text = prometheus_text(&stats);
-        super::db::metrics::append_metrics(&mut text, &stats.pool, shared.db.as_deref());
+        super::otel_pools::append_metrics(&mut text, &stats.pool, shared.db.as_deref());
         *response.body_mut() = text.into();
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,

@@ -10,8 +10,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use super::Db;
-use crate::server::stats::PoolStats;
+use super::db::Db;
+use super::stats::PoolStats;
 
 /// The simulated pool's `pool_name`.
 pub const SIMULATED_POOL: &str = "loadtop.pool";
