@@ -21,8 +21,8 @@ fn next(events: &Receiver<Event>) -> Event {
         .expect("the scraper said nothing")
 }
 
-/// Answers every GET with `PAGE` until the test ends.
-fn serve_page(listener: TcpListener) {
+/// Answers every GET with `page` until the test ends.
+fn serve_page(listener: TcpListener, page: &'static str) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
@@ -30,8 +30,8 @@ fn serve_page(listener: TcpListener) {
             let _ = stream.read(&mut request);
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{PAGE}",
-                PAGE.len()
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{page}",
+                page.len()
             );
         }
     });
@@ -64,7 +64,7 @@ fn an_unreachable_page_is_said_once_and_its_recovery_once() {
             panic!("said again: {event:?}");
         }
     }
-    serve_page(listener);
+    serve_page(listener, PAGE);
     match next(&events) {
         Event::PoolsNote(EventKind::Target, text) => {
             assert_eq!(text, "metrics_url reachable again")
@@ -86,5 +86,28 @@ fn an_unreachable_page_is_said_once_and_its_recovery_once() {
     }
     // Pools every second from now on, and nothing else to say.
     assert!(matches!(next(&events), Event::Pools(pools) if pools.len() == 1));
+    drop(scraper);
+}
+
+#[test]
+fn a_page_without_pool_gauges_is_said_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    serve_page(listener, "# TYPE up gauge\nup 1\n");
+    let url = crate::parse::parse_metrics_url(&format!("http://{addr}/metrics")).unwrap();
+    let (events_tx, events) = channel();
+    let scraper = spawn(url, events_tx).unwrap();
+    match next(&events) {
+        Event::PoolsNote(EventKind::Warning, text) => {
+            assert!(
+                text.starts_with("metrics_url: no pool gauges found"),
+                "{text}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    for _ in 0..2 {
+        assert!(matches!(next(&events), Event::Pools(pools) if pools.is_empty()));
+    }
     drop(scraper);
 }
