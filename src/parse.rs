@@ -43,6 +43,20 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
     })
 }
 
+/// A target's own Prometheus page (`metrics_url`, `--metrics-url`): an
+/// `http://` URL. `https://` is refused with its reason: the scraper reads
+/// it with the admin client's plain HTTP/1.1, which has no TLS.
+pub fn parse_metrics_url(text: &str) -> Result<crate::load::url::HttpUrl, String> {
+    let url = crate::load::url::parse(text)?;
+    if url.tls {
+        return Err(format!(
+            "`{}`: metrics are read over plain http:// only (no TLS)",
+            crate::load::url::redact(text.trim())
+        ));
+    }
+    Ok(url)
+}
+
 /// `5%` or `0.05`: a fraction above 0 and at most 1.
 pub fn parse_fraction(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();

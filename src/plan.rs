@@ -41,6 +41,8 @@ pub enum TargetPlan {
         pid: Option<u32>,
         /// The PostgreSQL postmaster behind `url`, monitored as the database.
         db_pid: Option<u32>,
+        /// The target's Prometheus page, scraped for its pools' gauges.
+        metrics_url: Option<profile::url::HttpUrl>,
         /// Started before the run (and stopped after it); serves `url`.
         command: Option<String>,
         ready_timeout: Duration,
@@ -153,6 +155,11 @@ impl RunPlan {
         scale_time: f64,
         load: &LoadOptions,
     ) -> Result<RunPlan, PlanError> {
+        if load.metrics_url.is_some() && matches!(profile.target, Target::Embedded { .. }) {
+            return Err(invalid(
+                "--metrics-url is for URL targets: the embedded server's pools are read from its stats",
+            ));
+        }
         let target = match profile.target {
             Target::Embedded { route } => TargetPlan::Embedded {
                 route,
@@ -164,6 +171,7 @@ impl RunPlan {
                 url,
                 pid,
                 db_pid,
+                metrics_url,
                 command,
                 ready_timeout,
             } => TargetPlan::Url {
@@ -171,6 +179,7 @@ impl RunPlan {
                 url: profile::url::redact(&url),
                 pid,
                 db_pid: load.db_pid.or(db_pid),
+                metrics_url: load.metrics_url.clone().or(metrics_url),
                 command,
                 ready_timeout,
             },

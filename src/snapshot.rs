@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub connection_stats: ConnectionView,
     /// Live stats of the embedded server, when the target is one.
     pub server: Option<ServerView>,
+    /// A URL target's pool nearest exhaustion, read from its `metrics_url`.
+    pub scraped_pool: Option<crate::diagnosis::pool_metrics::ScrapedPool>,
     /// The latest resource sample.
     pub resources: Option<ResourceView>,
     /// Most recent last; bounded by the session.

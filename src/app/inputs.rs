@@ -20,6 +20,7 @@ pub fn load_options(args: &LoadArgs) -> LoadOptions {
         insecure: args.insecure,
         cacert: args.cacert.clone(),
         db_pid: args.db_pid,
+        metrics_url: args.metrics_url.clone(),
     }
 }
 

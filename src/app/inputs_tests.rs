@@ -132,3 +132,44 @@ fn json_dash_means_stdout() {
         Some(ReportDest::File("r.json".into()))
     );
 }
+
+#[test]
+fn metrics_url_reaches_a_url_target_and_is_refused_elsewhere() {
+    let plan = bench(&[
+        "http://127.0.0.1:1/",
+        "--metrics-url",
+        "http://127.0.0.1:2/metrics",
+    ])
+    .unwrap();
+    let crate::plan::TargetPlan::Url { metrics_url, .. } = &plan.target else {
+        panic!("not a URL target: {:?}", plan.target);
+    };
+    let url = metrics_url.as_ref().unwrap();
+    assert_eq!((url.port, url.path.as_str()), (2, "/metrics"));
+    // Refused by the flag's parser: plain http only.
+    let err = Cli::try_parse_from([
+        "loadtop",
+        "bench",
+        "http://127.0.0.1:1/",
+        "--metrics-url",
+        "https://127.0.0.1:2/metrics",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("plain http://"), "{err}");
+    // The embedded server's pools come from its stats.
+    let cli = Cli::try_parse_from([
+        "loadtop",
+        "run",
+        "--metrics-url",
+        "http://127.0.0.1:2/metrics",
+    ])
+    .unwrap();
+    let Some(Command::Run(args)) = cli.command else {
+        panic!("not run");
+    };
+    let err = RunPlan::from_run(&run_input(&args))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--metrics-url is for URL targets"), "{err}");
+}

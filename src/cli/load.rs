@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::parse::{Shard, parse_bind, parse_duration, parse_shard};
+use crate::parse::{Shard, parse_bind, parse_duration, parse_metrics_url, parse_shard};
 
 /// Options shared by every command that generates load.
 #[derive(Debug, Clone, Default, Args)]
@@ -50,6 +50,12 @@ pub struct LoadArgs {
     /// `[target] db_pid`).
     #[arg(long, value_name = "PID")]
     pub db_pid: Option<u32>,
+    /// The URL target's own Prometheus page (http://): scraped each second
+    /// for connection-pool gauges (OpenTelemetry db.client.connection.*,
+    /// HikariCP), so the diagnosis can judge its pool (over the profile's
+    /// `[target] metrics_url`).
+    #[arg(long, value_name = "URL", value_parser = parse_metrics_url)]
+    pub metrics_url: Option<crate::load::url::HttpUrl>,
 }
 
 /// Files `report` (and a run) can write from a JSON report.

@@ -12,6 +12,7 @@
 //! last (they are often the consequence of a saturated resource, such as
 //! load shedding answering 503).
 
+pub mod pool_metrics;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -102,11 +103,22 @@ pub enum PoolKind {
     Workers,
 }
 
+/// Where a pool's gauges came from: the words of its evidence and advice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PoolOrigin {
+    /// The embedded server's stats: its knobs size the pool.
+    #[default]
+    Embedded,
+    /// The target's own Prometheus text (`metrics_url`), by pool name.
+    MetricsUrl { name: Option<String> },
+}
+
 /// A connection pool's gauges (the embedded `/pool`, the real database
 /// pool, or an external target's pool read from its metrics).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PoolGauges {
     pub kind: PoolKind,
+    pub origin: PoolOrigin,
     pub size: u32,
     pub in_use: u32,
     pub waiting: u32,

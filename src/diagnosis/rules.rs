@@ -1,7 +1,9 @@
 //! One rule per verdict, and the thresholds they share. Every threshold
 //! says why it sits where it does.
 
-use super::{Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, PoolKind, ProcessLoad};
+use super::{
+    Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, PoolKind, PoolOrigin, ProcessLoad,
+};
 
 /// A CPU at or above this share of what it may use is saturated: queues
 /// grow without bound as utilisation nears 1 (an M/D/1 queue waits 4.5
@@ -205,12 +207,13 @@ pub fn thread_saturated(cpu: f32, busy: f32) -> bool {
 fn pool(inputs: &Inputs) -> Option<Finding> {
     let PoolGauges {
         kind,
+        origin,
         size,
         in_use,
         waiting,
         wait_p99_ms,
         hold_ms,
-    } = inputs.pool?;
+    } = inputs.pool.clone()?;
     let exhausted = in_use >= size && waiting > 0;
     let requests = inputs.achieved_rate + inputs.failed_rate;
     let sheds =
@@ -234,10 +237,17 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         PoolKind::Connections => "slots",
         PoolKind::Workers => "CPU workers",
     };
-    let mut evidence = vec![
-        format!("{in_use}/{size} {slots} busy"),
-        format!("{waiting} waiting"),
-    ];
+    let busy = match &origin {
+        PoolOrigin::Embedded => format!("{in_use}/{size} {slots} busy"),
+        // Named after the page, so a reader can find it among the target's own.
+        PoolOrigin::MetricsUrl { name: Some(name) } => {
+            format!("pool \"{name}\" (metrics_url): {in_use}/{size} used")
+        }
+        PoolOrigin::MetricsUrl { name: None } => {
+            format!("pool (metrics_url): {in_use}/{size} used")
+        }
+    };
+    let mut evidence = vec![busy, format!("{waiting} waiting")];
     if let Some(p99) = wait_p99_ms {
         evidence.push(format!("wait p99 {}", millis(p99)));
     }
@@ -257,13 +267,20 @@ fn pool(inputs: &Inputs) -> Option<Finding> {
         evidence,
         // Shedding already turns the wait into fast 503s: the choice left is
         // more slots or accepting the refusals.
-        advice: match (kind, sheds) {
-            (PoolKind::Connections, false) => "raise pool_size (P) or shed load (s)",
-            (PoolKind::Workers, false) => "raise cpu_workers (the admin knob) or shed load (s)",
-            (PoolKind::Connections, true) => {
+        advice: match (kind, origin, sheds) {
+            (_, PoolOrigin::MetricsUrl { .. }, _) => {
+                "raise the pool's max (hikari maximumPoolSize / db.client.connection.max) or shed load"
+            }
+            (PoolKind::Connections, PoolOrigin::Embedded, false) => {
+                "raise pool_size (P) or shed load (s)"
+            }
+            (PoolKind::Workers, PoolOrigin::Embedded, false) => {
+                "raise cpu_workers (the admin knob) or shed load (s)"
+            }
+            (PoolKind::Connections, PoolOrigin::Embedded, true) => {
                 "raise pool_size (P), or accept the shed: the excess is refused at once"
             }
-            (PoolKind::Workers, true) => {
+            (PoolKind::Workers, PoolOrigin::Embedded, true) => {
                 "raise cpu_workers (the admin knob), or accept the shed: the excess is refused at once"
             }
         }
@@ -350,7 +367,7 @@ fn errors(inputs: &Inputs) -> Option<Finding> {
 /// No rule holds: say how much room is left.
 pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
     let mut evidence = Vec::new();
-    if let Some(pool) = inputs.pool.filter(|p| p.size > 0) {
+    if let Some(pool) = inputs.pool.as_ref().filter(|p| p.size > 0) {
         evidence.push(format!(
             "pool {:.0}% busy",
             f64::from(pool.in_use) / f64::from(pool.size) * 100.0

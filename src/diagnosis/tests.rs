@@ -23,6 +23,7 @@ fn calm() -> Inputs {
         }),
         pool: Some(PoolGauges {
             kind: PoolKind::Connections,
+            origin: PoolOrigin::Embedded,
             size: 16,
             in_use: 6,
             waiting: 0,
@@ -59,6 +60,7 @@ fn an_exhausted_pool_names_its_capacity_by_littles_law() {
     inputs.achieved_rate = 3_150.0;
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
+        origin: PoolOrigin::Embedded,
         size: 16,
         in_use: 16,
         waiting: 240,
@@ -76,9 +78,42 @@ fn an_exhausted_pool_names_its_capacity_by_littles_law() {
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
         waiting: 0,
-        ..inputs.pool.unwrap()
+        ..inputs.pool.clone().unwrap()
     });
     assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::None);
+}
+
+#[test]
+fn an_external_pool_is_named_by_its_page_and_its_advice_is_its_max_setting() {
+    let mut inputs = calm();
+    inputs.offered_rate = Some(400.0);
+    inputs.achieved_rate = 200.0;
+    inputs.pool = Some(PoolGauges {
+        origin: PoolOrigin::MetricsUrl {
+            name: Some("orders".into()),
+        },
+        size: 10,
+        in_use: 10,
+        waiting: 37,
+        wait_p99_ms: None,
+        hold_ms: Some(50.0),
+        ..PoolGauges::default()
+    });
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::Pool);
+    assert_eq!(
+        diagnosis.evidence,
+        [
+            "pool \"orders\" (metrics_url): 10/10 used",
+            "37 waiting",
+            "capacity ≈ 10 / 50 ms = 200 req/s < 400 offered",
+        ]
+    );
+    assert!(
+        diagnosis.advice.contains("maximumPoolSize") && !diagnosis.advice.contains("(P)"),
+        "{}",
+        diagnosis.advice
+    );
 }
 
 #[test]
@@ -146,6 +181,7 @@ fn errors_rank_after_the_resource_that_causes_them() {
     // Shedding under an exhausted pool: the pool is the cause.
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
+        origin: PoolOrigin::Embedded,
         size: 16,
         in_use: 16,
         waiting: 12,
@@ -181,6 +217,7 @@ fn the_lowest_capacity_wins_when_several_resources_saturate() {
     // The pool allows 16 / 5 ms = 3,200 req/s; the CPU, at 95 %, ~1,050.
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
+        origin: PoolOrigin::Embedded,
         size: 16,
         in_use: 16,
         waiting: 30,
@@ -330,6 +367,7 @@ fn a_full_pool_shedding_its_excess_is_the_pool_not_errors() {
     inputs.shed_rate = 1_230.0;
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
+        origin: PoolOrigin::Embedded,
         size: 16,
         in_use: 16,
         waiting: 0,
@@ -349,7 +387,10 @@ fn a_full_pool_shedding_its_excess_is_the_pool_not_errors() {
     // A slot freed a moment before the read still counts while it sheds;
     // two do not: the pool is not what refuses.
     let full = inputs.pool.unwrap();
-    let with_in_use = |in_use| PoolGauges { in_use, ..full };
+    let with_in_use = |in_use| PoolGauges {
+        in_use,
+        ..full.clone()
+    };
     inputs.pool = Some(with_in_use(15));
     assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::Pool);
     inputs.pool = Some(with_in_use(14));
@@ -375,6 +416,7 @@ fn an_exhausted_pool_that_also_sheds_says_so_and_does_not_advise_shedding() {
     inputs.shed_rate = 750.0;
     inputs.pool = Some(PoolGauges {
         kind: PoolKind::Connections,
+        origin: PoolOrigin::Embedded,
         size: 8,
         in_use: 8,
         waiting: 4,

@@ -122,6 +122,7 @@ impl RunPlan {
                 parsed,
                 pid: args.pid,
                 db_pid: args.load.db_pid,
+                metrics_url: args.load.metrics_url.clone(),
                 command: None,
                 ready_timeout: Duration::ZERO,
             },

@@ -25,6 +25,8 @@ pub struct LoadOptions {
     pub cacert: Option<PathBuf>,
     /// A URL target's PostgreSQL postmaster, monitored as the database.
     pub db_pid: Option<u32>,
+    /// A URL target's Prometheus page, scraped for its pools' gauges.
+    pub metrics_url: Option<crate::load::url::HttpUrl>,
 }
 
 /// `loadtop run`: a profile (the built-in one when `None`) and how to scale it.

@@ -177,6 +177,7 @@ fn url_plan(args: &MaxInput) -> Result<RunPlan, PlanError> {
             parsed,
             pid: None,
             db_pid: args.load.db_pid,
+            metrics_url: args.load.metrics_url.clone(),
             command: None,
             ready_timeout: Duration::ZERO,
         },

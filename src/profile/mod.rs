@@ -83,6 +83,8 @@ pub enum Target {
         pid: Option<u32>,
         /// A PostgreSQL postmaster to monitor as the database.
         db_pid: Option<u32>,
+        /// The target's Prometheus page, scraped for its pools' gauges.
+        metrics_url: Option<url::HttpUrl>,
         /// A command that serves `url`, started before and stopped after the run.
         command: Option<String>,
         ready_timeout: Duration,

@@ -59,6 +59,8 @@ pub struct RawTarget {
     /// The PostgreSQL postmaster behind `url`: it and its children are
     /// charted as the database.
     pub db_pid: Option<Spanned<u32>>,
+    /// The target's own Prometheus page, scraped for connection-pool gauges.
+    pub metrics_url: Option<Spanned<String>>,
     /// A command that serves `url`: started before the run, stopped after.
     pub command: Option<Spanned<String>>,
     /// How long `command` gets to start answering on `url`.

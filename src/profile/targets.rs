@@ -111,13 +111,14 @@ impl Ctx<'_> {
             (Some(route), None) => {
                 if t.pid.is_some()
                     || t.db_pid.is_some()
+                    || t.metrics_url.is_some()
                     || t.command.is_some()
                     || t.ready_timeout.is_some()
                 {
                     return Err(self.at(
                         spanned,
                         key,
-                        "`pid`, `db_pid`, `command` and `ready_timeout` are for `url` targets; the embedded server is started and monitored by loadtop",
+                        "`pid`, `db_pid`, `metrics_url`, `command` and `ready_timeout` are for `url` targets; the embedded server is started and monitored by loadtop",
                     ));
                 }
                 if !route.get_ref().starts_with('/') {
@@ -146,6 +147,13 @@ impl Ctx<'_> {
                     }
                     other => other.as_ref().map(|c| c.get_ref().trim().to_string()),
                 };
+                let metrics_url = match &t.metrics_url {
+                    Some(m) => Some(
+                        crate::parse::parse_metrics_url(m.get_ref())
+                            .map_err(|e| self.at(m, &format!("{key}.metrics_url"), e))?,
+                    ),
+                    None => None,
+                };
                 let ready_timeout = match &t.ready_timeout {
                     Some(d) => self.duration(d, &format!("{key}.ready_timeout"))?,
                     None => DEFAULT_READY_TIMEOUT,
@@ -154,6 +162,7 @@ impl Ctx<'_> {
                     url: url.get_ref().clone(),
                     pid: t.pid.as_ref().map(|p| *p.get_ref()),
                     db_pid: t.db_pid.as_ref().map(|p| *p.get_ref()),
+                    metrics_url,
                     command,
                     ready_timeout,
                 })
@@ -227,5 +236,45 @@ rate = 1
             err.contains("target.requires") && err.contains("[[targets]]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn metrics_url_is_an_http_url_of_a_url_target() {
+        let profile = |target: &str| {
+            format!("[target]\n{target}\n\n[[stages]]\nname = \"s\"\nduration = 1\nrate = 1\n")
+        };
+        let good = Profile::parse(
+            &profile("url = \"http://127.0.0.1:1/\"\nmetrics_url = \"http://127.0.0.1:2/metrics\""),
+            "t.toml",
+        )
+        .unwrap();
+        let crate::profile::Target::Url { metrics_url, .. } = good.target else {
+            panic!("not a url target");
+        };
+        let metrics_url = metrics_url.unwrap();
+        assert_eq!(
+            (metrics_url.port, metrics_url.path.as_str()),
+            (2, "/metrics")
+        );
+        // File, line and key of the bad value.
+        for (bad, says) in [
+            ("ftp://127.0.0.1/metrics", "unsupported scheme"),
+            ("https://127.0.0.1/metrics", "plain http://"),
+            ("127.0.0.1:9/metrics", "missing scheme"),
+        ] {
+            let err = error_of(&profile(&format!(
+                "url = \"http://127.0.0.1:1/\"\nmetrics_url = \"{bad}\""
+            )));
+            assert!(
+                err.starts_with("t.toml:3:")
+                    && err.contains("target.metrics_url")
+                    && err.contains(says),
+                "{err}"
+            );
+        }
+        let err = error_of(&profile(
+            "route = \"/pool\"\nmetrics_url = \"http://127.0.0.1:2/metrics\"",
+        ));
+        assert!(err.contains("are for `url` targets"), "{err}");
     }
 }

@@ -245,6 +245,7 @@ rate = 10
             url: "http://127.0.0.1:8000/".into(),
             pid: None,
             db_pid: None,
+            metrics_url: None,
             command: Some("python3 -m http.server 8000".into()),
             ready_timeout: Duration::from_secs(5),
         }

@@ -185,10 +185,9 @@ pub(crate) async fn exempt(
             return routes::instant_response(matched);
         }
         let mut response = text_response(StatusCode::OK, "");
-        let mut text = prometheus_text(&shared.stats());
-        if let Some(db) = &shared.db {
-            super::db::metrics::append_metrics(&mut text, db);
-        }
+        let stats = shared.stats();
+        let mut text = prometheus_text(&stats);
+        super::otel_pools::append_metrics(&mut text, &stats.pool, shared.db.as_deref());
         *response.body_mut() = text.into();
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,

@@ -23,6 +23,7 @@ mod body;
 mod files;
 mod handlers;
 mod listener;
+mod otel_pools;
 mod routes;
 mod scenarios;
 mod service;

@@ -13,7 +13,10 @@
 use std::collections::VecDeque;
 
 use crate::diagnosis::ProcessLoad;
-use crate::diagnosis::{self, Bottleneck, Diagnosis, GeneratorLoad, Inputs, PoolGauges, PoolKind};
+use crate::diagnosis::pool_metrics::ScrapedPool;
+use crate::diagnosis::{
+    self, Bottleneck, Diagnosis, GeneratorLoad, Inputs, PoolGauges, PoolKind, PoolOrigin,
+};
 use crate::report::EventKind;
 use crate::snapshot::{SaturatedParty, SaturationAlert, ServerView};
 
@@ -262,10 +265,17 @@ impl Session<'_> {
             })
         });
         let achieved_rate = attempts.saturating_sub(failed) as f64 / window_secs;
-        let pool = self
-            .server_view
-            .as_ref()
-            .and_then(|view| server_pool(view, achieved_rate));
+        let scraped = self
+            .scraped_pools
+            .iter()
+            .filter_map(|pool| scraped_pool(pool, achieved_rate));
+        let pool = nearest(
+            self.server_view
+                .as_ref()
+                .and_then(|view| server_pool(view, achieved_rate))
+                .into_iter()
+                .chain(scraped),
+        );
         Inputs {
             window_secs,
             offered_rate: self.current.target_rate(),
@@ -294,17 +304,14 @@ impl Session<'_> {
 /// one passes the work between runtime threads, so no thread and not the
 /// process looks saturated: only the gate's queue shows the limit).
 fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
-    // Little's law: slots held over the rate they serve is how long each is
-    // really held (timer overshoot, slow requests and all), which the
-    // `hold_ms` knob only sets a floor for; the knob stands in while
-    // nothing is held.
-    let held_ms = |in_use: u32| {
-        (in_use > 0 && achieved_rate > 0.0).then(|| f64::from(in_use) / achieved_rate * 1000.0)
-    };
+    // The measured hold, which the `hold_ms` knob only sets a floor for;
+    // the knob stands in while nothing is held.
+    let held_ms = |in_use: u32| littles_hold_ms(in_use, achieved_rate);
     let gauges = |kind, size: u64, in_use: u64, waiting: u64| {
         let in_use = u32::try_from(in_use).unwrap_or(u32::MAX);
         PoolGauges {
             kind,
+            origin: PoolOrigin::Embedded,
             size: u32::try_from(size).unwrap_or(u32::MAX),
             in_use,
             waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
@@ -344,6 +351,39 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
             view.cpu_waiting,
         )
     });
+    nearest([simulated, database, cpu_workers].into_iter().flatten())
+}
+
+/// Little's law: slots held over the rate they serve is how long each is
+/// held (timer overshoot, slow requests and all).
+fn littles_hold_ms(in_use: u32, achieved_rate: f64) -> Option<f64> {
+    (in_use > 0 && achieved_rate > 0.0).then(|| f64::from(in_use) / achieved_rate * 1000.0)
+}
+
+/// A pool read from a URL target's `metrics_url`, when the page gave its
+/// size and its slots in use (a pool without them cannot be judged).
+fn scraped_pool(pool: &ScrapedPool, achieved_rate: f64) -> Option<PoolGauges> {
+    if !pool.judgeable() {
+        return None;
+    }
+    let count = |value: Option<u64>| u32::try_from(value.unwrap_or(0)).unwrap_or(u32::MAX);
+    let in_use = count(pool.used);
+    Some(PoolGauges {
+        kind: PoolKind::Connections,
+        origin: PoolOrigin::MetricsUrl {
+            name: pool.name.clone(),
+        },
+        size: count(pool.max),
+        in_use,
+        waiting: count(pool.pending),
+        wait_p99_ms: None,
+        hold_ms: littles_hold_ms(in_use, achieved_rate),
+    })
+}
+
+/// The pool nearest exhaustion: an exhausted one (all busy, some waiting)
+/// first, then the highest share busy.
+fn nearest(pools: impl Iterator<Item = PoolGauges>) -> Option<PoolGauges> {
     let pressure = |pool: &PoolGauges| {
         let exhausted = pool.in_use >= pool.size && pool.waiting > 0;
         (
@@ -351,10 +391,15 @@ fn server_pool(view: &ServerView, achieved_rate: f64) -> Option<PoolGauges> {
             f64::from(pool.in_use) / f64::from(pool.size.max(1)),
         )
     };
-    [simulated, database, cpu_workers]
-        .into_iter()
-        .flatten()
-        .reduce(|a, b| if pressure(&b) > pressure(&a) { b } else { a })
+    pools.reduce(|a, b| if pressure(&b) > pressure(&a) { b } else { a })
+}
+
+/// The scraped pool the dashboard shows: the one nearest exhaustion.
+pub(super) fn nearest_scraped(pools: &[ScrapedPool]) -> Option<&ScrapedPool> {
+    pools
+        .iter()
+        .filter(|pool| pool.judgeable())
+        .reduce(|a, b| if b.pressure() > a.pressure() { b } else { a })
 }
 
 #[cfg(test)]

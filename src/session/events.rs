@@ -39,6 +39,11 @@ pub enum Event {
     KnobsApplied(String),
     /// A knob change failed; the text says why.
     KnobsFailed(String),
+    /// The pools read from a URL target's `metrics_url` (empty when the
+    /// page failed or had none).
+    Pools(Vec<crate::diagnosis::pool_metrics::ScrapedPool>),
+    /// What the scraper has to say about the page, once per change.
+    PoolsNote(crate::report::EventKind, String),
     Control(Control),
     /// SIGINT or SIGTERM: the run's flag is set.
     Signal,

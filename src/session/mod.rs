@@ -23,6 +23,7 @@ mod probe;
 mod resource_view;
 mod run_report;
 pub mod saturation;
+mod scraper;
 mod send_lag;
 mod stages;
 mod state;
@@ -134,6 +135,13 @@ pub fn run_planned(
         .admin
         .take()
         .and_then(|admin| TargetProbe::spawn(admin, events_tx.clone()));
+    let pool_scraper = match &plan.target {
+        crate::plan::TargetPlan::Url {
+            metrics_url: Some(url),
+            ..
+        } => scraper::spawn(url.clone(), events_tx.clone()),
+        _ => None,
+    };
     let mut io = io;
     let controls_forwarder = io
         .controls
@@ -148,7 +156,7 @@ pub fn run_planned(
         _signal_waker: signal_waker,
         ticks_forwarder,
         probe,
-        _forwarders: [samples_forwarder, controls_forwarder],
+        _forwarders: [samples_forwarder, controls_forwarder, pool_scraper],
         run_elapsed: Duration::ZERO,
         clock,
         ledger: Ledger::new(),
@@ -157,6 +165,7 @@ pub fn run_planned(
         started_wall: SystemTime::now(),
         latest_sample: None,
         server_view: None,
+        scraped_pools: Vec::new(),
         database: database::DatabaseState::new(database_watch),
         outcome: None,
         paused: false,
@@ -189,8 +198,9 @@ struct Session<'a> {
     /// The embedded server's admin API, off this thread. Dropped after the
     /// target, so a call in progress fails at once rather than time out.
     probe: Option<TargetProbe>,
-    /// The samples and controls forwarders, stopped and joined on drop.
-    _forwarders: [Option<helper::Helper>; 2],
+    /// The samples and controls forwarders and the pool scraper, stopped
+    /// and joined on drop.
+    _forwarders: [Option<helper::Helper>; 3],
     /// The run clock: the engine's elapsed time at the last tick, so the
     /// stage clock (built from the same ticks) can never drift from it.
     run_elapsed: Duration,
@@ -201,6 +211,8 @@ struct Session<'a> {
     started_wall: SystemTime,
     latest_sample: Option<ResourceSample>,
     server_view: Option<ServerView>,
+    /// A URL target's pools from its `metrics_url`, as last scraped.
+    scraped_pools: Vec<crate::diagnosis::pool_metrics::ScrapedPool>,
     /// The database the monitor watches, and whether it was up at last look.
     database: database::DatabaseState,
     outcome: Option<Outcome>,
@@ -277,6 +289,8 @@ impl Session<'_> {
             }
             Event::KnobsApplied(text) => self.event(EventKind::Knobs, text),
             Event::KnobsFailed(text) => self.event(EventKind::Warning, text),
+            Event::Pools(pools) => self.scraped_pools = pools,
+            Event::PoolsNote(kind, text) => self.event(kind, text),
             Event::Control(control) => self.apply_control(control),
             Event::Signal => {}
             Event::TargetExited(reason) => self.target_gone(reason),

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::diagnosis::pool_metrics::ScrapedPool;
 use crate::load::{self, Model};
 use crate::monitor::ResourceSample;
 use crate::plan::RunPlan;
@@ -36,6 +37,8 @@ pub struct RunState<'a> {
     pub events: &'a [Event],
     pub latest_sample: Option<&'a ResourceSample>,
     pub server_view: Option<&'a ServerView>,
+    /// The external target's pool nearest exhaustion, read from its `metrics_url`.
+    pub scraped_pool: Option<&'a ScrapedPool>,
     pub saturation: Option<&'a SaturationAlert>,
     pub outcome: Option<&'a Outcome>,
     pub diagnoser: &'a Diagnoser,
@@ -63,6 +66,7 @@ impl Session<'_> {
             events: &self.events,
             latest_sample: self.latest_sample.as_ref(),
             server_view: self.server_view.as_ref(),
+            scraped_pool: super::diagnose::nearest_scraped(&self.scraped_pools),
             saturation: self.saturation.as_ref(),
             outcome: self.outcome.as_ref(),
             diagnoser: &self.diagnoser,

@@ -130,6 +130,7 @@ impl Fixture {
             events: &self.events,
             latest_sample: None,
             server_view: None,
+            scraped_pool: None,
             saturation: None,
             outcome: self.outcome.as_ref(),
             diagnoser: &self.diagnoser,

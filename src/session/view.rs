@@ -187,6 +187,7 @@ pub fn snapshot(run: &RunState<'_>, finished: bool) -> Snapshot {
             reconnects: connects.saturating_sub(run.current.connections as u64),
         },
         server: run.server_view.cloned(),
+        scraped_pool: run.scraped_pool.cloned(),
         resources: run.latest_sample.map(super::resource_view::to_view),
         events: recent_events(run.events),
         alerts: Alerts {

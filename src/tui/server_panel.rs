@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::format;
 use super::theme::Theme;
 use super::theme::panel_block;
+use crate::diagnosis::pool_metrics::ScrapedPool;
 use crate::snapshot::Snapshot;
 
 /// Joins whole items with ` · ` while they fit in `width`; an item that
@@ -32,6 +33,36 @@ pub(super) fn fit(items: Vec<Vec<Span<'static>>>, width: usize, theme: Theme) ->
     Line::from(spans)
 }
 
+/// An external target's pool from its `metrics_url`: its name on one
+/// line and `10/10 used · 37 pending` on the next (one line fitted to the
+/// width in the condensed panel).
+fn scraped_pool_lines(
+    pool: &ScrapedPool,
+    t: Theme,
+    condensed: Option<usize>,
+) -> Vec<Line<'static>> {
+    let (exhausted, _) = pool.pressure();
+    let used_style = if exhausted { t.bad() } else { t.value() };
+    let pending = pool.pending.unwrap_or(0);
+    let pending_style = if pending > 0 { t.warn() } else { t.value() };
+    let name = vec![Span::styled(pool.label(), t.label())];
+    let used = vec![
+        Span::styled(
+            format!("{}/{}", pool.used.unwrap_or(0), pool.max.unwrap_or(0)),
+            used_style,
+        ),
+        Span::styled(" used", t.label()),
+    ];
+    let waiting = vec![
+        Span::styled(pending.to_string(), pending_style),
+        Span::styled(" pending", t.label()),
+    ];
+    match condensed {
+        Some(width) => vec![fit(vec![name, used, waiting], width, t)],
+        None => vec![Line::from(name), fit(vec![used, waiting], usize::MAX, t)],
+    }
+}
+
 /// Server lines shared by the full and the condensed panels.
 pub(super) fn server_lines(
     snapshot: &Snapshot,
@@ -40,10 +71,13 @@ pub(super) fn server_lines(
 ) -> Vec<Line<'static>> {
     let t = theme;
     let Some(sv) = &snapshot.server else {
-        return vec![Line::from(Span::styled(
-            "external target: no server stats",
-            t.label(),
-        ))];
+        return match &snapshot.scraped_pool {
+            Some(pool) => scraped_pool_lines(pool, t, condensed),
+            None => vec![Line::from(Span::styled(
+                "external target: no server stats",
+                t.label(),
+            ))],
+        };
     };
     let exhausted = sv.pool_size > 0 && sv.pool_in_use >= sv.pool_size;
     let pool_style = if exhausted { t.bad() } else { t.value() };

@@ -14,7 +14,6 @@
 
 pub mod embedded;
 pub mod keeper;
-pub(crate) mod metrics;
 pub(crate) mod observe;
 pub(crate) mod routes;
 mod seed;

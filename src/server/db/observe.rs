@@ -116,7 +116,7 @@ struct Polled {
 
 pub(crate) struct Observer {
     wait_us: Mutex<Hdr<u64>>,
-    pub(super) wait_seconds: Histogram,
+    pub(crate) wait_seconds: Histogram,
     acquires: AtomicU64,
     timeouts: AtomicU64,
     errors: [AtomicU64; 4],

@@ -50,9 +50,9 @@ fn db_routes_answer_and_the_orders_index_makes_the_query_ten_times_faster() {
     assert!(stats.postmaster_pid.is_some() && stats.dir.is_some());
     let metrics = server.get("/metrics").text();
     for name in [
-        "db_client_connection_count{state=\"idle\"}",
-        "db_client_connection_count{state=\"used\"}",
-        "db_client_connection_max 10",
+        "db_client_connection_count{pool_name=\"loadtop.db\",state=\"idle\"}",
+        "db_client_connection_count{pool_name=\"loadtop.db\",state=\"used\"}",
+        "db_client_connection_max{pool_name=\"loadtop.db\"} 10",
         "db_client_connection_pending_requests",
         "db_client_connection_wait_time_seconds_bucket",
     ] {

@@ -15,6 +15,7 @@ mod bench;
 mod completions;
 pub(crate) mod diagnosis;
 mod exact;
+mod external_pool;
 mod inputs;
 mod knobs;
 mod lifecycle;

@@ -172,6 +172,7 @@ fn base(now: u64, open: bool, timeline: Vec<TimelinePoint>) -> Snapshot {
             cpu_waiting: 0,
             db: None,
         }),
+        scraped_pool: None,
         resources: Some(resources(&last)),
         events: vec![
             EventView {

@@ -135,6 +135,25 @@ fn target_exited_banner() {
 }
 
 #[test]
+fn an_external_targets_scraped_pool_takes_the_server_panel() {
+    let mut snapshot = fixtures::target_exited();
+    assert!(snapshot.server.is_none());
+    snapshot.scraped_pool = Some(loadtop::diagnosis::pool_metrics::ScrapedPool {
+        name: Some("orders".into()),
+        max: Some(10),
+        used: Some(10),
+        idle: Some(0),
+        pending: Some(37),
+        timeouts: None,
+    });
+    for (width, height) in [(80, 24), (120, 40)] {
+        let shown = screen_text(&AppState::default(), &snapshot, width, height);
+        assert_contains(&shown, &["pool \"orders\"", "10/10 used · 37 pending"]);
+        assert!(!shown.contains("no server stats"), "{shown}");
+    }
+}
+
+#[test]
 fn target_saturation_banner_names_the_target_and_suggests_connections_not_threads() {
     let snapshot = fixtures::target_saturated();
     let terminal = screen(&AppState::default(), &snapshot, 120, 40);
