@@ -13,6 +13,9 @@
 //! load shedding answering 503).
 
 pub mod pool_metrics;
+mod pool_rule;
+#[cfg(test)]
+mod pool_tests;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,7 @@
 //! One rule per verdict, and the thresholds they share. Every threshold
 //! says why it sits where it does.
 
-use super::{
-    Bottleneck, Diagnosis, Finding, Inputs, PoolGauges, PoolKind, PoolOrigin, ProcessLoad,
-};
+use super::{Bottleneck, Diagnosis, Finding, Inputs, ProcessLoad};
 
 /// A CPU at or above this share of what it may use is saturated: queues
 /// grow without bound as utilisation nears 1 (an M/D/1 queue waits 4.5
@@ -57,7 +55,7 @@ pub(super) fn findings(inputs: &Inputs) -> Vec<Finding> {
         generator(inputs),
         target_cpu(inputs),
         target_thread(inputs),
-        pool(inputs),
+        super::pool_rule::pool(inputs),
         database(inputs),
         io_wait(inputs),
         listen_queue(inputs),
@@ -204,90 +202,6 @@ pub fn thread_saturated(cpu: f32, busy: f32) -> bool {
         || (busy >= SATURATED_THREAD_PERCENT && cpu >= GENERATOR_MIN_WORKER_CPU)
 }
 
-fn pool(inputs: &Inputs) -> Option<Finding> {
-    let PoolGauges {
-        kind,
-        origin,
-        size,
-        in_use,
-        waiting,
-        wait_p99_ms,
-        hold_ms,
-    } = inputs.pool.clone()?;
-    let exhausted = in_use >= size && waiting > 0;
-    let requests = inputs.achieved_rate + inputs.failed_rate;
-    let sheds =
-        inputs.shed_rate > 0.0 && requests > 0.0 && inputs.shed_rate / requests >= ERROR_SHARE;
-    let full_and_shedding = sheds && in_use > 0 && in_use + SHEDDING_IDLE_SLOTS >= size;
-    if size == 0 || !(exhausted || full_and_shedding) {
-        return None;
-    }
-    // Counted full while it sheds, the pool holds `size` requests: by
-    // Little's law each is held size / rate served, which a read that
-    // caught an idle slot would understate.
-    let hold_ms = if full_and_shedding && !exhausted && inputs.achieved_rate > 0.0 {
-        Some(f64::from(size) / inputs.achieved_rate * 1000.0)
-    } else {
-        hold_ms
-    };
-    let capacity = hold_ms
-        .filter(|hold| *hold > 0.0)
-        .map(|hold| f64::from(size) / (hold / 1000.0));
-    let slots = match kind {
-        PoolKind::Connections => "slots",
-        PoolKind::Workers => "CPU workers",
-    };
-    let busy = match &origin {
-        PoolOrigin::Embedded => format!("{in_use}/{size} {slots} busy"),
-        // Named after the page, so a reader can find it among the target's own.
-        PoolOrigin::MetricsUrl { name: Some(name) } => {
-            format!("pool \"{name}\" (metrics_url): {in_use}/{size} used")
-        }
-        PoolOrigin::MetricsUrl { name: None } => {
-            format!("pool (metrics_url): {in_use}/{size} used")
-        }
-    };
-    let mut evidence = vec![busy, format!("{waiting} waiting")];
-    if let Some(p99) = wait_p99_ms {
-        evidence.push(format!("wait p99 {}", millis(p99)));
-    }
-    if inputs.shed_rate > 0.0 {
-        evidence.push(format!("{:.0} shed/s (503)", inputs.shed_rate));
-    }
-    if let (Some(capacity), Some(hold)) = (capacity, hold_ms) {
-        let mut line = format!("capacity ≈ {size} / {} = {capacity:.0} req/s", millis(hold));
-        if let Some(offered) = inputs.offered_rate.filter(|o| *o > capacity) {
-            line.push_str(&format!(" < {offered:.0} offered"));
-        }
-        evidence.push(line);
-    }
-    Some(Finding {
-        bottleneck: Bottleneck::Pool,
-        capacity,
-        evidence,
-        // Shedding already turns the wait into fast 503s: the choice left is
-        // more slots or accepting the refusals.
-        advice: match (kind, origin, sheds) {
-            (_, PoolOrigin::MetricsUrl { .. }, _) => {
-                "raise the pool's max (hikari maximumPoolSize / db.client.connection.max) or shed load"
-            }
-            (PoolKind::Connections, PoolOrigin::Embedded, false) => {
-                "raise pool_size (P) or shed load (s)"
-            }
-            (PoolKind::Workers, PoolOrigin::Embedded, false) => {
-                "raise cpu_workers (the admin knob) or shed load (s)"
-            }
-            (PoolKind::Connections, PoolOrigin::Embedded, true) => {
-                "raise pool_size (P), or accept the shed: the excess is refused at once"
-            }
-            (PoolKind::Workers, PoolOrigin::Embedded, true) => {
-                "raise cpu_workers (the admin knob), or accept the shed: the excess is refused at once"
-            }
-        }
-        .into(),
-    })
-}
-
 fn database(inputs: &Inputs) -> Option<Finding> {
     let db = inputs.database?;
     let share = db.cpu_percent / cores_percent(&db);
@@ -399,7 +313,7 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
     }
 }
 
-fn millis(ms: f64) -> String {
+pub(super) fn millis(ms: f64) -> String {
     if ms >= 1000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else if ms < 10.0 && (ms - ms.round()).abs() >= 0.05 {

@@ -1,6 +1,8 @@
 //! The hold before a verdict shows, and the banner's agreement with it.
 
 use super::*;
+use crate::diagnosis::PoolKind;
+use crate::snapshot::ServerView;
 
 fn verdict(bottleneck: Bottleneck) -> Diagnosis {
     Diagnosis {

@@ -19,6 +19,7 @@ mod finish;
 mod helper;
 pub mod ledger;
 mod outcome;
+mod pools;
 mod probe;
 mod resource_view;
 mod run_report;

@@ -66,7 +66,7 @@ impl Session<'_> {
             events: &self.events,
             latest_sample: self.latest_sample.as_ref(),
             server_view: self.server_view.as_ref(),
-            scraped_pool: super::diagnose::nearest_scraped(&self.scraped_pools),
+            scraped_pool: super::pools::nearest_scraped(&self.scraped_pools),
             saturation: self.saturation.as_ref(),
             outcome: self.outcome.as_ref(),
             diagnoser: &self.diagnoser,
