@@ -194,7 +194,7 @@ struct Finding {
 
 /// The verdict for one window.
 pub fn diagnose(inputs: &Inputs) -> Diagnosis {
-    let mut findings = rules::findings(inputs);
+    let mut findings = findings(inputs);
     // Stall first, errors last, the rest by the capacity they allow.
     let rank = |finding: &Finding| match finding.bottleneck {
         Bottleneck::Stall => (0, 0.0),
@@ -215,4 +215,22 @@ pub fn diagnose(inputs: &Inputs) -> Diagnosis {
         },
         None => rules::headroom(inputs),
     }
+}
+
+/// Every rule's finding that holds, in no order yet.
+fn findings(inputs: &Inputs) -> Vec<Finding> {
+    [
+        rules::stall(inputs),
+        rules::generator(inputs),
+        rules::target_cpu(inputs),
+        rules::target_thread(inputs),
+        pool_rule::pool(inputs),
+        rules::database(inputs),
+        rules::io_wait(inputs),
+        rules::listen_queue(inputs),
+        rules::errors(inputs),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -49,23 +49,6 @@ pub const STALL_SECS: f64 = 1.0;
 /// of its cores.
 pub const STALL_MAX_CPU_SHARE: f32 = 0.5;
 
-pub(super) fn findings(inputs: &Inputs) -> Vec<Finding> {
-    [
-        stall(inputs),
-        generator(inputs),
-        target_cpu(inputs),
-        target_thread(inputs),
-        super::pool_rule::pool(inputs),
-        database(inputs),
-        io_wait(inputs),
-        listen_queue(inputs),
-        errors(inputs),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
 fn cores_percent(process: &ProcessLoad) -> f32 {
     process.allowed_cores.max(1) as f32 * 100.0
 }
@@ -75,7 +58,7 @@ fn scaled_capacity(achieved: f64, utilisation: f32) -> Option<f64> {
     (utilisation > 0.0 && achieved > 0.0).then(|| achieved / f64::from(utilisation))
 }
 
-fn stall(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn stall(inputs: &Inputs) -> Option<Finding> {
     if inputs.longest_silence_secs < STALL_SECS {
         return None;
     }
@@ -102,7 +85,7 @@ fn stall(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn generator(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn generator(inputs: &Inputs) -> Option<Finding> {
     let load = inputs.generator;
     if load.busiest_worker_cpu < GENERATOR_MIN_WORKER_CPU
         || load.busiest_worker_busy < SATURATED_THREAD_PERCENT
@@ -142,7 +125,7 @@ fn generator(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn target_cpu(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn target_cpu(inputs: &Inputs) -> Option<Finding> {
     let target = inputs.target?;
     let share = target.cpu_percent / cores_percent(&target);
     if share < SATURATED_SHARE {
@@ -162,7 +145,7 @@ fn target_cpu(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn target_thread(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn target_thread(inputs: &Inputs) -> Option<Finding> {
     let target = inputs.target?;
     let share = target.cpu_percent / cores_percent(&target);
     // With one core, a saturated thread is a saturated process (target_cpu).
@@ -202,7 +185,7 @@ pub fn thread_saturated(cpu: f32, busy: f32) -> bool {
         || (busy >= SATURATED_THREAD_PERCENT && cpu >= GENERATOR_MIN_WORKER_CPU)
 }
 
-fn database(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn database(inputs: &Inputs) -> Option<Finding> {
     let db = inputs.database?;
     let share = db.cpu_percent / cores_percent(&db);
     let io = db.io_wait_percent.unwrap_or(0.0);
@@ -233,7 +216,7 @@ fn database(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn io_wait(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn io_wait(inputs: &Inputs) -> Option<Finding> {
     let io = inputs.target?.io_wait_percent?;
     (io >= IO_WAIT_PERCENT).then(|| Finding {
         bottleneck: Bottleneck::IoWait,
@@ -244,7 +227,7 @@ fn io_wait(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn listen_queue(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn listen_queue(inputs: &Inputs) -> Option<Finding> {
     let overflows = inputs.listen_overflows;
     (overflows > 0).then(|| Finding {
         bottleneck: Bottleneck::ListenQueue,
@@ -258,7 +241,7 @@ fn listen_queue(inputs: &Inputs) -> Option<Finding> {
     })
 }
 
-fn errors(inputs: &Inputs) -> Option<Finding> {
+pub(super) fn errors(inputs: &Inputs) -> Option<Finding> {
     let total = inputs.achieved_rate + inputs.failed_rate;
     let share = if total > 0.0 {
         inputs.failed_rate / total
