@@ -32,6 +32,17 @@ pub const SLOW_QUERY_CPU_MS: f64 = 20.0;
 /// ... but only when the database is visibly busy, so an idle database's
 /// tick noise at a very low rate cannot read as a slow query.
 pub const SLOW_QUERY_MIN_CPU_SHARE: f32 = 0.1;
+/// One thread serializes the work only while the rest of the process
+/// leaves at least this much of a core unused: a process that fills all
+/// its cores but half a core is CPU-bound as a whole, whichever of its
+/// threads happens to be the busiest.
+pub const THREAD_SPARE_CORE_PERCENT: f32 = 50.0;
+/// A resource at or above this share of its limit (a pool's slots, the
+/// target's cores) is close to it even while nothing waits: at 80 % an
+/// M/M/1 queue already waits four service times, and a little more load
+/// saturates it. The `none` verdict then says which, instead of claiming
+/// room to spare.
+pub const NEAR_LIMIT_SHARE: f32 = 0.8;
 /// Failed requests above this share of all are a verdict of their own.
 pub const ERROR_SHARE: f64 = 0.05;
 /// A shedding server keeps its pool full with nobody waiting: requests
@@ -150,7 +161,12 @@ pub(super) fn target_thread(inputs: &Inputs) -> Option<Finding> {
     let share = target.cpu_percent / cores_percent(&target);
     // With one core, a saturated thread is a saturated process (target_cpu).
     let thread_saturated = thread_saturated(target.busiest_thread_cpu, target.busiest_thread_busy);
-    if target.allowed_cores < 2 || share >= SATURATED_SHARE || !thread_saturated {
+    let spare = cores_percent(&target) - target.cpu_percent;
+    if target.allowed_cores < 2
+        || share >= SATURATED_SHARE
+        || spare < THREAD_SPARE_CORE_PERCENT
+        || !thread_saturated
+    {
         return None;
     }
     Some(Finding {
@@ -264,11 +280,17 @@ pub(super) fn errors(inputs: &Inputs) -> Option<Finding> {
 /// No rule holds: say how much room is left.
 pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
     let mut evidence = Vec::new();
+    // The resource nearest its limit, as (share, what it is).
+    let mut nearest: Option<(f32, &str)> = None;
+    let mut near = |share: f32, what: &'static str| {
+        if share >= NEAR_LIMIT_SHARE && nearest.is_none_or(|(top, _)| share > top) {
+            nearest = Some((share, what));
+        }
+    };
     if let Some(pool) = inputs.pool.as_ref().filter(|p| p.size > 0) {
-        evidence.push(format!(
-            "pool {:.0}% busy",
-            f64::from(pool.in_use) / f64::from(pool.size) * 100.0
-        ));
+        let share = f64::from(pool.in_use) / f64::from(pool.size);
+        evidence.push(format!("pool {:.0}% busy", share * 100.0));
+        near(share as f32, "the pool");
     }
     if let Some(target) = inputs.target {
         evidence.push(format!(
@@ -276,6 +298,10 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
             target.cpu_percent,
             cores_percent(&target)
         ));
+        near(
+            target.cpu_percent / cores_percent(&target),
+            "the target's CPU",
+        );
     }
     evidence.push(format!(
         "generator's busiest worker {:.0}%",
@@ -285,13 +311,19 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
     // was found because none was looked at: say so rather than claim room.
     let advice = if inputs.target.is_none() && inputs.pool.is_none() {
         "nothing of the target is in view: give its --pid (or metrics) to judge its resources"
+            .to_string()
+    } else if let Some((share, what)) = nearest {
+        format!(
+            "keeping up, but {what} is {:.0}% busy: a little more load saturates it",
+            share * 100.0
+        )
     } else {
-        "room to spare: raise the rate (R) to find the limit"
+        "room to spare: raise the rate (R) to find the limit".to_string()
     };
     Diagnosis {
         bottleneck: Bottleneck::None,
         evidence,
-        advice: advice.into(),
+        advice,
         runner_up: None,
     }
 }

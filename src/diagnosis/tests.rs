@@ -54,6 +54,51 @@ fn a_calm_window_has_no_bottleneck_and_says_how_much_room_is_left() {
 }
 
 #[test]
+fn a_process_busy_on_all_its_cores_is_not_one_thread_serializing_and_is_near_its_limit() {
+    // Two CPU workers on two cores (measured on cpu-saturation's 2w-900):
+    // the busiest thread is near a full core only because every thread is.
+    let mut inputs = calm();
+    inputs.target = Some(ProcessLoad {
+        cpu_percent: 178.0,
+        allowed_cores: 2,
+        busiest_thread_cpu: 89.0,
+        busiest_thread_busy: 93.0,
+        threads_near_full_core: 2,
+        io_wait_percent: None,
+    });
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::None);
+    assert_eq!(
+        diagnosis.advice,
+        "keeping up, but the target's CPU is 89% busy: a little more load saturates it"
+    );
+    // The same thread with half a core of the process to spare serializes.
+    inputs.target = Some(ProcessLoad {
+        cpu_percent: 150.0,
+        ..inputs.target.unwrap()
+    });
+    assert_eq!(diagnose(&inputs).bottleneck, Bottleneck::TargetThread);
+}
+
+#[test]
+fn a_full_pool_nobody_waits_for_is_close_to_its_limit_not_room_to_spare() {
+    let mut inputs = calm();
+    inputs.pool = Some(PoolGauges {
+        kind: PoolKind::Workers,
+        size: 1,
+        in_use: 1,
+        waiting: 0,
+        ..inputs.pool.unwrap()
+    });
+    let diagnosis = diagnose(&inputs);
+    assert_eq!(diagnosis.bottleneck, Bottleneck::None);
+    assert_eq!(
+        diagnosis.advice,
+        "keeping up, but the pool is 100% busy: a little more load saturates it"
+    );
+}
+
+#[test]
 fn a_saturated_target_cpu_is_told_from_one_saturated_thread() {
     let mut inputs = calm();
     inputs.target = Some(ProcessLoad {
