@@ -317,6 +317,9 @@ pub(super) fn headroom(inputs: &Inputs) -> Diagnosis {
             "keeping up, but {what} is {:.0}% busy: a little more load saturates it",
             share * 100.0
         )
+    } else if inputs.offered_rate.is_none() {
+        // A closed model has no rate to raise: its load is its connections.
+        "room to spare: open more connections (C) to find the limit".to_string()
     } else {
         "room to spare: raise the rate (R) to find the limit".to_string()
     };

@@ -51,6 +51,19 @@ fn a_calm_window_has_no_bottleneck_and_says_how_much_room_is_left() {
             .sentence()
             .starts_with("no bottleneck: pool 38% busy")
     );
+    assert_eq!(
+        diagnosis.advice,
+        "room to spare: raise the rate (R) to find the limit"
+    );
+    // A closed model's load is its connections, not a rate.
+    let closed = Inputs {
+        offered_rate: None,
+        ..calm()
+    };
+    assert_eq!(
+        diagnose(&closed).advice,
+        "room to spare: open more connections (C) to find the limit"
+    );
 }
 
 #[test]
