@@ -49,7 +49,9 @@ pub(super) fn pool(inputs: &Inputs) -> Option<Finding> {
         }
     };
     let mut evidence = vec![busy, format!("{waiting} waiting")];
-    if let Some(p99) = wait_p99_ms {
+    // The database pool's wait p99 spans the server's whole history: with
+    // nobody waiting now it is an earlier queue's, not this window's.
+    if let Some(p99) = wait_p99_ms.filter(|_| waiting > 0) {
         evidence.push(format!("wait p99 {}", millis(p99)));
     }
     if inputs.shed_rate > 0.0 {
