@@ -192,6 +192,14 @@ struct Finding {
     advice: String,
 }
 
+/// How near a pool is to exhaustion, to pick the one to judge or show: an
+/// exhausted pool (every slot busy, requests waiting) first, then the
+/// highest share busy.
+pub fn pool_pressure(size: u64, in_use: u64, waiting: u64) -> (bool, f64) {
+    let exhausted = size > 0 && in_use >= size && waiting > 0;
+    (exhausted, in_use as f64 / size.max(1) as f64)
+}
+
 /// The verdict for one window.
 pub fn diagnose(inputs: &Inputs) -> Diagnosis {
     let mut findings = findings(inputs);

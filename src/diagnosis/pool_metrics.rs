@@ -32,9 +32,11 @@ impl ScrapedPool {
 
     /// Busy share and exhaustion, for picking the pool nearest its limit.
     pub fn pressure(&self) -> (bool, f64) {
-        let (max, used) = (self.max.unwrap_or(0), self.used.unwrap_or(0));
-        let exhausted = max > 0 && used >= max && self.pending.unwrap_or(0) > 0;
-        (exhausted, used as f64 / max.max(1) as f64)
+        super::pool_pressure(
+            self.max.unwrap_or(0),
+            self.used.unwrap_or(0),
+            self.pending.unwrap_or(0),
+        )
     }
 
     /// "pool \"orders\"", or "pool" when the page names none.

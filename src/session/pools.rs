@@ -4,7 +4,7 @@
 //! measured by Little's law; the one nearest exhaustion is judged.
 
 use crate::diagnosis::pool_metrics::ScrapedPool;
-use crate::diagnosis::{PoolGauges, PoolKind, PoolOrigin};
+use crate::diagnosis::{PoolGauges, PoolKind, PoolOrigin, pool_pressure};
 use crate::snapshot::ServerView;
 
 /// The server's pool nearest exhaustion: the simulated `/pool`, the real
@@ -93,11 +93,7 @@ pub(super) fn scraped_pool(pool: &ScrapedPool, achieved_rate: f64) -> Option<Poo
 /// first, then the highest share busy.
 pub(super) fn nearest(pools: impl Iterator<Item = PoolGauges>) -> Option<PoolGauges> {
     let pressure = |pool: &PoolGauges| {
-        let exhausted = pool.in_use >= pool.size && pool.waiting > 0;
-        (
-            exhausted,
-            f64::from(pool.in_use) / f64::from(pool.size.max(1)),
-        )
+        pool_pressure(pool.size.into(), pool.in_use.into(), pool.waiting.into())
     };
     pools.reduce(|a, b| if pressure(&b) > pressure(&a) { b } else { a })
 }
