@@ -53,6 +53,19 @@ pub(super) struct LegendItem {
     pub(super) warn: bool,
 }
 
+impl LegendItem {
+    /// An item whose figure is not at a limit.
+    pub(super) fn new(glyph: &'static str, color: Color, long: String, short: String) -> Self {
+        LegendItem {
+            glyph,
+            color,
+            long,
+            short,
+            warn: false,
+        }
+    }
+}
+
 /// A horizontal reference at one value (the target's busiest thread on the
 /// CPU chart), drawn dashed after the series on the graph's blank cells and
 /// over the `░` area (the machine's CPU, which is always at least as high,
@@ -134,31 +147,28 @@ impl<'a> TimeChart<'a> {
             nice_ceiling(max_y([&s.rps[..], &s.target_rps[..], &s.errors[..]]) * 1.05).max(10.0);
         let last = self.snapshot.timeline.last();
         let achieved = last.map_or(0.0, |p| p.rps);
-        let mut legend = vec![LegendItem {
-            glyph: GLYPH_LINE,
-            color: colors::ACHIEVED,
-            long: format!("{} req/s", format::count(achieved)),
-            short: format::count(achieved),
-            warn: false,
-        }];
+        let mut legend = vec![LegendItem::new(
+            GLYPH_LINE,
+            colors::ACHIEVED,
+            format!("{} req/s", format::count(achieved)),
+            format::count(achieved),
+        )];
         if let Some(target) = last.and_then(|p| p.target_rps) {
-            legend.push(LegendItem {
-                glyph: GLYPH_TARGET,
-                color: colors::TARGET_RATE,
-                long: format!("target {}", format::count(target)),
-                short: format::count(target),
-                warn: false,
-            });
+            legend.push(LegendItem::new(
+                GLYPH_TARGET,
+                colors::TARGET_RATE,
+                format!("target {}", format::count(target)),
+                format::count(target),
+            ));
         }
         if !s.errors.is_empty() {
             let last_errors = last.map_or(0, |p| p.errors) as f64;
-            legend.push(LegendItem {
-                glyph: GLYPH_ERROR,
-                color: colors::ERRORS,
-                long: format!("errors {}/s", format::count(last_errors)),
-                short: format!("err {}", format::count(last_errors)),
-                warn: false,
-            });
+            legend.push(LegendItem::new(
+                GLYPH_ERROR,
+                colors::ERRORS,
+                format!("errors {}/s", format::count(last_errors)),
+                format!("err {}", format::count(last_errors)),
+            ));
         }
         ChartSpec {
             title: "Throughput",
@@ -216,20 +226,18 @@ impl<'a> TimeChart<'a> {
             title: "Latency",
             short_title: "Latency",
             legend: vec![
-                LegendItem {
-                    glyph: GLYPH_LINE,
-                    color: colors::P99,
-                    long: format!("p99 {}", shown(interval.p99_us)),
-                    short: format!("p99 {}", shown(interval.p99_us)),
-                    warn: false,
-                },
-                LegendItem {
-                    glyph: GLYPH_DOT,
-                    color: colors::P50,
-                    long: format!("p50 {}", shown(interval.p50_us)),
-                    short: format!("p50 {}", shown(interval.p50_us)),
-                    warn: false,
-                },
+                LegendItem::new(
+                    GLYPH_LINE,
+                    colors::P99,
+                    format!("p99 {}", shown(interval.p99_us)),
+                    format!("p99 {}", shown(interval.p99_us)),
+                ),
+                LegendItem::new(
+                    GLYPH_DOT,
+                    colors::P50,
+                    format!("p50 {}", shown(interval.p50_us)),
+                    format!("p50 {}", shown(interval.p50_us)),
+                ),
             ],
             datasets: vec![
                 Dataset::default()

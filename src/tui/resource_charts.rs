@@ -30,27 +30,24 @@ impl<'a> TimeChart<'a> {
             title: "CPU (100% = 1 core)",
             short_title: "CPU",
             legend: vec![
-                LegendItem {
-                    glyph: GLYPH_LINE,
-                    color: colors::TARGET_PROCESS,
-                    long: format!("target {}", pct(target)),
-                    short: format!("tgt {}", pct(target)),
-                    warn: false,
-                },
-                LegendItem {
-                    glyph: GLYPH_DOT,
-                    color: colors::GENERATOR,
-                    long: format!("loadtop {}", pct(generator)),
-                    short: format!("gen {}", pct(generator)),
-                    warn: false,
-                },
-                LegendItem {
-                    glyph: GLYPH_AREA,
-                    color: colors::SYSTEM,
-                    long: format!("system {}", pct(system)),
-                    short: format!("sys {}", pct(system)),
-                    warn: false,
-                },
+                LegendItem::new(
+                    GLYPH_LINE,
+                    colors::TARGET_PROCESS,
+                    format!("target {}", pct(target)),
+                    format!("tgt {}", pct(target)),
+                ),
+                LegendItem::new(
+                    GLYPH_DOT,
+                    colors::GENERATOR,
+                    format!("loadtop {}", pct(generator)),
+                    format!("gen {}", pct(generator)),
+                ),
+                LegendItem::new(
+                    GLYPH_AREA,
+                    colors::SYSTEM,
+                    format!("system {}", pct(system)),
+                    format!("sys {}", pct(system)),
+                ),
             ],
             datasets: vec![
                 self.area(&s.cpu_system),
@@ -96,27 +93,24 @@ impl<'a> TimeChart<'a> {
             title: "Memory RSS",
             short_title: "RSS",
             legend: vec![
-                LegendItem {
-                    glyph: GLYPH_LINE,
-                    color: colors::TARGET_PROCESS,
-                    long: format!("target {}", rss(res.and_then(|r| r.rss_target))),
-                    short: format!("tgt {}", rss(res.and_then(|r| r.rss_target))),
-                    warn: false,
-                },
-                LegendItem {
-                    glyph: GLYPH_DOT,
-                    color: colors::GENERATOR,
-                    long: format!("loadtop {}", rss(res.map(|r| r.rss_generator))),
-                    short: format!("gen {}", rss(res.map(|r| r.rss_generator))),
-                    warn: false,
-                },
-                LegendItem {
-                    glyph: GLYPH_AREA,
-                    color: colors::SYSTEM,
-                    long: format!("system used {used_pct} of {total} (full height)"),
-                    short: format!("sys {used_pct}"),
-                    warn: false,
-                },
+                LegendItem::new(
+                    GLYPH_LINE,
+                    colors::TARGET_PROCESS,
+                    format!("target {}", rss(res.and_then(|r| r.rss_target))),
+                    format!("tgt {}", rss(res.and_then(|r| r.rss_target))),
+                ),
+                LegendItem::new(
+                    GLYPH_DOT,
+                    colors::GENERATOR,
+                    format!("loadtop {}", rss(res.map(|r| r.rss_generator))),
+                    format!("gen {}", rss(res.map(|r| r.rss_generator))),
+                ),
+                LegendItem::new(
+                    GLYPH_AREA,
+                    colors::SYSTEM,
+                    format!("system used {used_pct} of {total} (full height)"),
+                    format!("sys {used_pct}"),
+                ),
             ],
             datasets: vec![
                 self.area(&s.mem_system_share),
@@ -181,11 +175,10 @@ fn busiest_thread_mark(signals: &ProcessSignals) -> (LegendItem, Level) {
 
 /// The database's series in a CPU or memory legend (only when there is one).
 fn database_legend(value: String) -> LegendItem {
-    LegendItem {
-        glyph: GLYPH_LINE,
-        color: colors::DATABASE,
-        short: format!("db {value}"),
-        long: format!("database {value}"),
-        warn: false,
-    }
+    LegendItem::new(
+        GLYPH_LINE,
+        colors::DATABASE,
+        format!("database {value}"),
+        format!("db {value}"),
+    )
 }
