@@ -47,6 +47,16 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
 /// `http://` URL. `https://` is refused with its reason: the scraper reads
 /// it with the admin client's plain HTTP/1.1, which has no TLS.
 pub fn parse_metrics_url(text: &str) -> Result<crate::load::url::HttpUrl, String> {
+    // The generator's URL parser accepts https too; a scraped page does not.
+    if let Some((scheme, _)) = text.trim().split_once("://")
+        && !scheme.eq_ignore_ascii_case("http")
+        && !scheme.eq_ignore_ascii_case("https")
+    {
+        return Err(format!(
+            "unsupported scheme `{scheme}` in `{}`: metrics are read over plain http:// only",
+            crate::load::url::redact(text.trim())
+        ));
+    }
     let url = crate::load::url::parse(text)?;
     if url.tls {
         return Err(format!(
